@@ -1,0 +1,27 @@
+// Reading and writing reference clips as HDF5 (architecture contract 2).
+//
+// Layout: root attribute `format` = "mimic.clips", `version` = 1; one group per clip under /clips:
+//   /clips/<name>/qpos (T, nq)   qvel (T, nv)   xpos (T, nbody, 3)   xquat (T, nbody, 4)
+//                 keypoints (T, K, 3) [optional]  labels (T) int32 [optional]  label_names [optional]
+//   attributes on the clip group: frame_rate, model_name, model_hash (16 hex digits),
+//   source_file, source_frame_start, source_frame_end.
+#ifndef MIMIC_ENVS_CLIP_IO_H_
+#define MIMIC_ENVS_CLIP_IO_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "envs/reference_clip.h"
+
+namespace mimic {
+
+// Writes every clip (validated first) atomically to `path`.
+absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip>& clips);
+
+// Reads and validates every clip in `path`. Errors name the file, the clip and the problem.
+absl::StatusOr<std::vector<ReferenceClip>> ReadClips(const std::string& path);
+
+}  // namespace mimic
+
+#endif  // MIMIC_ENVS_CLIP_IO_H_

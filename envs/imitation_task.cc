@@ -1,0 +1,250 @@
+#include "envs/imitation_task.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace mimic {
+namespace {
+
+// track-mjx's tracked bodies and end effectors for the rodent.
+const char* const kDefaultTrackedBodies[] = {
+    "torso",     "pelvis",      "upper_leg_L", "lower_leg_L", "foot_L",      "upper_leg_R",
+    "lower_leg_R", "foot_R",    "skull",       "jaw",         "scapula_L",   "upper_arm_L",
+    "lower_arm_L", "finger_L",  "scapula_R",   "upper_arm_R", "lower_arm_R", "finger_R"};
+const char* const kDefaultEndEffectors[] = {"foot_L", "foot_R", "hand_L", "hand_R"};
+
+// Rotation angle in [0, pi] between two unit quaternions (w first).
+double QuatAngle(const double* a, const double* b) {
+  double inv_a[4], rel[4];
+  mju_negQuat(inv_a, a);
+  mju_mulQuat(rel, inv_a, b);
+  const double v = std::sqrt(rel[1] * rel[1] + rel[2] * rel[2] + rel[3] * rel[3]);
+  return 2.0 * std::atan2(v, std::abs(rel[0]));
+}
+
+double SquaredDistance3(const double* a, const double* b) {
+  const double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+  return dx * dx + dy * dy + dz * dz;
+}
+
+// out[0..2] = R^T (to - from), with R the body-to-world rotation (row-major).
+void Egocentric(const double* rot, const double* from, const double* to, float* out) {
+  const double world[3] = {to[0] - from[0], to[1] - from[1], to[2] - from[2]};
+  double local[3];
+  mju_rotVecMatT(local, world, rot);
+  out[0] = static_cast<float>(local[0]);
+  out[1] = static_cast<float>(local[1]);
+  out[2] = static_cast<float>(local[2]);
+}
+
+}  // namespace
+
+const char* EpisodeEndName(EpisodeEnd e) {
+  switch (e) {
+    case EpisodeEnd::kNone: return "none";
+    case EpisodeEnd::kTooFar: return "too_far";
+    case EpisodeEnd::kBadOrientation: return "bad_orientation";
+    case EpisodeEnd::kBadPose: return "bad_pose";
+    case EpisodeEnd::kFell: return "fell";
+    case EpisodeEnd::kUnstable: return "unstable";
+    case EpisodeEnd::kClipEnd: return "clip_end";
+    case EpisodeEnd::kTimeLimit: return "time_limit";
+  }
+  return "unknown";
+}
+
+ImitationTask::ImitationTask(const mjModel* model, EnvConfig config)
+    : model_(model), config_(std::move(config)) {}
+
+absl::StatusOr<std::unique_ptr<ImitationTask>> ImitationTask::Create(const mjModel* model,
+                                                                     const EnvConfig& config) {
+  std::unique_ptr<ImitationTask> task(new ImitationTask(model, config));
+  MIMIC_RETURN_IF_ERROR(task->Init());
+  return task;
+}
+
+absl::Status ImitationTask::Init() {
+  const mjModel* m = model_;
+  const PhysicsConfig& physics = config_.physics();
+  if (!(physics.timestep() > 0) || physics.substeps() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("physics.timestep must be > 0 and substeps >= 1, got ",
+                                                   physics.timestep(), " and ", physics.substeps()));
+  }
+  if (config_.reference_window() < 1) {
+    return absl::InvalidArgumentError("reference_window must be >= 1");
+  }
+  if (m->njnt < 1 || m->jnt_type[0] != mjJNT_FREE) {
+    return absl::InvalidArgumentError("the model's first joint must be the free root joint");
+  }
+  if (m->opt.integrator != mjINT_EULER) {
+    return absl::InvalidArgumentError("the environment steps with the Euler integrator only");
+  }
+  bodies_.root = m->jnt_bodyid[0];
+  if (config_.tracked_bodies_size() == 0) {
+    for (const char* name : kDefaultTrackedBodies) config_.add_tracked_bodies(name);
+  }
+  if (config_.end_effectors_size() == 0) {
+    for (const char* name : kDefaultEndEffectors) config_.add_end_effectors(name);
+  }
+  auto resolve = [m](const std::string& name, std::vector<int>* ids) -> absl::Status {
+    const int id = mj_name2id(m, mjOBJ_BODY, name.c_str());
+    if (id < 0) return absl::InvalidArgumentError(absl::StrCat("the model has no body named '", name, "'"));
+    ids->push_back(id);
+    return absl::OkStatus();
+  };
+  for (const std::string& name : config_.tracked_bodies()) MIMIC_RETURN_IF_ERROR(resolve(name, &bodies_.tracked));
+  for (const std::string& name : config_.end_effectors()) MIMIC_RETURN_IF_ERROR(resolve(name, &bodies_.end_effectors));
+
+  // the declarative layout
+  spec_.num_actions = m->nu;
+  for (int i = 0; i < m->nu; ++i) {
+    const bool limited = m->actuator_ctrllimited[i];
+    spec_.action_low.push_back(limited ? m->actuator_ctrlrange[2 * i] : -1.0);
+    spec_.action_high.push_back(limited ? m->actuator_ctrlrange[2 * i + 1] : 1.0);
+  }
+  spec_.physics_timestep = physics.timestep();
+  spec_.substeps = physics.substeps();
+  spec_.control_timestep = physics.timestep() * physics.substeps();
+  spec_.reference_window = config_.reference_window();
+  spec_.tracked_bodies.assign(config_.tracked_bodies().begin(), config_.tracked_bodies().end());
+  spec_.end_effectors.assign(config_.end_effectors().begin(), config_.end_effectors().end());
+  const int joints = m->nq - joint_qpos_start_;
+  const int ntracked = static_cast<int>(bodies_.tracked.size());
+  const int nee = static_cast<int>(bodies_.end_effectors.size());
+  ObservationSpec& obs = spec_.observation;
+  obs.Add("joint_angles", joints);
+  obs.Add("joint_velocities", m->nv - joint_qvel_start_);
+  if (m->na > 0) obs.Add("actuator_activations", m->na);
+  obs.Add("root_height", 1);
+  obs.Add("gravity_in_body", 3);
+  obs.Add("end_effectors", 3 * nee);
+  if (m->nsensordata > 0) obs.Add("sensors", m->nsensordata);
+  obs.MarkProprioceptionEnd();
+  for (int k = 0; k < spec_.reference_window; ++k) {
+    const std::string prefix = absl::StrCat("ref/", k, "/");
+    obs.Add(prefix + "root_pos", 3);
+    obs.Add(prefix + "root_quat", 4);
+    obs.Add(prefix + "joints", joints);
+    obs.Add(prefix + "body_pos", 3 * ntracked);
+    obs.Add(prefix + "end_effectors", 3 * nee);
+  }
+  return absl::OkStatus();
+}
+
+void ImitationTask::WriteObservation(const mjData* d, const ClipFeatures& f, int frame,
+                                     float* out) const {
+  const mjModel* m = model_;
+  const int root = bodies_.root;
+  const double* rot = d->xmat + 9 * root;
+  const double* root_pos = d->xpos + 3 * root;
+  const double* root_quat = d->qpos + 3;
+  float* o = out;
+  // proprioception
+  for (int i = joint_qpos_start_; i < m->nq; ++i) *o++ = static_cast<float>(d->qpos[i]);
+  for (int i = joint_qvel_start_; i < m->nv; ++i) *o++ = static_cast<float>(d->qvel[i]);
+  for (int i = 0; i < m->na; ++i) *o++ = static_cast<float>(d->act[i]);
+  *o++ = static_cast<float>(root_pos[2]);
+  const double down[3] = {0, 0, -1};
+  double gravity[3];
+  mju_rotVecMatT(gravity, down, rot);
+  for (double g : gravity) *o++ = static_cast<float>(g);
+  for (int b : bodies_.end_effectors) {
+    Egocentric(rot, root_pos, d->xpos + 3 * b, o);
+    o += 3;
+  }
+  for (int i = 0; i < m->nsensordata; ++i) *o++ = static_cast<float>(d->sensordata[i]);
+  // reference window: differences to future frames, in the body frame
+  const ReferenceClip& clip = f.clip;
+  const int ntracked = static_cast<int>(bodies_.tracked.size());
+  const int nee = static_cast<int>(bodies_.end_effectors.size());
+  double inv_quat[4];
+  mju_negQuat(inv_quat, root_quat);
+  for (int k = 0; k < spec_.reference_window; ++k) {
+    const int t = std::min(frame + 1 + k, clip.num_frames - 1);
+    const double* ref_q = clip.qpos_at(t);
+    Egocentric(rot, root_pos, ref_q, o);
+    o += 3;
+    double rel[4];
+    mju_mulQuat(rel, inv_quat, ref_q + 3);
+    const double sign = rel[0] < 0 ? -1.0 : 1.0;  // q and -q are the same rotation
+    for (double v : rel) *o++ = static_cast<float>(sign * v);
+    for (int i = joint_qpos_start_; i < m->nq; ++i) {
+      *o++ = static_cast<float>(ref_q[i] - d->qpos[i]);
+    }
+    const double* ref_body = f.body_pos.data() + 3 * static_cast<size_t>(t) * ntracked;
+    for (int i = 0; i < ntracked; ++i) {
+      Egocentric(rot, d->xpos + 3 * bodies_.tracked[i], ref_body + 3 * i, o);
+      o += 3;
+    }
+    const double* ref_ee = f.end_effectors.data() + 3 * static_cast<size_t>(t) * nee;
+    for (int i = 0; i < nee; ++i) {
+      Egocentric(rot, d->xpos + 3 * bodies_.end_effectors[i], ref_ee + 3 * i, o);
+      o += 3;
+    }
+  }
+}
+
+RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f, int frame,
+                                         const double* ctrl) const {
+  const mjModel* m = model_;
+  const RewardConfig& w = config_.reward();
+  const ReferenceClip& clip = f.clip;
+  const double* ref_q = clip.qpos_at(frame);
+  RewardTerms r;
+  const double com_sq = SquaredDistance3(d->subtree_com + 3 * bodies_.root, f.com_at(frame));
+  r.com_distance = std::sqrt(com_sq);
+  r.root_angle = QuatAngle(d->qpos + 3, ref_q + 3);
+  double joint_sq = 0;
+  for (int i = joint_qpos_start_; i < m->nq; ++i) {
+    const double e = d->qpos[i] - ref_q[i];
+    joint_sq += e * e;
+  }
+  r.joint_distance = std::sqrt(joint_sq);
+  const int ntracked = static_cast<int>(bodies_.tracked.size());
+  const double* ref_body = f.body_pos.data() + 3 * static_cast<size_t>(frame) * ntracked;
+  double body_sq = 0, body_dist = 0;
+  for (int i = 0; i < ntracked; ++i) {
+    const double sq = SquaredDistance3(d->xpos + 3 * bodies_.tracked[i], ref_body + 3 * i);
+    body_sq += sq;
+    body_dist += std::sqrt(sq);
+  }
+  r.mean_body_error = ntracked > 0 ? body_dist / ntracked : 0;
+  const int nee = static_cast<int>(bodies_.end_effectors.size());
+  const double* ref_ee = f.end_effectors.data() + 3 * static_cast<size_t>(frame) * nee;
+  double ee_sq = 0, ee_dist = 0;
+  for (int i = 0; i < nee; ++i) {
+    const double sq = SquaredDistance3(d->xpos + 3 * bodies_.end_effectors[i], ref_ee + 3 * i);
+    ee_sq += sq;
+    ee_dist += std::sqrt(sq);
+  }
+  r.mean_end_effector_error = nee > 0 ? ee_dist / nee : 0;
+  r.root_height = d->qpos[2];
+  r.root_height_deficit = ref_q[2] - d->qpos[2];
+  double ctrl_sq = 0;
+  for (int i = 0; i < m->nu; ++i) ctrl_sq += ctrl[i] * ctrl[i];
+
+  r.com = w.com_weight() * std::exp(-w.com_scale() * com_sq);
+  r.root_quat = w.root_quat_weight() * std::exp(-w.root_quat_scale() * r.root_angle * r.root_angle);
+  r.joints = w.joint_weight() * std::exp(-w.joint_scale() * joint_sq);
+  r.body_pos = w.body_pos_weight() * std::exp(-w.body_pos_scale() * body_sq);
+  r.end_effectors = w.end_effector_weight() * std::exp(-w.end_effector_scale() * ee_sq);
+  r.ctrl_cost = m->nu > 0 ? w.ctrl_cost_weight() * ctrl_sq / m->nu : 0;
+  r.total = r.com + r.root_quat + r.joints + r.body_pos + r.end_effectors + w.alive_bonus() -
+            r.ctrl_cost;
+  return r;
+}
+
+EpisodeEnd ImitationTask::CheckTermination(const RewardTerms& r) const {
+  const TerminationConfig& t = config_.termination();
+  if (r.com_distance > t.max_com_distance()) return EpisodeEnd::kTooFar;
+  if (r.root_angle > t.max_root_angle()) return EpisodeEnd::kBadOrientation;
+  if (r.joint_distance > t.max_joint_distance()) return EpisodeEnd::kBadPose;
+  if (r.root_height_deficit > t.max_fall_below_reference()) return EpisodeEnd::kFell;
+  if (t.min_root_height() > 0 && r.root_height < t.min_root_height()) return EpisodeEnd::kFell;
+  return EpisodeEnd::kNone;
+}
+
+}  // namespace mimic

@@ -1,0 +1,57 @@
+// Loading the rodent MJCF into an immutable mjModel, with the perturbations the analyses use.
+//
+// MuJoCo 2.2.2 (Debian 12) rejects attributes added by later releases (`ls_iterations` on
+// <option>); they are stripped in memory so the bundled model loads unchanged.
+#ifndef MIMIC_ENVS_MODEL_LOADER_H_
+#define MIMIC_ENVS_MODEL_LOADER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mujoco/mujoco.h>
+
+#include "absl/status/statusor.h"
+#include "proto/env_config.pb.h"
+
+namespace mimic {
+
+struct ModelDeleter {
+  void operator()(mjModel* m) const { mj_deleteModel(m); }
+};
+struct DataDeleter {
+  void operator()(mjData* d) const { mj_deleteData(d); }
+};
+using ModelPtr = std::unique_ptr<mjModel, ModelDeleter>;
+using DataPtr = std::unique_ptr<mjData, DataDeleter>;
+
+// What a reference clip must agree with to be played on a model.
+struct ModelSignature {
+  std::string name;   // the MJCF's model name
+  int nq = 0;
+  int nv = 0;
+  int nbody = 0;
+  // FNV-1a over the joint names and types in order: two models with the same kinematic
+  // layout share it, whatever their masses, sizes or options.
+  uint64_t hash = 0;
+};
+
+// Removes XML attributes MuJoCo 2.2.2 does not know. Exposed for tests.
+std::string StripUnsupportedAttributes(const std::string& xml);
+
+// Loads and compiles `path`, then applies mass perturbations. Missing, unreadable or invalid
+// files give NotFound / InvalidArgument with MuJoCo's message.
+absl::StatusOr<ModelPtr> LoadModel(const std::string& path,
+                                   const PerturbationConfig& perturbation = PerturbationConfig());
+
+ModelSignature SignatureOf(const mjModel* model);
+
+// Total mass of the bodies below the world (excluding static world geometry).
+double TotalMass(const mjModel* model);
+// Mass of the subtrees rooted at the head bodies (skull; the jaw hangs below it).
+double HeadMass(const mjModel* model);
+
+}  // namespace mimic
+
+#endif  // MIMIC_ENVS_MODEL_LOADER_H_

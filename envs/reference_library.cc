@@ -1,0 +1,49 @@
+#include "envs/reference_library.h"
+
+#include <algorithm>
+
+#include "common/status_macros.h"
+
+namespace mimic {
+
+absl::StatusOr<std::shared_ptr<const ReferenceLibrary>> ReferenceLibrary::Build(
+    const mjModel* model, const TrackedBodies& bodies, double control_rate,
+    std::vector<ReferenceClip> clips) {
+  if (clips.empty()) return absl::InvalidArgumentError("no reference clips given");
+  const ModelSignature signature = SignatureOf(model);
+  auto library = std::make_shared<ReferenceLibrary>();
+  library->num_tracked_ = static_cast<int>(bodies.tracked.size());
+  library->num_end_effectors_ = static_cast<int>(bodies.end_effectors.size());
+  DataPtr scratch(mj_makeData(model));
+  mjData* d = scratch.get();
+  for (ReferenceClip& clip : clips) {
+    MIMIC_RETURN_IF_ERROR(ValidateClip(clip));
+    MIMIC_RETURN_IF_ERROR(CheckClipMatchesModel(clip, signature, control_rate));
+    ClipFeatures f;
+    const int t_count = clip.num_frames;
+    f.com.resize(3 * t_count);
+    f.body_pos.resize(3 * t_count * bodies.tracked.size());
+    f.end_effectors.resize(3 * t_count * bodies.end_effectors.size());
+    for (int t = 0; t < t_count; ++t) {
+      // forward kinematics of the reference pose with this model
+      std::copy(clip.qpos_at(t), clip.qpos_at(t) + model->nq, d->qpos);
+      mj_kinematics(model, d);
+      mj_comPos(model, d);
+      std::copy(d->subtree_com + 3 * bodies.root, d->subtree_com + 3 * bodies.root + 3,
+                f.com.begin() + 3 * t);
+      for (size_t i = 0; i < bodies.tracked.size(); ++i) {
+        const double* p = d->xpos + 3 * bodies.tracked[i];
+        std::copy(p, p + 3, f.body_pos.begin() + 3 * (t * bodies.tracked.size() + i));
+      }
+      for (size_t i = 0; i < bodies.end_effectors.size(); ++i) {
+        const double* p = d->xpos + 3 * bodies.end_effectors[i];
+        std::copy(p, p + 3, f.end_effectors.begin() + 3 * (t * bodies.end_effectors.size() + i));
+      }
+    }
+    f.clip = std::move(clip);
+    library->clips_.push_back(std::move(f));
+  }
+  return std::shared_ptr<const ReferenceLibrary>(std::move(library));
+}
+
+}  // namespace mimic
