@@ -1,6 +1,7 @@
 #include "common/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "absl/synchronization/blocking_counter.h"
@@ -42,24 +43,30 @@ void ThreadPool::WorkerLoop() {
   }
 }
 
-void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
+void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn, int grain) {
   if (n <= 0) return;
-  const int chunks = std::min(n, num_workers() + 1);
-  if (chunks == 1) {
+  grain = std::max(1, grain);
+  const int chunks = (n + grain - 1) / grain;
+  const int helpers = std::min(num_workers(), chunks - 1);
+  if (helpers == 0) {
     fn(0, n);
     return;
   }
-  // chunk c covers [c*n/chunks, (c+1)*n/chunks); the caller runs chunk 0
-  absl::BlockingCounter pending(chunks - 1);
-  for (int c = 1; c < chunks; ++c) {
-    const int begin = static_cast<int>(static_cast<long>(n) * c / chunks);
-    const int end = static_cast<int>(static_cast<long>(n) * (c + 1) / chunks);
-    Schedule([&fn, &pending, begin, end] {
-      fn(begin, end);
+  // every participant takes the next unclaimed chunk until none are left
+  std::atomic<int> next{0};
+  auto drain = [&fn, &next, n, grain] {
+    for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) * grain < n;) {
+      fn(c * grain, std::min(n, (c + 1) * grain));
+    }
+  };
+  absl::BlockingCounter pending(helpers);
+  for (int h = 0; h < helpers; ++h) {
+    Schedule([&drain, &pending] {
+      drain();
       pending.DecrementCount();
     });
   }
-  fn(0, static_cast<int>(static_cast<long>(n) / chunks));
+  drain();
   pending.Wait();
 }
 

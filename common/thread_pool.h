@@ -29,9 +29,10 @@ class ThreadPool {
   // Runs `fn` on some worker, later.
   void Schedule(std::function<void()> fn);
 
-  // Calls fn(begin, end) over contiguous chunks of [0, n): one chunk per worker plus one for the
-  // calling thread, which takes part. Returns when every chunk is done.
-  void ParallelFor(int n, const std::function<void(int begin, int end)>& fn);
+  // Calls fn(begin, end) over chunks of [0, n) of at most `grain` indices, handed out on demand
+  // to the workers and the calling thread (which takes part), so uneven work balances itself.
+  // Returns when every chunk is done.
+  void ParallelFor(int n, const std::function<void(int begin, int end)>& fn, int grain = 1);
 
  private:
   void WorkerLoop();

@@ -129,7 +129,9 @@ TEST_F(BatchedEnvTest, AsyncModeMatchesSyncModeForTheSameActions) {
       send.push_back(i);
       ++step_of[i];
     }
-    if (!send.empty()) ASSERT_TRUE(async->Send(actions, send).ok());
+    if (!send.empty()) {
+      ASSERT_TRUE(async->Send(actions, send).ok());
+    }
   }
   for (int t = 0; t < steps; ++t) ASSERT_TRUE(sync->Step(Actions(t, 0, n)).ok());
   for (int i = 0; i < n; ++i) {

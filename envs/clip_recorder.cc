@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "envs/env_context.h"
 #include "envs/model_loader.h"
 #include "envs/physics.h"
 
@@ -22,6 +23,7 @@ absl::Status RecordOptions::Validate() const {
 
 absl::StatusOr<RecordedClip> RecordClip(const EnvConfig& config, const RecordOptions& options) {
   MIMIC_RETURN_IF_ERROR(options.Validate());
+  MIMIC_RETURN_IF_ERROR(ValidateEnvConfig(config));
   MIMIC_ASSIGN_OR_RETURN(ModelPtr model, LoadModel(config.model_path(), config.perturbation()));
   model->opt.timestep = config.physics().timestep();
   const mjModel* m = model.get();

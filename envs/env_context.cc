@@ -1,5 +1,6 @@
 #include "envs/env_context.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,10 +26,46 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   std::string errors_;
 };
 
+absl::Status Require(bool ok, const std::string& field, double value, const char* rule) {
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be ", rule, ", got ", value));
+}
+
 }  // namespace
+
+absl::Status ValidateEnvConfig(const EnvConfig& c) {
+  const PhysicsConfig& p = c.physics();
+  MIMIC_RETURN_IF_ERROR(Require(p.timestep() > 0 && p.timestep() < 1, "physics.timestep", p.timestep(), "in (0, 1) s"));
+  MIMIC_RETURN_IF_ERROR(Require(p.substeps() >= 1 && p.substeps() <= 1000, "physics.substeps", p.substeps(), "in [1, 1000]"));
+  MIMIC_RETURN_IF_ERROR(Require(c.reference_window() >= 1 && c.reference_window() <= 100, "reference_window",
+                                c.reference_window(), "in [1, 100]"));
+  MIMIC_RETURN_IF_ERROR(Require(c.max_episode_steps() >= 0, "max_episode_steps", c.max_episode_steps(), ">= 0"));
+  MIMIC_RETURN_IF_ERROR(Require(c.min_frames_after_start() >= 1, "min_frames_after_start",
+                                c.min_frames_after_start(), ">= 1"));
+  const RewardConfig& r = c.reward();
+  const std::pair<const char*, double> reward_fields[] = {
+      {"reward.com_weight", r.com_weight()},           {"reward.com_scale", r.com_scale()},
+      {"reward.root_quat_weight", r.root_quat_weight()}, {"reward.root_quat_scale", r.root_quat_scale()},
+      {"reward.joint_weight", r.joint_weight()},       {"reward.joint_scale", r.joint_scale()},
+      {"reward.body_pos_weight", r.body_pos_weight()}, {"reward.body_pos_scale", r.body_pos_scale()},
+      {"reward.end_effector_weight", r.end_effector_weight()},
+      {"reward.end_effector_scale", r.end_effector_scale()},
+      {"reward.ctrl_cost_weight", r.ctrl_cost_weight()}};
+  for (const auto& [field, value] : reward_fields) {
+    MIMIC_RETURN_IF_ERROR(Require(std::isfinite(value) && value >= 0, field, value, "finite and >= 0"));
+  }
+  MIMIC_RETURN_IF_ERROR(Require(std::isfinite(r.alive_bonus()), "reward.alive_bonus", r.alive_bonus(), "finite"));
+  const PerturbationConfig& q = c.perturbation();
+  MIMIC_RETURN_IF_ERROR(Require(q.action_noise_std() >= 0 && std::isfinite(q.action_noise_std()),
+                                "perturbation.action_noise_std", q.action_noise_std(), "finite and >= 0"));
+  MIMIC_RETURN_IF_ERROR(Require(q.reset_qpos_noise() >= 0, "perturbation.reset_qpos_noise", q.reset_qpos_noise(), ">= 0"));
+  MIMIC_RETURN_IF_ERROR(Require(q.reset_qvel_noise() >= 0, "perturbation.reset_qvel_noise", q.reset_qvel_noise(), ">= 0"));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::shared_ptr<const EnvContext>> EnvContext::Create(
     const EnvConfig& config, std::vector<ReferenceClip> clips) {
+  MIMIC_RETURN_IF_ERROR(ValidateEnvConfig(config));
   auto context = std::shared_ptr<EnvContext>(new EnvContext());
   MIMIC_ASSIGN_OR_RETURN(context->model_, LoadModel(config.model_path(), config.perturbation()));
   // the model's own time step is replaced by the configured one
@@ -52,6 +89,8 @@ absl::StatusOr<EnvConfig> ReadEnvConfig(const std::string& path) {
   if (!parser.ParseFromString(text.str(), &config)) {
     return absl::InvalidArgumentError(absl::StrCat("cannot parse ", path, ": ", errors.errors()));
   }
+  absl::Status valid = ValidateEnvConfig(config);
+  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
   return config;
 }
 

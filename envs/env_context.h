@@ -31,7 +31,11 @@ class EnvContext {
   std::shared_ptr<const ReferenceLibrary> library_;
 };
 
-// Reads an EnvConfig from a text-format file (configs/*.pbtxt); unknown fields are errors.
+// Checks every field's range; errors name the field and the offending value.
+absl::Status ValidateEnvConfig(const EnvConfig& config);
+
+// Reads and validates an EnvConfig from a text-format file (configs/*.pbtxt); unknown fields
+// are errors.
 absl::StatusOr<EnvConfig> ReadEnvConfig(const std::string& path);
 
 }  // namespace mimic

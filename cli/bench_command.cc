@@ -1,0 +1,37 @@
+// `mimic bench NAME`: dispatches to the named benchmark.
+#include <cstdio>
+#include <cstring>
+
+#include "cli/bench_env.h"
+#include "cli/commands.h"
+
+namespace mimic::cli {
+namespace {
+
+struct Benchmark {
+  const char* name;
+  const char* what;
+  int (*run)(const Argv& args);
+};
+
+const Benchmark kBenchmarks[] = {
+    {"env", "env steps/s vs raw mj_step at the same substeps, 1 and 2 threads [--seconds S --envs N]",
+     BenchEnv},
+};
+
+}  // namespace
+
+int RunBench(const Argv& args) {
+  if (args.empty() || args[0] == "--help") {
+    std::fprintf(stderr, "usage: ./mimic bench NAME [options]\n");
+    for (const Benchmark& b : kBenchmarks) std::fprintf(stderr, "  %-8s %s\n", b.name, b.what);
+    return args.empty() ? 2 : 0;
+  }
+  for (const Benchmark& b : kBenchmarks) {
+    if (args[0] == b.name) return b.run(Argv(args.begin() + 1, args.end()));
+  }
+  std::fprintf(stderr, "mimic bench: unknown benchmark '%s' (see ./mimic bench --help)\n", args[0].c_str());
+  return 2;
+}
+
+}  // namespace mimic::cli

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `mimic` command line: help, the demo, clip recording and bad input.
+set -u
+mimic=cli/mimic
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+fail=0
+check() {  # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+
+out=$($mimic --help 2>&1); check "help lists the demo" grep -q "demo" <<<"$out"
+check "help lists bench" grep -q "bench" <<<"$out"
+
+$mimic nonsense >/dev/null 2>&1; check "unknown command exits 2" test $? -eq 2
+
+out=$($mimic record-clip --out "$tmp/clip.h5" --frames 20 --seed 3 2>&1)
+check "record-clip writes a clip" test -s "$tmp/clip.h5"
+check "record-clip reports 20 frames" grep -q "20 frames" <<<"$out"
+
+out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 2>&1); rc=$?
+check "demo succeeds" test $rc -eq 0
+check "demo prints the policy table" grep -q "random" <<<"$out"
+check "demo replays the recording to the clip end" grep -q "replay (from frame 0).*clip_end" <<<"$out"
+check "demo writes its clip file" test -s "$tmp/demo/clips.h5"
+
+out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 2>&1)
+check "demo runs on a given clip file" grep -q "1 read from" <<<"$out"
+
+echo "not hdf5" >"$tmp/bad.h5"
+out=$($mimic demo --clips "$tmp/bad.h5" 2>&1); rc=$?
+check "corrupt clip file fails cleanly" test $rc -ne 0
+check "corrupt clip error names the file" grep -q "bad.h5" <<<"$out"
+
+echo 'physics { substeps: -3 }' >"$tmp/bad.pbtxt"
+out=$($mimic env-info --config "$tmp/bad.pbtxt" 2>&1); rc=$?
+check "invalid config is refused" test $rc -ne 0
+check "invalid config error names the field" grep -q "substeps" <<<"$out"
+
+echo 'physic { }' >"$tmp/typo.pbtxt"
+out=$($mimic env-info --config "$tmp/typo.pbtxt" 2>&1)
+check "unknown config field is named" grep -q "physic" <<<"$out"
+
+for config in configs/*.pbtxt; do
+  $mimic env-info --config "$config" >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
+done
+
+out=$($mimic env-info 2>&1)
+check "env-info lists reference slices" grep -q "ref/4/end_effectors" <<<"$out"
+
+out=$($mimic bench env --seconds 0.2 --envs 2 2>/dev/null)
+check "bench env prints one JSON line ending in the ratio" grep -qE '^\{.*"ratio":[0-9.]+\}$' <<<"$out"
+
+exit $fail

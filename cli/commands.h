@@ -1,0 +1,27 @@
+// The `mimic` subcommands. Each takes its arguments after the subcommand name and returns a
+// process exit code (0 success, 1 failure, 2 usage error).
+#ifndef MIMIC_CLI_COMMANDS_H_
+#define MIMIC_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace mimic::cli {
+
+using Argv = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* usage;    // one line: arguments
+  const char* summary;  // one line: what it does
+  int (*run)(const Argv& args);
+};
+
+int RunDemo(const Argv& args);
+int RunBench(const Argv& args);
+int RunRecordClip(const Argv& args);
+int RunEnvInfo(const Argv& args);
+
+}  // namespace mimic::cli
+
+#endif  // MIMIC_CLI_COMMANDS_H_

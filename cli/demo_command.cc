@@ -1,0 +1,172 @@
+// `mimic demo`: the main job on bundled data. Until registration (STAC) lands, the reference
+// clip is recorded from the model itself; the demo then runs episode sets with a zero policy, a
+// random policy and the recorded actions (the best any policy can do on this clip).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "cli/env_setup.h"
+#include "common/progress.h"
+#include "envs/batched_env.h"
+#include "envs/clip_io.h"
+#include "envs/clip_recorder.h"
+
+namespace mimic::cli {
+namespace {
+
+struct EpisodeSetStats {
+  int episodes = 0;
+  double total_length = 0;      // control steps, over finished episodes
+  double total_reward = 0;      // over every step taken
+  int64_t steps = 0;
+  std::map<std::string, int> ends;
+  double seconds = 0;
+};
+
+// Runs `steps_per_env` synchronous steps of `policy` over a batch and tallies finished episodes.
+EpisodeSetStats RunEpisodes(BatchedEnv& env, int steps_per_env, const std::string& label,
+                            const std::function<void(std::vector<float>&)>& policy) {
+  EpisodeSetStats stats;
+  std::vector<float> actions(static_cast<size_t>(env.num_envs()) * env.spec().num_actions);
+  Progress progress(absl::StrCat("  ", label), static_cast<int64_t>(steps_per_env) * env.num_envs(), "steps");
+  const auto start = std::chrono::steady_clock::now();
+  env.Reset().IgnoreError();
+  for (int t = 0; t < steps_per_env; ++t) {
+    policy(actions);
+    absl::Status s = env.Step(actions);
+    if (!s.ok()) {
+      std::fprintf(stderr, "step failed: %s\n", s.ToString().c_str());
+      break;
+    }
+    for (int i = 0; i < env.num_envs(); ++i) {
+      stats.total_reward += env.rewards()[i];
+      ++stats.steps;
+      if (env.episode_end()[i] != 0) {
+        ++stats.episodes;
+        stats.ends[EpisodeEndName(static_cast<EpisodeEnd>(env.episode_end()[i]))]++;
+      }
+    }
+    progress.Update(stats.steps);
+  }
+  progress.Finish();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+std::string EndsSummary(const std::map<std::string, int>& ends) {
+  std::string out;
+  for (const auto& [name, count] : ends) absl::StrAppend(&out, out.empty() ? "" : " ", name, "=", count);
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+int RunDemo(const Argv& argv) {
+  auto args = Args::Parse(argv, {"clips", "out", "steps", "envs", "threads", "config"});
+  if (!args.ok()) return Fail("demo", args.status());
+  auto config = ConfigFromArgs(*args);
+  if (!config.ok()) return Fail("demo", config.status());
+  auto steps = args->GetInt("steps", 400);
+  auto num_envs = args->GetInt("envs", 8);
+  auto threads = args->GetInt("threads", 2);
+  if (!steps.ok() || !num_envs.ok() || !threads.ok()) {
+    return Fail("demo", absl::InvalidArgumentError("--steps, --envs and --threads take integers"));
+  }
+  const std::string out_dir = args->GetString("out", "runs/demo");
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Fail("demo", absl::PermissionDeniedError(absl::StrCat("cannot create ", out_dir, ": ", ec.message())));
+
+  std::printf("MIMIC demo: the virtual rodent's imitation environment on bundled data\n\n");
+  // 1. reference clips
+  std::vector<ReferenceClip> clips;
+  RecordedClip recorded;
+  const bool have_recording = !args->Has("clips");
+  if (have_recording) {
+    RecordOptions options;
+    options.num_frames = 250;
+    options.name = "demo_recorded";
+    auto r = RecordClip(*config, options);
+    if (!r.ok()) return Fail("demo", r.status());
+    recorded = *std::move(r);
+    const std::string path = out_dir + "/clips.h5";
+    absl::Status written = WriteClips(path, {recorded.clip});
+    if (!written.ok()) return Fail("demo", written);
+    std::printf("[1/3] reference clip: recorded %d frames (%.1f s at %.0f Hz) from %s under smooth random "
+                "actions -> %s\n", recorded.clip.num_frames, recorded.clip.num_frames / recorded.clip.frame_rate,
+                recorded.clip.frame_rate, config->model_path().c_str(), path.c_str());
+    auto reread = ReadClips(path);
+    if (!reread.ok()) return Fail("demo", reread.status());
+    clips = *std::move(reread);
+  } else {
+    auto read = ReadClips(args->GetString("clips", ""));
+    if (!read.ok()) return Fail("demo", read.status());
+    clips = *std::move(read);
+    std::printf("[1/3] reference clips: %zu read from %s\n", clips.size(), args->GetString("clips", "").c_str());
+  }
+
+  // 2. environment
+  auto context = EnvContext::Create(*config, clips);
+  if (!context.ok()) return Fail("demo", context.status());
+  const EnvSpec& spec = (*context)->spec();
+  std::printf("[2/3] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
+              "actions, control %.3f s = %d x %.3f s physics\n",
+              spec.observation.size(), spec.observation.proprioception_size(), spec.reference_window,
+              spec.num_actions, spec.control_timestep, spec.substeps, spec.physics_timestep);
+
+  // 3. episodes
+  BatchedEnvOptions options;
+  options.num_envs = *num_envs;
+  options.num_threads = *threads;
+  options.seed = 1;
+  auto batch = BatchedEnv::Create(*context, options);
+  if (!batch.ok()) return Fail("demo", batch.status());
+  std::printf("[3/3] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
+  std::vector<std::pair<std::string, EpisodeSetStats>> rows;
+  rows.emplace_back("zero", RunEpisodes(**batch, *steps, "zero policy", [](std::vector<float>& a) {
+                      std::fill(a.begin(), a.end(), 0.f);
+                    }));
+  rows.emplace_back("random", RunEpisodes(**batch, *steps, "random policy", [&](std::vector<float>& a) {
+                      for (float& x : a) x = uniform(rng);
+                    }));
+
+  std::printf("\n  %-22s %9s %12s %17s %12s  %s\n", "policy", "episodes", "mean length", "mean reward/step",
+              "env steps/s", "episode ends");
+  for (const auto& [name, s] : rows) {
+    const double mean_len = s.episodes > 0 ? static_cast<double>(s.steps) / s.episodes : s.steps;
+    std::printf("  %-22s %9d %12.1f %17.3f %12.0f  %s\n", name.c_str(), s.episodes, mean_len,
+                s.total_reward / std::max<int64_t>(1, s.steps), s.steps / s.seconds, EndsSummary(s.ends).c_str());
+  }
+  if (have_recording) {
+    // the recorded actions from frame 0: the upper bound on this clip
+    RodentEnv env(*context, 1);
+    std::vector<float> obs(spec.observation.size());
+    env.Reset(0, 0, obs.data()).IgnoreError();
+    double reward = 0;
+    int length = 0;
+    EpisodeEnd end = EpisodeEnd::kNone;
+    for (int t = 0; t + 1 < recorded.clip.num_frames && end == EpisodeEnd::kNone; ++t) {
+      auto r = env.Step(absl::MakeConstSpan(recorded.actions.data() + t * spec.num_actions, spec.num_actions),
+                        obs.data());
+      if (!r.ok()) return Fail("demo", r.status());
+      reward += r->reward;
+      end = r->end;
+      ++length;
+    }
+    std::printf("  %-22s %9d %12d %17.3f %12s  %s\n", "replay (from frame 0)", 1, length, reward / length, "-",
+                EpisodeEndName(end));
+  }
+  std::printf("\nMaximum reward per step is %.1f (five tracking terms of weight 1, minus the control cost).\n"
+              "Episode lengths are in control steps of %.0f ms; 'clip_end' means the reference ran out.\n",
+              5.0, 1000 * spec.control_timestep);
+  return 0;
+}
+
+}  // namespace mimic::cli

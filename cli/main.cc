@@ -1,0 +1,54 @@
+// `mimic`: one command line for the whole pipeline. Subcommands live in cli/*_command.cc.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace mimic::cli {
+namespace {
+
+const Command kCommands[] = {
+    {"demo", "[--clips FILE] [--out DIR] [--steps N]",
+     "set up a reference clip and run short episode sets with zero, random and replayed actions",
+     RunDemo},
+    {"bench", "NAME [options]  (NAME: env)",
+     "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
+    {"record-clip", "--out FILE [--frames N] [--seed S] [--config FILE]",
+     "record a physically consistent reference clip from the model under smooth random actions",
+     RunRecordClip},
+    {"env-info", "[--config FILE]", "print the environment's observation layout and action bounds",
+     RunEnvInfo},
+};
+
+void PrintHelp() {
+  std::printf(
+      "mimic — a virtual rodent that imitates real rats, for comparing its network with their "
+      "brains\n\nusage: ./mimic COMMAND [ARGS]\n\n"
+      "  %-12s %s\n  %-12s %s\n",
+      "test", "(root script) install what is missing, build, and run the whole test suite", "--help",
+      "this list");
+  for (const Command& c : kCommands) {
+    std::printf("  %-12s %s\n  %-12s   %s\n", c.name, c.summary, "", c.usage);
+  }
+}
+
+}  // namespace
+}  // namespace mimic::cli
+
+int main(int argc, char** argv) {
+  using mimic::cli::kCommands;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep stdout and the stderr progress lines in order
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    mimic::cli::PrintHelp();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::vector<std::string> rest(argv + 2, argv + argc);
+  for (const auto& c : kCommands) {
+    if (argv[1] == std::string(c.name)) return c.run(rest);
+  }
+  std::fprintf(stderr, "mimic: unknown command '%s' (see ./mimic --help)\n", argv[1]);
+  return 2;
+}
