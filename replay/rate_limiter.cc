@@ -62,15 +62,15 @@ bool RateLimiter::CanInsert(int64_t size) const {
   return false;
 }
 
-bool RateLimiter::CanSample(int64_t size) const {
+bool RateLimiter::CanSample(int64_t size, int64_t count) const {
   if (size < 1) return false;
   switch (kind_) {
     case Kind::kMinSize:
       return size >= min_size_;
     case Kind::kQueue:
-      return true;
+      return size >= count;
     case Kind::kRatio:
-      return inserts_ >= min_size_ && inserts_ * samples_per_insert_ - (samples_ + 1) >= min_diff_;
+      return inserts_ >= min_size_ && inserts_ * samples_per_insert_ - (samples_ + count) >= min_diff_;
   }
   return false;
 }

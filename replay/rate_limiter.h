@@ -25,12 +25,14 @@ class RateLimiter {
   static absl::StatusOr<RateLimiter> FromConfig(const TableConfig& config);
 
   bool CanInsert(int64_t size) const;
-  bool CanSample(int64_t size) const;
+  // Whether `count` samples may be taken now, one after another.
+  bool CanSample(int64_t size, int64_t count = 1) const;
 
   void Reserve() { ++reserved_; }
   void CancelReservation() { --reserved_; }
   void CommitInsert() { --reserved_; ++inserts_; }
   void OnSample() { ++samples_; }
+  bool is_queue() const { return kind_ == Kind::kQueue; }
   // Restores counters from a checkpoint.
   void Restore(int64_t inserts, int64_t samples) { inserts_ = inserts; samples_ = samples; }
 

@@ -92,16 +92,12 @@ bool Table::InsertAllowed() const {
   return closed_ || limiter_.CanInsert(static_cast<int64_t>(items_.size()));
 }
 
-bool Table::SampleAllowed() const {
-  return closed_ || limiter_.CanSample(static_cast<int64_t>(items_.size()));
-}
-
-absl::Status Table::Wait(bool (Table::*ready)() const, absl::Time deadline, const Cancelled& cancelled,
+absl::Status Table::Wait(const absl::Condition& ready, absl::Time deadline, const Cancelled& cancelled,
                          double* blocked_seconds) {
   const absl::Time start = absl::Now();
   absl::Status status;
   while (true) {
-    if (mu_.AwaitWithDeadline(absl::Condition(this, ready), std::min(deadline, absl::Now() + kCancelPoll))) break;
+    if (mu_.AwaitWithDeadline(ready, std::min(deadline, absl::Now() + kCancelPoll))) break;
     if (absl::Now() >= deadline) {
       status = absl::DeadlineExceededError(absl::StrCat("table '", name(), "': rate limiter did not admit the call (",
                                                         limiter_.Describe(), ", size ", items_.size(), ")"));
@@ -119,7 +115,7 @@ absl::Status Table::Wait(bool (Table::*ready)() const, absl::Time deadline, cons
 
 absl::Status Table::ReserveInsert(absl::Time deadline, const Cancelled& cancelled) {
   absl::MutexLock lock(&mu_);
-  MIMIC_RETURN_IF_ERROR(Wait(&Table::InsertAllowed, deadline, cancelled, &insert_blocked_s_));
+  MIMIC_RETURN_IF_ERROR(Wait(absl::Condition(this, &Table::InsertAllowed), deadline, cancelled, &insert_blocked_s_));
   limiter_.Reserve();
   return absl::OkStatus();
 }
@@ -161,16 +157,35 @@ void Table::Remove(uint64_t key) {
   }
 }
 
-absl::StatusOr<Sample> Table::SampleOne(absl::Time deadline, const Cancelled& cancelled) {
+absl::StatusOr<std::vector<Sample>> Table::SampleBatch(int count, absl::Time deadline, const Cancelled& cancelled) {
+  if (count < 1) return absl::InvalidArgumentError(absl::StrCat("batch size must be >= 1, got ", count));
+  const bool takes_items = config_.max_times_sampled() > 0;
+  if (takes_items && count > config_.max_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("table '", name(), "' holds at most ", config_.max_size(),
+                                                   " items; a batch of ", count, " could never be filled"));
+  }
   absl::MutexLock lock(&mu_);
-  MIMIC_RETURN_IF_ERROR(Wait(&Table::SampleAllowed, deadline, cancelled, &sample_blocked_s_));
-  const SelectedKey selected = sampler_->Select(rng_);
-  TableItem& entry = items_[selected.key];
-  ++entry.times_sampled;
-  Sample sample{entry, selected.probability, static_cast<int64_t>(items_.size())};
-  limiter_.OnSample();
-  if (config_.max_times_sampled() > 0 && entry.times_sampled >= config_.max_times_sampled()) Remove(selected.key);
-  return sample;
+  auto ready = [this, count, takes_items]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t size = static_cast<int64_t>(items_.size());
+    return closed_ || (limiter_.CanSample(size, count) && (!takes_items || size >= count));
+  };
+  MIMIC_RETURN_IF_ERROR(Wait(absl::Condition(&ready), deadline, cancelled, &sample_blocked_s_));
+  std::vector<Sample> batch;
+  batch.reserve(count);
+  for (int i = 0; i < count; ++i) {
+    const SelectedKey selected = sampler_->Select(rng_);
+    TableItem& entry = items_[selected.key];
+    ++entry.times_sampled;
+    batch.push_back({entry, selected.probability, static_cast<int64_t>(items_.size())});
+    limiter_.OnSample();
+    if (takes_items && entry.times_sampled >= config_.max_times_sampled()) Remove(selected.key);
+  }
+  return batch;
+}
+
+absl::StatusOr<Sample> Table::SampleOne(absl::Time deadline, const Cancelled& cancelled) {
+  MIMIC_ASSIGN_OR_RETURN(std::vector<Sample> batch, SampleBatch(1, deadline, cancelled));
+  return std::move(batch.front());
 }
 
 absl::StatusOr<std::pair<int, int>> Table::UpdatePriorities(

@@ -57,7 +57,10 @@ class Table {
   // Adds a reserved item; removes one item by the remover first if the table is full.
   void CommitInsert(uint64_t key, std::shared_ptr<const Unroll> item, double priority, int64_t bytes);
 
-  // Waits for the rate limiter, then draws one item. Items that reach max_times_sampled are removed.
+  // Waits until the rate limiter admits `count` samples at once, then draws them together (so a
+  // timeout never takes items it does not deliver). Items that reach max_times_sampled are
+  // removed. INVALID_ARGUMENT when the table could never hold enough items for the batch.
+  absl::StatusOr<std::vector<Sample>> SampleBatch(int count, absl::Time deadline, const Cancelled& cancelled);
   absl::StatusOr<Sample> SampleOne(absl::Time deadline, const Cancelled& cancelled);
 
   // Returns (updated, missing) counts; priorities must be finite and >= 0.
@@ -77,8 +80,7 @@ class Table {
   Table(TableConfig config, RateLimiter limiter, std::unique_ptr<KeySelector> sampler,
         std::unique_ptr<KeySelector> remover, uint64_t seed);
   bool InsertAllowed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool SampleAllowed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Wait(bool (Table::*ready)() const, absl::Time deadline, const Cancelled& cancelled,
+  absl::Status Wait(const absl::Condition& ready, absl::Time deadline, const Cancelled& cancelled,
                     double* blocked_seconds) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Remove(uint64_t key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Add(TableItem item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -72,6 +72,17 @@ TEST(TableTest, QueueDeliversEachItemOnceInOrderAndBlocksWhenFull) {
   EXPECT_EQ(t->SampleOne(Soon(), nullptr).status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+TEST(TableTest, ATimedOutBatchTakesNothing) {
+  auto t = MakeTable("max_size: 10 queue {}");
+  for (uint64_t k = 1; k <= 3; ++k) InsertNow(*t, k);
+  EXPECT_EQ(t->SampleBatch(5, Soon(), nullptr).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(t->Info().size(), 3);
+  EXPECT_EQ(t->SampleBatch(11, Soon(), nullptr).status().code(), absl::StatusCode::kInvalidArgument);
+  auto batch = t->SampleBatch(3, Soon(), nullptr);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ((*batch)[2].item.key, 3u);
+}
+
 TEST(TableTest, SampleToInsertRatioStaysWithinItsBufferUnderConcurrency) {
   // 2 samples per insert, min size 10, buffer 20: inserts*2 - samples in [0, 40]
   auto t = MakeTable("max_size: 1000 sample_to_insert_ratio { samples_per_insert: 2 min_size: 10 error_buffer: 20 }");

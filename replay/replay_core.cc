@@ -1,0 +1,168 @@
+#include "replay/replay_core.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "replay/checkpoint_io.h"
+
+namespace mimic::replay {
+
+absl::StatusOr<std::unique_ptr<ReplayCore>> ReplayCore::Create(const ReplayConfig& config) {
+  if (config.tables().empty()) return absl::InvalidArgumentError("the replay config names no tables");
+  std::unique_ptr<ReplayCore> core(new ReplayCore(config));
+  uint64_t seed = 1;
+  for (const TableConfig& tc : config.tables()) {
+    if (core->tables_.count(tc.name())) {
+      return absl::InvalidArgumentError(absl::StrCat("table '", tc.name(), "' is configured twice"));
+    }
+    MIMIC_ASSIGN_OR_RETURN(auto table, Table::Create(tc, seed++));
+    core->tables_[tc.name()] = std::move(table);
+  }
+  if (!config.checkpoint_dir().empty()) {
+    auto latest = LatestCheckpoint(config.checkpoint_dir());
+    if (latest.ok()) {
+      MIMIC_RETURN_IF_ERROR(core->Restore(*latest));
+    } else if (latest.status().code() != absl::StatusCode::kNotFound) {
+      return latest.status();
+    }
+  }
+  return core;
+}
+
+absl::StatusOr<Table*> ReplayCore::FindTable(const std::string& name) const {
+  auto it = tables_.find(name);
+  if (it == tables_.end()) {
+    std::vector<std::string> names;
+    for (const auto& [n, t] : tables_) names.push_back(n);
+    return absl::NotFoundError(absl::StrCat("no table named '", name, "' (tables: ", absl::StrJoin(names, ", "), ")"));
+  }
+  return it->second.get();
+}
+
+absl::StatusOr<InsertResult> ReplayCore::Insert(const InsertRequest& request, absl::Time deadline,
+                                                const Cancelled& cancelled) {
+  if (request.tables().empty()) return absl::InvalidArgumentError("an insert must name at least one table");
+  // validate everything before waiting for anything
+  std::vector<std::pair<Table*, double>> targets;
+  for (const TablePriority& tp : request.tables()) {
+    MIMIC_ASSIGN_OR_RETURN(Table * table, FindTable(tp.table()));
+    if (!std::isfinite(tp.priority()) || tp.priority() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("priority for table '", tp.table(), "' must be finite and >= 0"));
+    }
+    for (const auto& [t, p] : targets) {
+      if (t == table) return absl::InvalidArgumentError(absl::StrCat("table '", tp.table(), "' named twice"));
+    }
+    MIMIC_RETURN_IF_ERROR(table->CheckSignature(request.item()));
+    targets.emplace_back(table, tp.priority());
+  }
+  if (!request.writer_id().empty()) {
+    absl::MutexLock lock(&key_mu_);
+    auto it = writer_sequences_.find(request.writer_id());
+    if (it != writer_sequences_.end() && request.sequence() <= it->second) return InsertResult{0, true};
+  }
+  // reserve room in every table, in order; undo on failure
+  for (size_t i = 0; i < targets.size(); ++i) {
+    absl::Status reserved = targets[i].first->ReserveInsert(deadline, cancelled);
+    if (!reserved.ok()) {
+      for (size_t j = 0; j < i; ++j) targets[j].first->CancelReservation();
+      return reserved;
+    }
+  }
+  auto item = std::make_shared<const Unroll>(request.item());
+  const int64_t bytes = static_cast<int64_t>(item->ByteSizeLong());
+  absl::ReaderMutexLock commit(&commit_mu_);
+  uint64_t key;
+  {
+    absl::MutexLock lock(&key_mu_);
+    key = next_key_++;
+    if (!request.writer_id().empty()) writer_sequences_[request.writer_id()] = request.sequence();
+  }
+  for (const auto& [table, priority] : targets) table->CommitInsert(key, item, priority, bytes);
+  return InsertResult{key, false};
+}
+
+absl::StatusOr<std::vector<Sample>> ReplayCore::SampleBatch(const std::string& name, int batch_size,
+                                                            absl::Time deadline, const Cancelled& cancelled) {
+  MIMIC_ASSIGN_OR_RETURN(Table * table, FindTable(name));
+  return table->SampleBatch(batch_size, deadline, cancelled);
+}
+
+absl::StatusOr<UpdatePrioritiesResponse> ReplayCore::UpdatePriorities(const UpdatePrioritiesRequest& request) {
+  MIMIC_ASSIGN_OR_RETURN(Table * table, FindTable(request.table()));
+  std::vector<std::pair<uint64_t, double>> updates;
+  for (const KeyPriority& kp : request.updates()) updates.emplace_back(kp.key(), kp.priority());
+  MIMIC_ASSIGN_OR_RETURN(auto counts, table->UpdatePriorities(updates));
+  UpdatePrioritiesResponse response;
+  response.set_updated(counts.first);
+  response.set_missing(counts.second);
+  return response;
+}
+
+InfoResponse ReplayCore::Info() const {
+  InfoResponse info;
+  for (const auto& [name, table] : tables_) *info.add_tables() = table->Info();
+  absl::MutexLock lock(&checkpoint_mu_);
+  info.set_checkpoints(checkpoints_);
+  info.set_last_checkpoint(last_checkpoint_);
+  return info;
+}
+
+absl::StatusOr<CheckpointResponse> ReplayCore::Checkpoint() {
+  if (config_.checkpoint_dir().empty()) {
+    return absl::FailedPreconditionError("no checkpoint_dir is configured");
+  }
+  absl::MutexLock one_at_a_time(&checkpoint_mu_);
+  CheckpointData data;
+  {
+    // a consistent cut: no insert commits while the tables are copied (copies share the items)
+    absl::WriterMutexLock commit(&commit_mu_);
+    absl::MutexLock keys(&key_mu_);
+    data.header.set_version(1);
+    data.header.set_next_key(next_key_);
+    for (const auto& [writer, seq] : writer_sequences_) (*data.header.mutable_writer_sequences())[writer] = seq;
+    absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>> unique;
+    for (const auto& [name, table] : tables_) {
+      std::vector<TableItem> items;
+      data.tables.push_back(table->Snapshot(&items));
+      for (TableItem& it : items) unique.emplace(it.key, std::move(it.item));
+    }
+    data.items.assign(unique.begin(), unique.end());
+  }
+  // payloads are serialised outside the commit lock: inserts carry on meanwhile
+  data.header.set_num_items(static_cast<int64_t>(data.items.size()));
+  data.header.set_num_tables(static_cast<int64_t>(data.tables.size()));
+  const int keep = config_.keep_checkpoints() > 0 ? config_.keep_checkpoints() : 2;
+  MIMIC_ASSIGN_OR_RETURN(std::string path, WriteCheckpoint(config_.checkpoint_dir(), data, keep));
+  ++checkpoints_;
+  last_checkpoint_ = path;
+  CheckpointResponse response;
+  response.set_path(path);
+  response.set_items(data.header.num_items());
+  return response;
+}
+
+absl::Status ReplayCore::Restore(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(CheckpointData data, ReadCheckpoint(path));
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>> items(data.items.begin(), data.items.end());
+  for (const CheckpointTable& state : data.tables) {
+    auto table = FindTable(state.name());
+    if (!table.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("checkpoint ", path, " holds table '", state.name(),
+                                                        "', which the config no longer has"));
+    }
+    MIMIC_RETURN_IF_ERROR((*table)->Restore(state, items));
+  }
+  absl::MutexLock lock(&key_mu_);
+  next_key_ = data.header.next_key();
+  for (const auto& [writer, seq] : data.header.writer_sequences()) writer_sequences_[writer] = seq;
+  restored_ = true;
+  return absl::OkStatus();
+}
+
+void ReplayCore::Close() {
+  for (auto& [name, table] : tables_) table->Close();
+}
+
+}  // namespace mimic::replay

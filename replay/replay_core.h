@@ -1,0 +1,81 @@
+// The replay service's state and logic without the network: named tables, items stored once
+// and shared by the tables they go into, writer de-duplication, and checkpoints.
+//
+// Durability: an item is acknowledged once it is in every named table; a checkpoint holds every
+// item acknowledged before it began. A crash (kill -9) loses the items acknowledged after the last
+// checkpoint, and items sampled after it are delivered again after the restore (in Queue tables:
+// at-least-once delivery). SIGTERM closes the tables and writes a final checkpoint: nothing is lost.
+//
+// Thread safety: all methods may be called concurrently.
+#ifndef MIMIC_REPLAY_REPLAY_CORE_H_
+#define MIMIC_REPLAY_REPLAY_CORE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/replay.pb.h"
+#include "replay/table.h"
+
+namespace mimic::replay {
+
+struct InsertResult {
+  uint64_t key = 0;
+  bool duplicate = false;  // a resend of an already inserted sequence number
+};
+
+class ReplayCore {
+ public:
+  // Builds the tables; restores the newest checkpoint in config.checkpoint_dir() if there is one.
+  static absl::StatusOr<std::unique_ptr<ReplayCore>> Create(const ReplayConfig& config);
+
+  absl::StatusOr<Table*> FindTable(const std::string& name) const;
+
+  // Validates, then waits for room in every named table and commits to all of them together.
+  absl::StatusOr<InsertResult> Insert(const InsertRequest& request, absl::Time deadline, const Cancelled& cancelled);
+
+  absl::StatusOr<std::vector<Sample>> SampleBatch(const std::string& table, int batch_size, absl::Time deadline,
+                                                  const Cancelled& cancelled);
+
+  absl::StatusOr<UpdatePrioritiesResponse> UpdatePriorities(const UpdatePrioritiesRequest& request);
+
+  InfoResponse Info() const;
+
+  // Writes a consistent checkpoint (FailedPrecondition when no checkpoint_dir is configured).
+  absl::StatusOr<CheckpointResponse> Checkpoint();
+
+  // Wakes every blocked call with UNAVAILABLE; later calls fail at once.
+  void Close();
+
+  const ReplayConfig& config() const { return config_; }
+  bool restored() const { return restored_; }
+
+ private:
+  explicit ReplayCore(ReplayConfig config) : config_(std::move(config)) {}
+  absl::Status Restore(const std::string& path);
+
+  ReplayConfig config_;
+  std::map<std::string, std::unique_ptr<Table>> tables_;  // fixed after Create
+  bool restored_ = false;
+
+  // Inserts commit under a shared lock; a checkpoint takes it exclusively, so it never sees an
+  // item in some of its tables but not others, nor a writer sequence without its item.
+  mutable absl::Mutex commit_mu_;
+  // taken after commit_mu_ (shared by inserts, exclusive for checkpoints)
+  mutable absl::Mutex key_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);
+  uint64_t next_key_ ABSL_GUARDED_BY(key_mu_) = 1;
+  absl::flat_hash_map<std::string, int64_t> writer_sequences_ ABSL_GUARDED_BY(key_mu_);
+
+  mutable absl::Mutex checkpoint_mu_;  // one checkpoint at a time
+  int64_t checkpoints_ ABSL_GUARDED_BY(checkpoint_mu_) = 0;
+  std::string last_checkpoint_ ABSL_GUARDED_BY(checkpoint_mu_);
+};
+
+}  // namespace mimic::replay
+
+#endif  // MIMIC_REPLAY_REPLAY_CORE_H_

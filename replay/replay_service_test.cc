@@ -1,0 +1,340 @@
+// The replay service for real: a server on loopback TCP, the client library, and raw stubs.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/health_check.h"
+#include "common/tensor_util.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "replay/replay_client.h"
+#include "replay/replay_server.h"
+
+namespace mimic::replay {
+namespace {
+
+// An unroll tagged with its writer and sequence, so tests can account for every item.
+Unroll TaggedItem(int writer, int seq, int floats = 16) {
+  Unroll u;
+  std::vector<float> data(floats, static_cast<float>(seq));
+  (*u.mutable_tensors())["x"] = MakeFloatTensor({floats}, data.data());
+  u.set_actor_id(writer);
+  u.set_first_frame(seq);
+  return u;
+}
+
+ReplayConfig Config(const std::string& tables_text, const std::string& checkpoint_dir = "") {
+  ReplayConfig config;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(tables_text, &config)) << tables_text;
+  config.set_address("127.0.0.1:0");
+  config.set_checkpoint_dir(checkpoint_dir);
+  return config;
+}
+
+std::string Address(const ReplayServer& server) { return absl::StrCat("127.0.0.1:", server.port()); }
+
+std::vector<TablePriority> To(const std::string& table, double priority = 1.0) {
+  TablePriority tp;
+  tp.set_table(table);
+  tp.set_priority(priority);
+  return {tp};
+}
+
+std::string TempDir(const std::string& name) {
+  const std::string dir = (std::filesystem::path(::testing::TempDir()) / name).string();
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(ReplayServiceTest, WriterAndSamplerRoundTripOverLoopback) {
+  auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 100 queue {} }"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i), To("q")).ok());
+  ASSERT_TRUE(writer.Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ(writer.acknowledged(), 10);
+  ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"q", 5});
+  for (int b = 0; b < 2; ++b) {
+    auto batch = sampler.Next(absl::Seconds(5));
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    ASSERT_EQ(batch->size(), 5u);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ((*batch)[i].item().first_frame(), 5 * b + i);
+  }
+  auto health = CheckHealth(grpc::CreateChannel(Address(**server), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_TRUE(*health);
+}
+
+TEST(ReplayServiceTest, BadInputIsRefusedAndTheServerKeepsServing) {
+  auto server = ReplayServer::Start(
+      Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
+  ASSERT_TRUE(server.ok());
+  auto stub = ChannelStubFactory(Address(**server))();
+  auto insert_one = [&](const InsertRequest& request) {
+    grpc::ClientContext context;
+    auto stream = stub->Insert(&context);
+    stream->Write(request);
+    stream->WritesDone();
+    InsertResponse ack;
+    while (stream->Read(&ack)) {
+    }
+    return stream->Finish();
+  };
+  InsertRequest unknown;
+  *unknown.mutable_item() = TaggedItem(0, 1);
+  unknown.add_tables()->set_table("nope");
+  grpc::Status s = insert_one(unknown);
+  EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
+  EXPECT_NE(s.error_message().find("'nope'"), std::string::npos) << s.error_message();
+
+  InsertRequest mismatch;
+  *mismatch.mutable_item() = TaggedItem(0, 2, /*floats=*/8);
+  mismatch.add_tables()->set_table("t");
+  EXPECT_EQ(insert_one(mismatch).error_code(), grpc::INVALID_ARGUMENT);
+
+  InsertRequest malformed;
+  *malformed.mutable_item() = TaggedItem(0, 3);
+  (*malformed.mutable_item()->mutable_tensors())["x"].mutable_data()->resize(10);
+  malformed.add_tables()->set_table("t");
+  s = insert_one(malformed);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("bytes"), std::string::npos) << s.error_message();
+
+  grpc::ClientContext context;
+  SampleRequest bad_sample;
+  bad_sample.set_table("nope");
+  bad_sample.set_batch_size(1);
+  auto reader = stub->Sample(&context, bad_sample);
+  SampleResponse r;
+  EXPECT_FALSE(reader->Read(&r));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::NOT_FOUND);
+
+  // still serving
+  InsertRequest good;
+  *good.mutable_item() = TaggedItem(0, 4);
+  good.add_tables()->set_table("t");
+  EXPECT_TRUE(insert_one(good).ok());
+  EXPECT_EQ((*server)->core().Info().tables(0).size(), 1);
+}
+
+TEST(ReplayServiceTest, OversizeMessagesAreResourceExhausted) {
+  ReplayConfig config = Config("tables { name: 't' max_size: 10 }");
+  config.set_max_message_bytes(64 << 10);
+  auto server = ReplayServer::Start(config);
+  ASSERT_TRUE(server.ok());
+  // the client may send more than the server accepts
+  auto stub = ChannelStubFactory(Address(**server), 8 << 20)();
+  grpc::ClientContext context;
+  auto stream = stub->Insert(&context);
+  InsertRequest big;
+  *big.mutable_item() = TaggedItem(0, 1, /*floats=*/100000);
+  big.add_tables()->set_table("t");
+  stream->Write(big);
+  stream->WritesDone();
+  InsertResponse ack;
+  while (stream->Read(&ack)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::RESOURCE_EXHAUSTED);
+
+  // a batch larger than the limit is refused with an explanation
+  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i, 4000), To("t")).ok());
+  ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+  ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"t", 8});
+  auto batch = sampler.Next(absl::Seconds(5));
+  EXPECT_EQ(batch.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(batch.status().message().find("smaller batches"), std::string::npos) << batch.status();
+}
+
+TEST(ReplayServiceTest, WriterReportsARefusedItemAndDeliversTheRest) {
+  auto server = ReplayServer::Start(
+      Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
+  ASSERT_TRUE(server.ok());
+  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
+  ASSERT_TRUE(writer.Insert(TaggedItem(0, 1), To("t")).ok());
+  ASSERT_TRUE(writer.Insert(TaggedItem(0, 2, 3), To("t")).ok());  // wrong shape
+  ASSERT_TRUE(writer.Insert(TaggedItem(0, 3), To("t")).ok());
+  absl::Status flushed = writer.Flush(absl::Seconds(10));
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(writer.Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ((*server)->core().Info().tables(0).size(), 2);
+}
+
+TEST(ReplayServiceTest, CheckpointRestoresContentsPrioritiesAndCounters) {
+  const std::string dir = TempDir("ckpt_roundtrip");
+  const std::string tables =
+      "tables { name: 'p' max_size: 50 sampler: PRIORITIZED } tables { name: 'q' max_size: 50 queue {} }";
+  std::string before;
+  {
+    auto server = ReplayServer::Start(Config(tables, dir));
+    ASSERT_TRUE(server.ok());
+    ReplayWriter writer(ChannelStubFactory(Address(**server)), {"w1"});
+    for (int i = 0; i < 6; ++i) {
+      std::vector<TablePriority> both = To("p", 1.0 + i);
+      both.push_back(To("q")[0]);
+      ASSERT_TRUE(writer.Insert(TaggedItem(1, i), both).ok());
+    }
+    ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+    ReplaySampler q(ChannelStubFactory(Address(**server)), {"q", 2});
+    ASSERT_TRUE(q.Next(absl::Seconds(5)).ok());
+    auto response = (*server)->core().Checkpoint();
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->items(), 6);  // stored once although in two tables
+    before = (*server)->core().Info().DebugString();
+    // no Shutdown checkpoint: simulate kill -9 by leaking nothing newer into the directory
+    (*server)->core().Close();
+  }
+  auto restored = ReplayServer::Start(Config(tables, dir));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_TRUE((*restored)->core().restored());
+  InfoResponse after = (*restored)->core().Info();
+  InfoResponse expected;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(before, &expected));
+  for (int t = 0; t < 2; ++t) {
+    EXPECT_EQ(after.tables(t).size(), expected.tables(t).size());
+    EXPECT_EQ(after.tables(t).inserts(), expected.tables(t).inserts());
+    EXPECT_EQ(after.tables(t).samples(), expected.tables(t).samples());
+    EXPECT_EQ(after.tables(t).bytes(), expected.tables(t).bytes());
+  }
+  // the queue continues where it stopped
+  ReplaySampler q(ChannelStubFactory(Address(**restored)), {"q", 4});
+  auto rest = q.Next(absl::Seconds(5));
+  ASSERT_TRUE(rest.ok());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ((*rest)[i].item().first_frame(), 2 + i);
+  // a writer with the same id resending an old sequence is not inserted twice
+  ReplayWriter again(ChannelStubFactory(Address(**restored)), {"w1"});
+  ASSERT_TRUE(again.Insert(TaggedItem(1, 0), To("q")).ok());  // sequence 1 again
+  ASSERT_TRUE(again.Flush(absl::Seconds(5)).ok());
+  EXPECT_EQ((*restored)->core().Info().tables(1).size(), 0);
+}
+
+TEST(ReplayServiceTest, ConcurrentWritersAndSamplersLoseAndDuplicateNothing) {
+  auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 20 queue {} }"));
+  ASSERT_TRUE(server.ok());
+  const int writers = 3, per_writer = 150;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      ReplayWriter writer(ChannelStubFactory(Address(**server)), {absl::StrCat("w", w), 8});
+      for (int i = 0; i < per_writer; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(w, i), To("q")).ok());
+      ASSERT_TRUE(writer.Flush(absl::Seconds(20)).ok());
+    });
+  }
+  std::mutex seen_mu;
+  std::multiset<std::pair<int, int>> seen;
+  std::atomic<int> total{0};
+  for (int s = 0; s < 2; ++s) {
+    threads.emplace_back([&] {
+      ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"q", 5});
+      const absl::Time stop = absl::Now() + absl::Seconds(30);
+      while (total < writers * per_writer && absl::Now() < stop) {
+        auto batch = sampler.Next(absl::Milliseconds(200));
+        if (!batch.ok()) continue;
+        std::lock_guard<std::mutex> lock(seen_mu);
+        for (const auto& item : *batch) seen.emplace(item.item().actor_id(), item.item().first_frame());
+        total += static_cast<int>(batch->size());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(static_cast<int>(seen.size()), writers * per_writer);
+  std::set<std::pair<int, int>> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), seen.size()) << "duplicates delivered";
+  // per writer, items arrive in order within each sampler; overall each one arrived once
+  for (int w = 0; w < writers; ++w) {
+    for (int i = 0; i < per_writer; ++i) EXPECT_EQ(unique.count({w, i}), 1u);
+  }
+}
+
+TEST(ReplayServiceTest, ShutdownWithOpenStreamsFinishesWithinItsDeadline) {
+  auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 1 queue {} }"));
+  ASSERT_TRUE(server.ok());
+  const std::string address = Address(**server);
+  std::atomic<int> sampler_code{-1};
+  std::thread blocked_sampler([&] {
+    auto stub = ChannelStubFactory(address)();
+    grpc::ClientContext context;
+    SampleRequest request;
+    request.set_table("q");
+    request.set_batch_size(1);
+    request.set_num_batches(0);
+    auto reader = stub->Sample(&context, request);
+    SampleResponse r;
+    while (reader->Read(&r)) {
+    }
+    sampler_code = reader->Finish().error_code();
+  });
+  ReplayWriter writer(ChannelStubFactory(address), {"w", 1, {}, absl::Seconds(1)});
+  absl::SleepFor(absl::Milliseconds(200));
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE((*server)->Shutdown(absl::Seconds(2)).ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  blocked_sampler.join();
+  EXPECT_NE(sampler_code.load(), 0);
+}
+
+TEST(ReplayServiceTest, WriterReconnectsAfterTheServerRestarts) {
+  const std::string dir = TempDir("ckpt_restart");
+  const std::string tables = "tables { name: 'q' max_size: 100 queue {} }";
+  auto server = ReplayServer::Start(Config(tables, dir));
+  ASSERT_TRUE(server.ok());
+  const int port = (*server)->port();
+  ReplayWriter writer(ChannelStubFactory(absl::StrCat("127.0.0.1:", port)), {"w", 4});
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i), To("q")).ok());
+  ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+  ASSERT_TRUE((*server)->Shutdown().ok());  // SIGTERM path: final checkpoint
+  server->reset();
+  // items written while the server is down wait in the writer
+  for (int i = 5; i < 8; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i), To("q")).ok());
+  ReplayConfig config = Config(tables, dir);
+  config.set_address(absl::StrCat("127.0.0.1:", port));
+  auto restarted = ReplayServer::Start(config);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  ASSERT_TRUE(writer.Flush(absl::Seconds(15)).ok());
+  EXPECT_GE(writer.reconnects(), 1);
+  ReplaySampler sampler(ChannelStubFactory(absl::StrCat("127.0.0.1:", port)), {"q", 8});
+  auto batch = sampler.Next(absl::Seconds(5));
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  for (int i = 0; i < 8; ++i) EXPECT_EQ((*batch)[i].item().first_frame(), i);
+}
+
+// Fetches http://127.0.0.1:port/metrics with a plain socket.
+std::string FetchMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "";
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string body;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) body.append(buf, n);
+  close(fd);
+  return body;
+}
+
+TEST(ReplayServiceTest, ServesPrometheusMetrics) {
+  ReplayConfig config = Config("tables { name: 'q' max_size: 7 queue {} }");
+  config.set_metrics_address("127.0.0.1:0");
+  auto server = ReplayServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
+  ASSERT_TRUE(writer.Insert(TaggedItem(0, 1), To("q")).ok());
+  ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+  const std::string metrics = FetchMetrics((*server)->metrics_port());
+  EXPECT_NE(metrics.find("mimic_replay_items{table=\"q\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mimic_replay_capacity_items{table=\"q\"} 7"), std::string::npos);
+  EXPECT_NE(metrics.find("mimic_replay_inserts_total{table=\"q\"} 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mimic::replay
