@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cli/bench_env.h"
+#include "cli/bench_replay.h"
 #include "cli/commands.h"
 
 namespace mimic::cli {
@@ -17,6 +18,8 @@ struct Benchmark {
 const Benchmark kBenchmarks[] = {
     {"env", "env steps/s vs raw mj_step at the same substeps, 1 and 2 threads [--seconds S --envs N]",
      BenchEnv},
+    {"replay", "replay insert/sample bytes/s over loopback gRPC vs raw loopback TCP [--seconds S --writers N --batch B]",
+     BenchReplay},
 };
 
 }  // namespace

@@ -41,8 +41,11 @@ echo 'physic { }' >"$tmp/typo.pbtxt"
 out=$($mimic env-info --config "$tmp/typo.pbtxt" 2>&1)
 check "unknown config field is named" grep -q "physic" <<<"$out"
 
-for config in configs/*.pbtxt; do
+for config in configs/env_*.pbtxt; do
   $mimic env-info --config "$config" >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
+done
+for config in configs/replay_*.pbtxt; do
+  $mimic replay --config "$config" --check >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
 
 out=$($mimic env-info 2>&1)
@@ -50,5 +53,30 @@ check "env-info lists reference slices" grep -q "ref/4/end_effectors" <<<"$out"
 
 out=$($mimic bench env --seconds 0.2 --envs 2 2>/dev/null)
 check "bench env prints one JSON line ending in the ratio" grep -qE '^\{.*"ratio":[0-9.]+\}$' <<<"$out"
+
+# the replay service from the command line: serve, answer health checks, checkpoint on SIGTERM
+port=$((20000 + RANDOM % 20000))
+cat >"$tmp/replay.pbtxt" <<CFG
+address: "127.0.0.1:$port"
+checkpoint_dir: "$tmp/replay_ckpt"
+tables { name: "q" max_size: 8 queue {} }
+CFG
+$mimic replay --config "$tmp/replay.pbtxt" >"$tmp/replay.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$port" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+out=$($mimic health --server "127.0.0.1:$port" 2>&1)
+check "replay answers health checks" grep -q SERVING <<<"$out"
+out=$($mimic replay-info --server "127.0.0.1:$port" 2>&1)
+check "replay-info lists the table" grep -qE "^q +0 +8" <<<"$out"
+kill -TERM $pid; wait $pid; rc=$?
+check "replay exits cleanly on SIGTERM" test $rc -eq 0
+check "replay wrote a final checkpoint" ls "$tmp"/replay_ckpt/replay-*.ckpt
+check "replay log says so" grep -q "final checkpoint" "$tmp/replay.log"
+echo 'tables { name: "q" }' >"$tmp/bad_replay.pbtxt"
+out=$($mimic replay --config "$tmp/bad_replay.pbtxt" 2>&1); rc=$?
+check "invalid replay config is refused" test $rc -ne 0
+check "invalid replay config names the problem" grep -q "max_size" <<<"$out"
+out=$($mimic health --server 127.0.0.1:1 --timeout 0.5 2>&1); rc=$?
+check "health of a missing server fails cleanly" test $rc -ne 0
 
 exit $fail

@@ -21,6 +21,9 @@ int RunDemo(const Argv& args);
 int RunBench(const Argv& args);
 int RunRecordClip(const Argv& args);
 int RunEnvInfo(const Argv& args);
+int RunReplay(const Argv& args);
+int RunReplayInfo(const Argv& args);
+int RunHealth(const Argv& args);
 
 }  // namespace mimic::cli
 

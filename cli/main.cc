@@ -1,4 +1,6 @@
 // `mimic`: one command line for the whole pipeline. Subcommands live in cli/*_command.cc.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,6 +22,11 @@ const Command kCommands[] = {
      RunRecordClip},
     {"env-info", "[--config FILE]", "print the environment's observation layout and action bounds",
      RunEnvInfo},
+    {"replay", "--config FILE [--address HOST:PORT] [--checkpoint_dir DIR] [--metrics_address HOST:PORT]",
+     "run the replay service (tables, rate limiters, checkpoints) until SIGTERM", RunReplay},
+    {"replay-info", "--server HOST:PORT", "print a running replay service's tables and counters", RunReplayInfo},
+    {"health", "--server HOST:PORT [--service NAME]", "ask a MIMIC service whether it is serving (exit 0 if so)",
+     RunHealth},
 };
 
 void PrintHelp() {
@@ -40,6 +47,11 @@ void PrintHelp() {
 int main(int argc, char** argv) {
   using mimic::cli::kCommands;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep stdout and the stderr progress lines in order
+  // unrolls and tensors are 10 KB - 10 MB buffers allocated and freed at high rates: keep freed
+  // memory in the process instead of returning it to the kernel and faulting it back in
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     mimic::cli::PrintHelp();

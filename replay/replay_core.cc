@@ -41,7 +41,7 @@ absl::StatusOr<Table*> ReplayCore::FindTable(const std::string& name) const {
   return it->second.get();
 }
 
-absl::StatusOr<InsertResult> ReplayCore::Insert(const InsertRequest& request, absl::Time deadline,
+absl::StatusOr<InsertResult> ReplayCore::Insert(InsertRequest& request, absl::Time deadline,
                                                 const Cancelled& cancelled) {
   if (request.tables().empty()) return absl::InvalidArgumentError("an insert must name at least one table");
   // validate everything before waiting for anything
@@ -70,7 +70,7 @@ absl::StatusOr<InsertResult> ReplayCore::Insert(const InsertRequest& request, ab
       return reserved;
     }
   }
-  auto item = std::make_shared<const Unroll>(request.item());
+  auto item = std::make_shared<const Unroll>(std::move(*request.mutable_item()));
   const int64_t bytes = static_cast<int64_t>(item->ByteSizeLong());
   absl::ReaderMutexLock commit(&commit_mu_);
   uint64_t key;

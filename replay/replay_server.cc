@@ -22,6 +22,8 @@ absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayCo
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_bytes));
   builder.RegisterService(s->service_.get());
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   s->server_->GetHealthCheckService()->SetServingStatus(true);
@@ -55,6 +57,7 @@ void ReplayServer::CheckpointLoop() {
 absl::Status ReplayServer::Shutdown(absl::Duration deadline) {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
+  if (!server_ || !core_) return absl::OkStatus();  // never started
   stopping_.Notify();
   if (checkpointer_.joinable()) checkpointer_.join();
   server_->GetHealthCheckService()->SetServingStatus(false);
