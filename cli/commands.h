@@ -24,6 +24,7 @@ int RunEnvInfo(const Argv& args);
 int RunReplay(const Argv& args);
 int RunReplayInfo(const Argv& args);
 int RunHealth(const Argv& args);
+int RunStac(const Argv& args);
 
 }  // namespace mimic::cli
 

@@ -15,6 +15,8 @@ const Command kCommands[] = {
     {"demo", "[--clips FILE] [--out DIR] [--steps N]",
      "set up a reference clip and run short episode sets with zero, random and replayed actions",
      RunDemo},
+    {"stac", "--keypoints FILE --out clips.h5 [--config configs/stac_rodent.pbtxt] [--json] [--threads N]",
+     "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
     {"bench", "NAME [options]  (NAME: env)",
      "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
     {"record-clip", "--out FILE [--frames N] [--seed S] [--config FILE]",

@@ -88,6 +88,9 @@ absl::StatusOr<ReferenceClip> ReadClip(const H5File& file, const std::string& na
           absl::StrCat(file.path(), ": clip '", name, "' has a malformed model_hash '", hex, "'"));
     }
   }
+  if (file.HasAttribute(g, "model_scale")) {
+    MIMIC_ASSIGN_OR_RETURN(clip.model_scale, file.GetDoubleAttribute(g, "model_scale"));
+  }
   if (file.HasAttribute(g, "source_file")) {
     MIMIC_ASSIGN_OR_RETURN(clip.source_file, file.GetStringAttribute(g, "source_file"));
   }
@@ -104,7 +107,8 @@ absl::StatusOr<ReferenceClip> ReadClip(const H5File& file, const std::string& na
 
 }  // namespace
 
-absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip>& clips) {
+absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip>& clips,
+                        const std::function<absl::Status(H5File&)>& extra) {
   for (const ReferenceClip& clip : clips) {
     MIMIC_RETURN_IF_ERROR(CheckName(clip.name));
     MIMIC_RETURN_IF_ERROR(ValidateClip(clip));
@@ -132,12 +136,14 @@ absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip
     }
     MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "frame_rate", c.frame_rate));
     MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "model_name", c.model_name));
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "model_scale", c.model_scale));
     MIMIC_RETURN_IF_ERROR(
         file->SetAttribute(g, "model_hash", absl::StrFormat("%016x", c.model_hash)));
     MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "source_file", c.source_file));
     MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "source_frame_start", c.source_frame_start));
     MIMIC_RETURN_IF_ERROR(file->SetAttribute(g, "source_frame_end", c.source_frame_end));
   }
+  if (extra) MIMIC_RETURN_IF_ERROR(extra(*file));
   return file->Finish();
 }
 

@@ -8,16 +8,20 @@
 #ifndef MIMIC_ENVS_CLIP_IO_H_
 #define MIMIC_ENVS_CLIP_IO_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/h5_file.h"
 #include "envs/reference_clip.h"
 
 namespace mimic {
 
-// Writes every clip (validated first) atomically to `path`.
-absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip>& clips);
+// Writes every clip (validated first) atomically to `path`; `extra`, when given, adds more
+// datasets (e.g. registration results) before the file is published.
+absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip>& clips,
+                        const std::function<absl::Status(H5File&)>& extra = nullptr);
 
 // Reads and validates every clip in `path`. Errors name the file, the clip and the problem.
 absl::StatusOr<std::vector<ReferenceClip>> ReadClips(const std::string& path);

@@ -24,7 +24,7 @@ absl::Status RecordOptions::Validate() const {
 absl::StatusOr<RecordedClip> RecordClip(const EnvConfig& config, const RecordOptions& options) {
   MIMIC_RETURN_IF_ERROR(options.Validate());
   MIMIC_RETURN_IF_ERROR(ValidateEnvConfig(config));
-  MIMIC_ASSIGN_OR_RETURN(ModelPtr model, LoadModel(config.model_path(), config.perturbation()));
+  MIMIC_ASSIGN_OR_RETURN(ModelPtr model, LoadModel(config.model_path(), config.perturbation(), config.model_scale()));
   model->opt.timestep = config.physics().timestep();
   const mjModel* m = model.get();
   const int substeps = config.physics().substeps();
@@ -47,9 +47,10 @@ absl::StatusOr<RecordedClip> RecordClip(const EnvConfig& config, const RecordOpt
   c.nq = m->nq;
   c.nv = m->nv;
   c.nbody = m->nbody;
-  const ModelSignature signature = SignatureOf(m);
+  const ModelSignature signature = SignatureOf(m, config.model_scale());
   c.model_name = signature.name;
   c.model_hash = signature.hash;
+  c.model_scale = config.model_scale();
   c.source_file = absl::StrCat("self-recorded:", config.model_path(), ":seed=", options.seed);
   c.source_frame_start = 0;
   c.source_frame_end = options.num_frames;

@@ -39,6 +39,7 @@ absl::Status ValidateEnvConfig(const EnvConfig& c) {
   MIMIC_RETURN_IF_ERROR(Require(p.substeps() >= 1 && p.substeps() <= 1000, "physics.substeps", p.substeps(), "in [1, 1000]"));
   MIMIC_RETURN_IF_ERROR(Require(c.reference_window() >= 1 && c.reference_window() <= 100, "reference_window",
                                 c.reference_window(), "in [1, 100]"));
+  MIMIC_RETURN_IF_ERROR(Require(c.model_scale() > 0.1 && c.model_scale() < 10, "model_scale", c.model_scale(), "in (0.1, 10)"));
   MIMIC_RETURN_IF_ERROR(Require(c.max_episode_steps() >= 0, "max_episode_steps", c.max_episode_steps(), ">= 0"));
   MIMIC_RETURN_IF_ERROR(Require(c.min_frames_after_start() >= 1, "min_frames_after_start",
                                 c.min_frames_after_start(), ">= 1"));
@@ -67,12 +68,14 @@ absl::StatusOr<std::shared_ptr<const EnvContext>> EnvContext::Create(
     const EnvConfig& config, std::vector<ReferenceClip> clips) {
   MIMIC_RETURN_IF_ERROR(ValidateEnvConfig(config));
   auto context = std::shared_ptr<EnvContext>(new EnvContext());
-  MIMIC_ASSIGN_OR_RETURN(context->model_, LoadModel(config.model_path(), config.perturbation()));
+  MIMIC_ASSIGN_OR_RETURN(context->model_, LoadModel(config.model_path(), config.perturbation(), config.model_scale()));
   // the model's own time step is replaced by the configured one
   context->model_->opt.timestep = config.physics().timestep();
   MIMIC_ASSIGN_OR_RETURN(context->task_, ImitationTask::Create(context->model_.get(), config));
   MIMIC_ASSIGN_OR_RETURN(context->library_,
-                         ReferenceLibrary::Build(context->model_.get(), context->task_->bodies(),
+                         ReferenceLibrary::Build(context->model_.get(),
+                                                 SignatureOf(context->model_.get(), config.model_scale()),
+                                                 context->task_->bodies(),
                                                  context->task_->control_rate(), std::move(clips)));
   return std::shared_ptr<const EnvContext>(std::move(context));
 }

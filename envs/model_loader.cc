@@ -74,7 +74,38 @@ std::string StripUnsupportedAttributes(const std::string& xml) {
   return std::regex_replace(xml, kLsIterations, "");
 }
 
-absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationConfig& perturbation) {
+void ScaleModel(mjModel* m, double s) {
+  const double s3 = s * s * s, s5 = s3 * s * s;
+  for (int i = 0; i < 3 * m->nbody; ++i) {
+    m->body_pos[i] *= s;
+    m->body_ipos[i] *= s;
+  }
+  for (int b = 0; b < m->nbody; ++b) {
+    m->body_mass[b] *= s3;
+    for (int k = 0; k < 3; ++k) m->body_inertia[3 * b + k] *= s5;
+  }
+  for (int i = 0; i < 3 * m->njnt; ++i) m->jnt_pos[i] *= s;
+  for (int i = 0; i < 3 * m->ngeom; ++i) {
+    m->geom_pos[i] *= s;
+    m->geom_size[i] *= s;
+  }
+  for (int g = 0; g < m->ngeom; ++g) m->geom_rbound[g] *= s;
+  for (int i = 0; i < 3 * m->nsite; ++i) {
+    m->site_pos[i] *= s;
+    m->site_size[i] *= s;
+  }
+  for (int i = 0; i < 3 * m->ncam; ++i) m->cam_pos[i] *= s;
+  for (int i = 0; i < 3 * m->nlight; ++i) m->light_pos[i] *= s;
+  mjData* d = mj_makeData(m);
+  mj_setConst(m, d);
+  mj_deleteData(d);
+}
+
+absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationConfig& perturbation,
+                                   double scale) {
+  if (!(scale > 0.1 && scale < 10)) {
+    return absl::InvalidArgumentError(absl::StrCat("model scale must be in (0.1, 10), got ", scale));
+  }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return absl::NotFoundError(absl::StrCat("model file not found: ", path));
@@ -105,13 +136,15 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationCo
     return absl::InvalidArgumentError(absl::StrCat("cannot load model ", path, ": ", error));
   }
   ModelPtr model(raw);
+  if (scale != 1.0) ScaleModel(model.get(), scale);
   absl::Status perturbed = ApplyMassPerturbation(model.get(), perturbation);
   if (!perturbed.ok()) return perturbed;
   return model;
 }
 
-ModelSignature SignatureOf(const mjModel* m) {
+ModelSignature SignatureOf(const mjModel* m, double scale) {
   ModelSignature s;
+  s.scale = scale;
   s.name = std::string(m->names);  // the model's name comes first in the names buffer
   s.nq = m->nq;
   s.nv = m->nv;

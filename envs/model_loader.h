@@ -35,17 +35,25 @@ struct ModelSignature {
   // FNV-1a over the joint names and types in order: two models with the same kinematic
   // layout share it, whatever their masses, sizes or options.
   uint64_t hash = 0;
+  double scale = 1.0;  // the uniform scale applied to the MJCF's lengths (see ScaleModel)
 };
 
 // Removes XML attributes MuJoCo 2.2.2 does not know. Exposed for tests.
 std::string StripUnsupportedAttributes(const std::string& xml);
 
-// Loads and compiles `path`, then applies mass perturbations. Missing, unreadable or invalid
-// files give NotFound / InvalidArgument with MuJoCo's message.
+// Loads and compiles `path`, scales it uniformly by `scale` (1 = as written), then applies mass
+// perturbations. Missing, unreadable or invalid files give NotFound / InvalidArgument with
+// MuJoCo's message.
 absl::StatusOr<ModelPtr> LoadModel(const std::string& path,
-                                   const PerturbationConfig& perturbation = PerturbationConfig());
+                                   const PerturbationConfig& perturbation = PerturbationConfig(),
+                                   double scale = 1.0);
 
-ModelSignature SignatureOf(const mjModel* model);
+// Scales every length of a compiled model by `s` (body, joint, geom, site positions and sizes),
+// masses by s^3 and inertias by s^5, as if the animal were uniformly s times as large.
+void ScaleModel(mjModel* model, double s);
+
+// What a clip must agree with to play on `model`, loaded with `scale`.
+ModelSignature SignatureOf(const mjModel* model, double scale = 1.0);
 
 // Total mass of the bodies below the world (excluding static world geometry).
 double TotalMass(const mjModel* model);

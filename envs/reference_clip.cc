@@ -82,6 +82,12 @@ absl::Status CheckClipMatchesModel(const ReferenceClip& clip, const ModelSignatu
         "'%s' hash %016x)",
         clip.name, clip.model_hash, model.name, model.hash));
   }
+  if (std::abs(clip.model_scale - model.scale) > 1e-6) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "clip '%s' was made for the model at scale %.3f but the environment uses scale %.3f (set "
+        "model_scale in the environment config)",
+        clip.name, clip.model_scale, model.scale));
+  }
   if (std::abs(clip.frame_rate - control_rate) > 1e-3 * control_rate) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "clip '%s' runs at %.3f frames/s but the environment steps at %.3f Hz; resample the clip "

@@ -31,6 +31,7 @@ struct ReferenceClip {
   // provenance
   std::string model_name;
   uint64_t model_hash = 0;
+  double model_scale = 1.0;  // the model scale the clip was made with
   std::string source_file;
   int64_t source_frame_start = 0;  // first source frame (inclusive)
   int64_t source_frame_end = 0;    // last source frame (exclusive)

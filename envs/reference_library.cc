@@ -7,10 +7,9 @@
 namespace mimic {
 
 absl::StatusOr<std::shared_ptr<const ReferenceLibrary>> ReferenceLibrary::Build(
-    const mjModel* model, const TrackedBodies& bodies, double control_rate,
+    const mjModel* model, const ModelSignature& signature, const TrackedBodies& bodies, double control_rate,
     std::vector<ReferenceClip> clips) {
   if (clips.empty()) return absl::InvalidArgumentError("no reference clips given");
-  const ModelSignature signature = SignatureOf(model);
   auto library = std::make_shared<ReferenceLibrary>();
   library->num_tracked_ = static_cast<int>(bodies.tracked.size());
   library->num_end_effectors_ = static_cast<int>(bodies.end_effectors.size());

@@ -34,7 +34,7 @@ class ReferenceLibrary {
  public:
   // Checks every clip against the model and control rate, then computes its features.
   static absl::StatusOr<std::shared_ptr<const ReferenceLibrary>> Build(
-      const mjModel* model, const TrackedBodies& bodies, double control_rate,
+      const mjModel* model, const ModelSignature& signature, const TrackedBodies& bodies, double control_rate,
       std::vector<ReferenceClip> clips);
 
   int num_clips() const { return static_cast<int>(clips_.size()); }

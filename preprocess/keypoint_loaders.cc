@@ -1,0 +1,304 @@
+#include "preprocess/keypoint_loaders.h"
+
+#include <matio.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
+
+namespace mimic::preprocess {
+namespace {
+
+// A numeric MATLAB variable converted to doubles, with its (column-major) dimensions.
+struct MatArray {
+  std::vector<size_t> dims;
+  std::vector<double> values;
+};
+
+template <typename T>
+void Convert(const void* data, size_t n, std::vector<double>* out) {
+  const T* p = static_cast<const T*>(data);
+  out->resize(n);
+  for (size_t i = 0; i < n; ++i) (*out)[i] = static_cast<double>(p[i]);
+}
+
+absl::StatusOr<MatArray> ReadMatVariable(mat_t* mat, const char* name, const std::string& path) {
+  matvar_t* var = Mat_VarRead(mat, name);
+  if (var == nullptr) return absl::NotFoundError(absl::StrCat(path, " has no readable variable '", name, "'"));
+  MatArray out;
+  absl::Status status;
+  size_t n = 1;
+  for (int i = 0; i < var->rank; ++i) {
+    out.dims.push_back(var->dims[i]);
+    n *= var->dims[i];
+  }
+  if (var->isComplex || var->data == nullptr || var->rank < 1 ||
+      (var->data_size > 0 && var->nbytes < n * static_cast<size_t>(var->data_size))) {
+    status = absl::InvalidArgumentError(absl::StrCat(path, ": variable '", name, "' is not a real numeric array"));
+  } else {
+    switch (var->class_type) {
+      case MAT_C_DOUBLE: Convert<double>(var->data, n, &out.values); break;
+      case MAT_C_SINGLE: Convert<float>(var->data, n, &out.values); break;
+      case MAT_C_INT32: Convert<int32_t>(var->data, n, &out.values); break;
+      case MAT_C_UINT32: Convert<uint32_t>(var->data, n, &out.values); break;
+      case MAT_C_INT64: Convert<int64_t>(var->data, n, &out.values); break;
+      case MAT_C_UINT64: Convert<uint64_t>(var->data, n, &out.values); break;
+      case MAT_C_INT16: Convert<int16_t>(var->data, n, &out.values); break;
+      case MAT_C_UINT16: Convert<uint16_t>(var->data, n, &out.values); break;
+      default:
+        status = absl::InvalidArgumentError(absl::StrCat(path, ": variable '", name, "' has an unsupported type"));
+    }
+  }
+  Mat_VarFree(var);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status CheckNumbers(const KeypointData& d) {
+  if (d.num_frames < 1 || d.num_keypoints < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(d.source, ": no frames or no keypoints (", d.num_frames, " x ",
+                                                   d.num_keypoints, ")"));
+  }
+  for (double v : d.xyz) {
+    if (std::isinf(v)) return absl::InvalidArgumentError(absl::StrCat(d.source, ": keypoints contain infinities"));
+  }
+  return absl::OkStatus();
+}
+
+void DefaultFrameIds(KeypointData* d) {
+  if (!d->frame_ids.empty()) return;
+  d->frame_ids.resize(d->num_frames);
+  for (int t = 0; t < d->num_frames; ++t) d->frame_ids[t] = t;
+}
+
+}  // namespace
+
+absl::StatusOr<KeypointData> LoadDannceMat(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
+  mat_t* mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
+  if (mat == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not a readable MATLAB file (corrupt or truncated?)"));
+  auto pred = ReadMatVariable(mat, "pred", path);
+  absl::StatusOr<MatArray> sample_id = absl::NotFoundError("");
+  if (pred.ok()) sample_id = ReadMatVariable(mat, "sampleID", path);
+  Mat_Close(mat);
+  if (!pred.ok()) return pred.status();
+  KeypointData d;
+  d.source = path;
+  const auto& dims = pred->dims;
+  // MATLAB is column-major: element (i0, i1, ...) lives at i0 + d0 * (i1 + d1 * (...))
+  if (dims.size() == 3 && dims[1] == 3) {
+    d.num_frames = static_cast<int>(dims[0]);
+    d.num_keypoints = static_cast<int>(dims[2]);
+    d.xyz.resize(3 * static_cast<size_t>(d.num_frames) * d.num_keypoints);
+    for (int t = 0; t < d.num_frames; ++t)
+      for (int c = 0; c < 3; ++c)
+        for (int k = 0; k < d.num_keypoints; ++k) d.at(t, k)[c] = pred->values[t + dims[0] * (c + 3 * k)];
+  } else if (dims.size() == 4 && dims[2] == 3) {
+    const size_t instances = dims[1];
+    if (options.instance < 0 || static_cast<size_t>(options.instance) >= instances) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " holds ", instances, " animals; instance ", options.instance,
+                                                     " does not exist"));
+    }
+    d.num_frames = static_cast<int>(dims[0]);
+    d.num_keypoints = static_cast<int>(dims[3]);
+    d.xyz.resize(3 * static_cast<size_t>(d.num_frames) * d.num_keypoints);
+    const size_t n = options.instance;
+    for (int t = 0; t < d.num_frames; ++t)
+      for (int c = 0; c < 3; ++c)
+        for (int k = 0; k < d.num_keypoints; ++k)
+          d.at(t, k)[c] = pred->values[t + dims[0] * (n + dims[1] * (c + 3 * k))];
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": 'pred' has shape (", absl::StrJoin(dims, ", "),
+                                                   "); expected (T, 3, K) or (T, n, 3, K)"));
+  }
+  if (sample_id.ok() && sample_id->values.size() == static_cast<size_t>(d.num_frames)) {
+    for (double v : sample_id->values) d.frame_ids.push_back(static_cast<int64_t>(v));
+  }
+  DefaultFrameIds(&d);
+  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  return d;
+}
+
+absl::StatusOr<KeypointData> LoadNwbPose(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  // find the PoseEstimation container: /processing/<module>/<name> with neurodata_type PoseEstimation
+  std::string container;
+  if (file->Exists("/processing")) {
+    MIMIC_ASSIGN_OR_RETURN(auto modules, file->List("/processing"));
+    for (const auto& module : modules) {
+      auto children = file->List("/processing/" + module);
+      if (!children.ok()) continue;
+      for (const auto& child : *children) {
+        const std::string g = "/processing/" + module + "/" + child;
+        auto type = file->GetStringAttribute(g, "neurodata_type");
+        if (type.ok() && *type == "PoseEstimation") container = g;
+      }
+    }
+  }
+  if (container.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no ndx-pose PoseEstimation"));
+  MIMIC_ASSIGN_OR_RETURN(auto series, file->List(container));
+  KeypointData d;
+  d.source = path;
+  std::vector<double> timestamps;
+  for (const auto& name : series) {
+    const std::string g = container + "/" + name;
+    auto type = file->GetStringAttribute(g, "neurodata_type");
+    if (!type.ok() || *type != "PoseEstimationSeries") continue;
+    MIMIC_ASSIGN_OR_RETURN(auto data, file->ReadDoubles(g + "/data"));
+    if (data.shape.size() != 2 || (data.shape[1] != 3)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", g, "/data must be (T, 3) for 3D keypoints"));
+    }
+    const int t_count = static_cast<int>(data.shape[0]);
+    if (d.names.empty()) d.num_frames = t_count;
+    if (t_count != d.num_frames) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": keypoint '", name, "' has ", t_count, " frames, others ", d.num_frames));
+    }
+    d.names.push_back(name);
+    std::vector<double> conf;
+    if (file->Exists(g + "/confidence")) {
+      MIMIC_ASSIGN_OR_RETURN(auto c, file->ReadDoubles(g + "/confidence"));
+      if (static_cast<int>(c.values.size()) != t_count) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": ", g, "/confidence length disagrees with data"));
+      }
+      conf = std::move(c.values);
+    }
+    if (timestamps.empty() && file->Exists(g + "/timestamps")) {
+      MIMIC_ASSIGN_OR_RETURN(auto ts, file->ReadDoubles(g + "/timestamps"));
+      timestamps = std::move(ts.values);
+    }
+    if (d.frame_rate == 0 && file->HasAttribute(g + "/starting_time", "rate")) {
+      MIMIC_ASSIGN_OR_RETURN(d.frame_rate, file->GetDoubleAttribute(g + "/starting_time", "rate"));
+    }
+    // interleave per keypoint into (T x K x 3) after all are read
+    d.xyz.insert(d.xyz.end(), data.values.begin(), data.values.end());
+    if (!conf.empty()) {
+      d.confidence.insert(d.confidence.end(), conf.begin(), conf.end());
+    } else {
+      d.confidence.insert(d.confidence.end(), t_count, 1.0);
+    }
+  }
+  d.num_keypoints = static_cast<int>(d.names.size());
+  if (d.num_keypoints == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": PoseEstimation has no series"));
+  // reorder from (K x T x 3) to (T x K x 3)
+  std::vector<double> xyz(d.xyz.size()), conf(d.confidence.size());
+  for (int k = 0; k < d.num_keypoints; ++k)
+    for (int t = 0; t < d.num_frames; ++t) {
+      for (int c = 0; c < 3; ++c) xyz[3 * (t * d.num_keypoints + k) + c] = d.xyz[3 * (k * d.num_frames + t) + c];
+      conf[t * d.num_keypoints + k] = d.confidence[k * d.num_frames + t];
+    }
+  d.xyz = std::move(xyz);
+  d.confidence = std::move(conf);
+  if (d.frame_rate == 0 && timestamps.size() >= 2) {
+    const double span = timestamps.back() - timestamps.front();
+    if (span > 0) d.frame_rate = (timestamps.size() - 1) / span;
+  }
+  DefaultFrameIds(&d);
+  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  return d;
+}
+
+absl::StatusOr<KeypointData> LoadSleapH5(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  MIMIC_ASSIGN_OR_RETURN(auto tracks, file->ReadDoubles("/tracks"));
+  const auto& s = tracks.shape;
+  if (s.size() != 4 || s[1] < 1 || s[3] != 3) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": tracks must be (T, 1, K, 3), got (", absl::StrJoin(s, ", "), ")"));
+  }
+  KeypointData d;
+  d.source = path;
+  d.num_frames = static_cast<int>(s[0]);
+  d.num_keypoints = static_cast<int>(s[2]);
+  d.xyz.resize(3 * static_cast<size_t>(d.num_frames) * d.num_keypoints);
+  for (int t = 0; t < d.num_frames; ++t)
+    for (int k = 0; k < d.num_keypoints; ++k)
+      for (int c = 0; c < 3; ++c) d.at(t, k)[c] = tracks.values[((t * s[1] + 0) * s[2] + k) * 3 + c];
+  if (file->Exists("/node_names")) {
+    auto names = file->ReadStrings("/node_names");
+    if (names.ok() && static_cast<int>(names->size()) == d.num_keypoints) d.names = *names;
+  }
+  DefaultFrameIds(&d);
+  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  return d;
+}
+
+absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std::string& source) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  if (lines.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
+  std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  for (auto& h : header) h = std::string(absl::StripAsciiWhitespace(h));
+  size_t first = 0;
+  const bool has_index = !header.empty() && (header[0] == "frame" || header[0] == "time");
+  if (has_index) first = 1;
+  if ((header.size() - first) % 3 != 0 || header.size() == first) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": the header needs <name>_x,<name>_y,<name>_z triplets"));
+  }
+  KeypointData d;
+  d.source = source;
+  for (size_t i = first; i < header.size(); i += 3) {
+    const std::string& hx = header[i];
+    if (!absl::EndsWith(hx, "_x") || header[i + 1] != hx.substr(0, hx.size() - 2) + "_y" ||
+        header[i + 2] != hx.substr(0, hx.size() - 2) + "_z") {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": columns ", i + 1, "-", i + 3, " are not <name>_x,_y,_z"));
+    }
+    d.names.push_back(hx.substr(0, hx.size() - 2));
+  }
+  d.num_keypoints = static_cast<int>(d.names.size());
+  std::vector<double> times;
+  for (size_t row = 1; row < lines.size(); ++row) {
+    std::vector<std::string> cells = absl::StrSplit(lines[row], ',');
+    if (cells.size() != header.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": line ", row + 1, " has ", cells.size(), " cells, the header ",
+                                                     header.size()));
+    }
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const absl::string_view cell = absl::StripAsciiWhitespace(cells[i]);
+      double v = std::nan("");
+      if (!cell.empty() && cell != "nan" && cell != "NaN" && !absl::SimpleAtod(cell, &v)) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": line ", row + 1, " column ", i + 1, " is not a number"));
+      }
+      if (i < first) {
+        if (header[0] == "time") times.push_back(v);
+        else d.frame_ids.push_back(static_cast<int64_t>(std::isfinite(v) ? v : 0));
+      } else {
+        d.xyz.push_back(v);
+      }
+    }
+  }
+  d.num_frames = static_cast<int>(lines.size() - 1);
+  if (times.size() >= 2 && times.back() > times.front()) d.frame_rate = (times.size() - 1) / (times.back() - times.front());
+  DefaultFrameIds(&d);
+  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  return d;
+}
+
+absl::StatusOr<KeypointData> LoadKeypointCsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseKeypointCsv(text.str(), path);
+}
+
+absl::StatusOr<KeypointData> LoadKeypoints(const std::string& path, const LoadOptions& options) {
+  const std::string ext = absl::AsciiStrToLower(std::filesystem::path(path).extension().string());
+  if (ext == ".mat") return LoadDannceMat(path, options);
+  if (ext == ".nwb") return LoadNwbPose(path);
+  if (ext == ".h5" || ext == ".hdf5") return LoadSleapH5(path);
+  if (ext == ".csv") return LoadKeypointCsv(path);
+  return absl::InvalidArgumentError(absl::StrCat("unknown keypoint file type '", ext, "' (", path,
+                                                 "); expected .mat, .nwb, .h5 or .csv"));
+}
+
+}  // namespace mimic::preprocess
