@@ -271,6 +271,7 @@ absl::StatusOr<std::vector<std::string>> H5File::ReadStrings(const std::string& 
   std::vector<char*> ptrs((*shape)[0], nullptr);
   Type mem_type(H5Tcopy(H5T_C_S1));
   H5Tset_size(mem_type.get(), H5T_VARIABLE);
+  H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));  // UTF-8 files (NWB) need a UTF-8 read
   if (!ptrs.empty() &&
       H5Dread(ds.get(), mem_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {
     return absl::DataLossError(absl::StrCat("cannot read ", dataset, " from ", path_));
@@ -365,6 +366,7 @@ absl::StatusOr<std::string> H5File::GetStringAttribute(const std::string& object
     char* ptr = nullptr;
     Type mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
     if (H5Aread(attr.get(), mem.get(), &ptr) < 0) {
       return absl::DataLossError(absl::StrCat("cannot read attribute ", name));
     }

@@ -82,11 +82,38 @@ void DefaultFrameIds(KeypointData* d) {
   for (int t = 0; t < d->num_frames; ++t) d->frame_ids[t] = t;
 }
 
+// matio reads past the end of truncated MATLAB v5 files without complaint, so walk the file's
+// top-level data elements first: each declares its size, and all must fit in the file.
+absl::Status CheckMatV5Complete(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[128];
+  if (!in.read(header, sizeof(header))) return absl::InvalidArgumentError(absl::StrCat(path, " is too short for a MATLAB file"));
+  const uint16_t version = static_cast<uint8_t>(header[124]) | (static_cast<uint8_t>(header[125]) << 8);
+  if (header[126] != 'I' || header[127] != 'M' || version != 0x0100) return absl::OkStatus();  // v7.3 (HDF5) or big-endian
+  const uint64_t file_size = std::filesystem::file_size(path);
+  uint64_t offset = 128;
+  while (offset + 8 <= file_size) {
+    uint32_t tag[2];
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(reinterpret_cast<char*>(tag), sizeof(tag))) break;
+    const uint64_t size = tag[1];
+    if (offset + 8 + size > file_size) {
+      return absl::DataLossError(absl::StrCat(path, " is truncated: a data element at byte ", offset, " declares ", size,
+                                              " bytes but the file ends at ", file_size));
+    }
+    // uncompressed elements are padded to 8 bytes; compressed ones (miCOMPRESSED = 15) are not
+    const uint64_t padding = tag[0] == 15 ? 0 : (8 - size % 8) % 8;
+    offset += 8 + size + padding;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<KeypointData> LoadDannceMat(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
+  MIMIC_RETURN_IF_ERROR(CheckMatV5Complete(path));
   mat_t* mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
   if (mat == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not a readable MATLAB file (corrupt or truncated?)"));
   auto pred = ReadMatVariable(mat, "pred", path);
