@@ -25,6 +25,8 @@ int RunReplay(const Argv& args);
 int RunReplayInfo(const Argv& args);
 int RunHealth(const Argv& args);
 int RunStac(const Argv& args);
+int RunServe(const Argv& args);
+int RunJobs(const Argv& args);
 
 }  // namespace mimic::cli
 

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
-#include "cli/stac_runner.h"
+#include "preprocess/stac_job.h"
 #include "common/progress.h"
 
 namespace mimic::cli {
@@ -19,7 +19,7 @@ int RunStac(const Argv& argv) {
       return Fail("stac", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
     }
   }
-  StacJob job;
+  preprocess::StacJob job;
   job.keypoints = args->GetString("keypoints", "");
   job.config = args->GetString("config", "configs/stac_rodent.pbtxt");
   job.out = args->GetString("out", "");
@@ -36,7 +36,7 @@ int RunStac(const Argv& argv) {
     }
     progress->Update(p.done);
   };
-  auto outcome = RunStacJob(job);
+  auto outcome = preprocess::RunStacJob(job);
   if (progress) progress->Finish();
   if (!outcome.ok()) return Fail("stac", outcome.status());
   if (json) {

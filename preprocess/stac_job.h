@@ -1,15 +1,17 @@
 // One STAC job end to end (load, clean, register, build clips, write), shared by `mimic stac`,
 // the preprocessing service and the benchmark.
-#ifndef MIMIC_CLI_STAC_RUNNER_H_
-#define MIMIC_CLI_STAC_RUNNER_H_
+#ifndef MIMIC_PREPROCESS_STAC_JOB_H_
+#define MIMIC_PREPROCESS_STAC_JOB_H_
 
 #include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/path_guard.h"
 #include "preprocess/stac_pipeline.h"
+#include "proto/stac_config.pb.h"
 
-namespace mimic::cli {
+namespace mimic::preprocess {
 
 struct StacJob {
   std::string keypoints;
@@ -17,8 +19,10 @@ struct StacJob {
   std::string out;
   int threads = 0;
   int instance = 0;
-  std::function<void(const preprocess::StacProgress&)> on_progress;
+  std::function<void(const StacProgress&)> on_progress;
   std::function<bool()> cancelled;
+  // When set (the service), the config's model_path must also lie under this data root.
+  const PathGuard* guard = nullptr;
 };
 
 struct StacOutcome {
@@ -33,8 +37,9 @@ struct StacOutcome {
   std::string json;   // the same as one JSON document
 };
 
+absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path);
 absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job);
 
-}  // namespace mimic::cli
+}  // namespace mimic::preprocess
 
-#endif  // MIMIC_CLI_STAC_RUNNER_H_
+#endif  // MIMIC_PREPROCESS_STAC_JOB_H_

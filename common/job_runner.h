@@ -1,0 +1,79 @@
+// Runs submitted jobs on a small worker pool and keeps their Operation records (contract 7):
+// state, stage, progress, outputs, and a version that increases with every change so watchers
+// can wait for the next one. Failed jobs never take the runner down.
+//
+// Thread safety: every method may be called from any thread.
+#ifndef MIMIC_COMMON_JOB_RUNNER_H_
+#define MIMIC_COMMON_JOB_RUNNER_H_
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/jobs.pb.h"
+
+namespace mimic {
+
+// What a running job may do: report progress and notice cancellation.
+class JobContext {
+ public:
+  virtual ~JobContext() = default;
+  virtual void SetProgress(const std::string& stage, double fraction) = 0;
+  virtual bool cancelled() const = 0;
+};
+
+struct JobOutput {
+  std::vector<std::string> outputs;  // files written
+  std::string summary;
+  std::string result_json;
+};
+
+using JobFn = std::function<absl::StatusOr<JobOutput>(JobContext& context)>;
+
+class JobRunner {
+ public:
+  explicit JobRunner(int workers = 1, int max_queued = 100);
+  ~JobRunner();  // cancels queued and running jobs and waits for the workers
+
+  // Queues a job; RESOURCE_EXHAUSTED when max_queued jobs already wait.
+  absl::StatusOr<Operation> Submit(const std::string& kind, JobFn fn);
+  absl::StatusOr<Operation> Get(const std::string& id) const;
+  // Waits until the operation's version exceeds `after_version`, it finishes, or `deadline`.
+  absl::StatusOr<Operation> WaitForChange(const std::string& id, int64_t after_version, absl::Time deadline) const;
+  std::vector<Operation> List() const;
+  // Queued jobs are cancelled at once; running jobs when they next check.
+  absl::StatusOr<Operation> Cancel(const std::string& id);
+
+  // Finished job durations (seconds) by final state, for metrics.
+  std::vector<std::pair<JobState, double>> Durations() const;
+
+ private:
+  struct Job;
+  class Context;
+  void WorkerLoop();
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Touch(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<Job>> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const int max_queued_;
+  std::vector<std::thread> workers_;
+};
+
+bool IsFinished(JobState state);
+
+}  // namespace mimic
+
+#endif  // MIMIC_COMMON_JOB_RUNNER_H_

@@ -1,0 +1,48 @@
+#include "preprocess/preprocess_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/grpc_status.h"
+#include "preprocess/stac_job.h"
+
+namespace mimic::preprocess {
+
+grpc::Status PreprocessServiceImpl::SubmitStac(grpc::ServerContext*, const SubmitStacRequest* request,
+                                               Operation* response) {
+  const StacJobSpec& spec = request->spec();
+  // every path is checked before anything is queued
+  auto keypoints = guard_.Resolve(spec.keypoints(), /*must_exist=*/true);
+  if (!keypoints.ok()) return ToGrpcStatus(absl::Status(keypoints.status().code(), absl::StrCat("keypoints: ", keypoints.status().message())));
+  auto config = guard_.Resolve(spec.config().empty() ? default_config_ : spec.config(), /*must_exist=*/true);
+  if (!config.ok()) return ToGrpcStatus(absl::Status(config.status().code(), absl::StrCat("config: ", config.status().message())));
+  auto out = guard_.Resolve(spec.out(), /*must_exist=*/false);
+  if (!out.ok()) return ToGrpcStatus(absl::Status(out.status().code(), absl::StrCat("out: ", out.status().message())));
+  if (spec.instance() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "instance must be >= 0");
+
+  StacJob job;
+  job.keypoints = *keypoints;
+  job.config = *config;
+  job.out = *out;
+  job.instance = spec.instance();
+  job.guard = &guard_;
+  const std::string out_name = spec.out();
+  auto op = runner_->Submit("stac", [job, out_name](JobContext& context) mutable -> absl::StatusOr<JobOutput> {
+    job.on_progress = [&context](const StacProgress& p) {
+      context.SetProgress(p.stage, p.total > 0 ? static_cast<double>(p.done) / p.total : 0.0);
+    };
+    job.cancelled = [&context] { return context.cancelled(); };
+    auto outcome = RunStacJob(job);
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs.push_back(out_name);
+    output.summary = absl::StrCat("registered ", outcome->frames, " frames into ", outcome->clips, " clips; mean residual ",
+                                  absl::StrFormat("%.2f", outcome->mean_residual_mm), " mm");
+    output.result_json = outcome->json;
+    return output;
+  });
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  *response = *op;
+  return grpc::Status::OK;
+}
+
+}  // namespace mimic::preprocess

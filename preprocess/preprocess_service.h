@@ -1,0 +1,28 @@
+// The gRPC preprocessing service: SubmitStac checks the job's paths against the data root and
+// queues it on a JobRunner; progress and results go through the Operations service.
+#ifndef MIMIC_PREPROCESS_PREPROCESS_SERVICE_H_
+#define MIMIC_PREPROCESS_PREPROCESS_SERVICE_H_
+
+#include "common/job_runner.h"
+#include "common/path_guard.h"
+#include "proto/jobs.grpc.pb.h"
+
+namespace mimic::preprocess {
+
+class PreprocessServiceImpl final : public PreprocessService::Service {
+ public:
+  // `default_config` is used when a job names none (relative to the data root).
+  PreprocessServiceImpl(JobRunner* runner, PathGuard guard, std::string default_config = "configs/stac_rodent.pbtxt")
+      : runner_(runner), guard_(std::move(guard)), default_config_(std::move(default_config)) {}
+
+  grpc::Status SubmitStac(grpc::ServerContext* context, const SubmitStacRequest* request, Operation* response) override;
+
+ private:
+  JobRunner* runner_;
+  PathGuard guard_;
+  std::string default_config_;
+};
+
+}  // namespace mimic::preprocess
+
+#endif  // MIMIC_PREPROCESS_PREPROCESS_SERVICE_H_

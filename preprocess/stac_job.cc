@@ -1,0 +1,83 @@
+#include "preprocess/stac_job.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "envs/clip_io.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "preprocess/clip_builder.h"
+#include "preprocess/keypoint_cleaning.h"
+#include "preprocess/keypoint_loaders.h"
+#include "preprocess/stac_report.h"
+
+namespace mimic::preprocess {
+namespace {
+
+// Collects text-format parse errors into one message.
+struct TextErrors : google::protobuf::io::ErrorCollector {
+  void AddError(int line, int column, const std::string& message) override {
+    absl::StrAppend(&text, text.empty() ? "" : "; ", "line ", line + 1, ":", column + 1, ": ", message);
+  }
+  std::string text;
+};
+
+}  // namespace
+
+absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("config file not found: ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  StacConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  TextErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text.str(), &config)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot parse ", path, " as a StacConfig (see proto/stac_config.proto): ",
+                                                   errors.text));
+  }
+  return config;
+}
+
+absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
+  MIMIC_ASSIGN_OR_RETURN(StacConfig config, ReadStacConfig(job.config));
+  if (job.guard != nullptr) {
+    MIMIC_ASSIGN_OR_RETURN(std::string model, job.guard->Resolve(config.model_path(), /*must_exist=*/true));
+    config.set_model_path(model);
+  }
+  MIMIC_ASSIGN_OR_RETURN(auto stac, StacModel::Create(config));
+  LoadOptions load;
+  load.instance = job.instance;
+  MIMIC_ASSIGN_OR_RETURN(KeypointData raw, LoadKeypoints(job.keypoints, load));
+  MIMIC_ASSIGN_OR_RETURN(KeypointData keypoints, CleanKeypoints(raw, config));
+  StacOptions options;
+  options.threads = job.threads > 0 ? job.threads : config.threads();
+  options.on_progress = job.on_progress;
+  options.cancelled = job.cancelled;
+  MIMIC_ASSIGN_OR_RETURN(StacResult result, RunStac(*stac, keypoints, options));
+  std::vector<ReferenceClip> clips = BuildClips(*stac, keypoints, result);
+  if (clips.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(job.keypoints, " is too short for one clip of ",
+                                                   kMinClipFrames, " frames"));
+  }
+  MIMIC_RETURN_IF_ERROR(WriteClips(job.out, clips, [&](H5File& file) {
+    return WriteRegistration(file, *stac, result);
+  }));
+  const StacReport report = Summarize(*stac, result);
+  StacOutcome out;
+  out.frames = keypoints.num_frames;
+  out.clips = static_cast<int>(clips.size());
+  out.threads = result.threads;
+  out.offset_seconds = result.offset_seconds;
+  out.pose_pass_seconds = result.pose_pass_seconds;
+  out.pose_pass_frames_per_s = result.pose_pass_seconds > 0 ? out.frames / result.pose_pass_seconds : 0;
+  out.mean_residual_mm = report.overall.mean_mm;
+  out.table = ReportTable(report);
+  out.json = ReportJson(report, result, out.frames, out.clips);
+  return out;
+}
+
+}  // namespace mimic::preprocess
