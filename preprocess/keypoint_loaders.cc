@@ -1,6 +1,7 @@
 #include "preprocess/keypoint_loaders.h"
 
 #include <matio.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstring>
@@ -33,7 +34,33 @@ void Convert(const void* data, size_t n, std::vector<double>* out) {
   for (size_t i = 0; i < n; ++i) (*out)[i] = static_cast<double>(p[i]);
 }
 
+int ClassSize(matio_classes c) {
+  switch (c) {
+    case MAT_C_DOUBLE: case MAT_C_INT64: case MAT_C_UINT64: return 8;
+    case MAT_C_SINGLE: case MAT_C_INT32: case MAT_C_UINT32: return 4;
+    case MAT_C_INT16: case MAT_C_UINT16: return 2;
+    default: return 1;
+  }
+}
+
 absl::StatusOr<MatArray> ReadMatVariable(mat_t* mat, const char* name, const std::string& path) {
+  // check the declared size before matio allocates it: a corrupt header can claim gigabytes
+  matvar_t* info = Mat_VarReadInfo(mat, name);
+  if (info == nullptr) return absl::NotFoundError(absl::StrCat(path, " has no readable variable '", name, "'"));
+  uint64_t declared = ClassSize(info->class_type);
+  bool overflow = info->rank < 1 || info->rank > 8;
+  for (int i = 0; i < info->rank && !overflow; ++i) {
+    const uint64_t d = info->dims[i];
+    overflow = d != 0 && declared > (uint64_t{1} << 40) / d;
+    declared *= d;
+  }
+  Mat_VarFree(info);
+  std::error_code ec;
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  // compression rarely exceeds 50:1 on keypoint data
+  if (overflow || declared > std::max<uint64_t>(50 * file_size, 1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": variable '", name, "' declares more data than the file holds"));
+  }
   matvar_t* var = Mat_VarRead(mat, name);
   if (var == nullptr) return absl::NotFoundError(absl::StrCat(path, " has no readable variable '", name, "'"));
   MatArray out;
@@ -82,14 +109,119 @@ void DefaultFrameIds(KeypointData* d) {
   for (int t = 0; t < d->num_frames; ++t) d->frame_ids[t] = t;
 }
 
-// matio reads past the end of truncated MATLAB v5 files without complaint, so walk the file's
-// top-level data elements first: each declares its size, and all must fit in the file.
+absl::Status CheckMatrixHeader(const std::string& path, const uint8_t* body, size_t size, uint64_t capacity,
+                               int depth);
+
+// The elements of a cell or struct: each a miMATRIX whose header must be sane too.
+absl::Status CheckNested(const std::string& path, const uint8_t* body, size_t size, size_t at, uint64_t capacity,
+                         int depth) {
+  while (at + 8 <= size) {
+    uint32_t tag[2];
+    std::memcpy(tag, body + at, 8);
+    if (tag[0] != 14 || tag[1] > size - at - 8) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is corrupt: bad element inside a cell or struct"));
+    }
+    if (tag[1] > 0) MIMIC_RETURN_IF_ERROR(CheckMatrixHeader(path, body + at + 8, tag[1], capacity, depth + 1));
+    at += 8 + tag[1] + (8 - tag[1] % 8) % 8;
+  }
+  return absl::OkStatus();
+}
+
+// Validates the header of one miMATRIX element (array flags, dimensions, name) before matio sees
+// it: corrupt headers make matio allocate whatever they claim. `body` holds the element's bytes
+// (possibly only its start, when it was compressed); `capacity` bounds the data it may declare.
+absl::Status CheckMatrixHeader(const std::string& path, const uint8_t* body, size_t size, uint64_t capacity,
+                               int depth = 0) {
+  auto u32 = [body](size_t at) { uint32_t v; std::memcpy(&v, body + at, 4); return v; };
+  auto bad = [&path](const char* what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is corrupt: ", what));
+  };
+  if (size < 16 || (u32(0) & 0xffff) != 6 || u32(4) != 8) return bad("matrix without array flags");
+  if (size < 24) return bad("matrix without dimensions");
+  const uint32_t dims_type = u32(16), dims_bytes = u32(20);
+  if (dims_type != 5 || dims_bytes % 4 != 0 || dims_bytes < 8 || dims_bytes > 32 || size < 24 + dims_bytes) {
+    return bad("matrix dimensions");
+  }
+  uint64_t elements = 1;
+  for (uint32_t i = 0; i < dims_bytes / 4; ++i) {
+    int32_t d;
+    std::memcpy(&d, body + 24 + 4 * i, 4);
+    if (d < 0) return bad("negative dimension");
+    if (d > 0 && elements > (uint64_t{1} << 40) / static_cast<uint64_t>(d)) return bad("dimensions overflow");
+    elements *= static_cast<uint64_t>(d);
+  }
+  if (elements > capacity) return bad("dimensions claim more data than the file holds");
+  const uint32_t array_class = u32(8) & 0xff;
+  // containers hold at least one 8-byte tag per element (and per field)
+  if (array_class == 1 && elements * 8 > capacity) return bad("cell array larger than the file");
+  if (depth > 8) return bad("containers nested too deeply");
+  if (array_class == 5 && u32(12) > capacity) return bad("sparse array larger than the file");
+  size_t name_at = 24 + dims_bytes + (dims_bytes % 8 ? 4 : 0);
+  if (size < name_at + 8) return absl::OkStatus();
+  const uint32_t tag = u32(name_at);
+  const bool small = (tag >> 16) != 0;
+  const uint32_t name_bytes = small ? (tag >> 16) : u32(name_at + 4);
+  if (name_bytes > 64) return bad("variable name longer than MATLAB allows");
+  if (array_class == 2 || array_class == 3) {
+    // struct / object: field-name length, then all field names
+    size_t at = name_at + (small ? 8 : 8 + ((name_bytes + 7) / 8) * 8);
+    if (array_class == 3 && size >= at + 8) {  // objects carry a class name first
+      const uint32_t t = u32(at);
+      at += (t >> 16) ? 8 : 8 + ((u32(at + 4) + 7) / 8) * 8;
+    }
+    if (size < at + 16) return bad("struct without field names");
+    const uint32_t len_tag = u32(at);
+    const uint32_t field_len = (len_tag >> 16) ? u32(at + 4) : u32(at + 8);
+    const size_t names_at = at + ((len_tag >> 16) ? 8 : 16);
+    if (size < names_at + 8 || field_len == 0 || field_len > 64) return bad("struct field names");
+    const uint32_t names_bytes = u32(names_at + 4);
+    const uint64_t fields = names_bytes / field_len;
+    if (names_bytes > capacity || elements * std::max<uint64_t>(1, fields) * 8 > capacity) {
+      return bad("struct larger than the file");
+    }
+    return CheckNested(path, body, size, names_at + 8 + ((names_bytes + 7) / 8) * 8, capacity, depth);
+  }
+  if (array_class == 1) {
+    return CheckNested(path, body, size, name_at + (small ? 8 : 8 + ((name_bytes + 7) / 8) * 8), capacity, depth);
+  }
+  return absl::OkStatus();
+}
+
+// Inflates a compressed element, up to `limit` bytes.
+std::vector<uint8_t> Inflate(const std::vector<uint8_t>& compressed, size_t limit) {
+  std::vector<uint8_t> out(limit);
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return {};
+  z.next_in = const_cast<uint8_t*>(compressed.data());
+  z.avail_in = static_cast<uInt>(compressed.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  inflate(&z, Z_FINISH);
+  out.resize(out.size() - z.avail_out);
+  inflateEnd(&z);
+  return out;
+}
+
+// Checks the MATLAB header and walks the file's top-level data elements: each must fit in the
+// file (matio reads past the end of truncated files without complaint), and each matrix header
+// must be sane (a corrupt one makes matio allocate gigabytes).
 absl::Status CheckMatV5Complete(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char header[128];
   if (!in.read(header, sizeof(header))) return absl::InvalidArgumentError(absl::StrCat(path, " is too short for a MATLAB file"));
-  const uint16_t version = static_cast<uint8_t>(header[124]) | (static_cast<uint8_t>(header[125]) << 8);
-  if (header[126] != 'I' || header[127] != 'M' || version != 0x0100) return absl::OkStatus();  // v7.3 (HDF5) or big-endian
+  const bool little = header[126] == 'I' && header[127] == 'M';
+  const bool big = header[126] == 'M' && header[127] == 'I';
+  // matio would otherwise try the header-less v4 format, whose name-length field can ask for gigabytes
+  if (!little && !big) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " has no MATLAB v5/v7.3 header (v4 files are not supported)"));
+  }
+  const uint16_t version = little ? (static_cast<uint8_t>(header[124]) | (static_cast<uint8_t>(header[125]) << 8))
+                                  : ((static_cast<uint8_t>(header[124]) << 8) | static_cast<uint8_t>(header[125]));
+  if (version != 0x0100 && version != 0x0200) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " has an unknown MATLAB file version"));
+  }
+  if (version == 0x0200) return absl::OkStatus();  // v7.3 is HDF5, which checks itself
+  if (!little) return absl::InvalidArgumentError(absl::StrCat(path, ": big-endian MATLAB files are not supported"));
   const uint64_t file_size = std::filesystem::file_size(path);
   uint64_t offset = 128;
   while (offset + 8 <= file_size) {
@@ -100,6 +232,21 @@ absl::Status CheckMatV5Complete(const std::string& path) {
     if (offset + 8 + size > file_size) {
       return absl::DataLossError(absl::StrCat(path, " is truncated: a data element at byte ", offset, " declares ", size,
                                               " bytes but the file ends at ", file_size));
+    }
+    if (tag[0] == 14 || tag[0] == 15) {
+      std::vector<uint8_t> body(size);
+      in.read(reinterpret_cast<char*>(body.data()), static_cast<std::streamsize>(body.size()));
+      if (tag[0] == 14) {
+        MIMIC_RETURN_IF_ERROR(CheckMatrixHeader(path, body.data(), body.size(), size));
+      } else {
+        // headers and containers only need the start; numeric payloads are bounded by the dims check
+        const std::vector<uint8_t> inner = Inflate(body, std::min<uint64_t>(100 * size + 1024, 64 << 20));
+        uint32_t inner_tag[2] = {0, 0};
+        if (inner.size() >= 8) std::memcpy(inner_tag, inner.data(), 8);
+        if (inner_tag[0] != 14) return absl::InvalidArgumentError(absl::StrCat(path, " is corrupt: bad compressed element"));
+        // compression of keypoint data stays far below 100:1
+        MIMIC_RETURN_IF_ERROR(CheckMatrixHeader(path, inner.data() + 8, inner.size() - 8, 100 * size));
+      }
     }
     // uncompressed elements are padded to 8 bytes; compressed ones (miCOMPRESSED = 15) are not
     const uint64_t padding = tag[0] == 15 ? 0 : (8 - size % 8) % 8;
