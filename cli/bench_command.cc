@@ -7,6 +7,10 @@
 #include "cli/commands.h"
 
 namespace mimic::cli {
+int BenchStac(const Argv& args);
+}
+
+namespace mimic::cli {
 namespace {
 
 struct Benchmark {
@@ -20,6 +24,7 @@ const Benchmark kBenchmarks[] = {
      BenchEnv},
     {"replay", "replay insert/sample bytes/s over loopback gRPC vs raw loopback TCP [--seconds S --writers N --batch B]",
      BenchReplay},
+    {"stac", "STAC pose-pass frames/s and full-fit time on the bundled recording (1 thread and all)", BenchStac},
 };
 
 }  // namespace

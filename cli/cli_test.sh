@@ -21,11 +21,32 @@ check "record-clip reports 20 frames" grep -q "20 frames" <<<"$out"
 out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 2>&1); rc=$?
 check "demo succeeds" test $rc -eq 0
 check "demo prints the policy table" grep -q "random" <<<"$out"
-check "demo replays the recording to the clip end" grep -q "replay (from frame 0).*clip_end" <<<"$out"
+check "demo registers the real recording" grep -qE "STAC registration .* 1000 frames -> 4 clips" <<<"$out"
+resid=$(grep -oE "mean keypoint residual [0-9.]+" <<<"$out" | grep -oE "[0-9.]+$")
+check "demo residual is at most 5 mm" awk -v r="$resid" 'BEGIN { exit !(r != "" && r <= 5) }' 
 check "demo writes its clip file" test -s "$tmp/demo/clips.h5"
 
 out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 2>&1)
 check "demo runs on a given clip file" grep -q "1 read from" <<<"$out"
+
+out=$($mimic stac --keypoints data/mocap/rodent_mocap_1000_frames.nwb --out "$tmp/nwb_clips.h5" --json 2>/dev/null); rc=$?
+check "stac on the NWB copy succeeds" test $rc -eq 0
+check "stac --json prints one JSON document" grep -qE '^\{"frames":1000,.*"keypoints":\[.*\]\}$' <<<"$out"
+out=$($mimic stac --keypoints "$tmp/bad.h5" --out "$tmp/never.h5" 2>&1); rc=$?
+check "stac on a corrupt file fails cleanly" test $rc -ne 0
+check "stac names the corrupt file" grep -q "bad.h5" <<<"$out"
+
+# the preprocessing service from the command line
+pport=$((20000 + RANDOM % 20000))
+$mimic serve preprocess --address "127.0.0.1:$pport" --data_root . >"$tmp/serve.log" 2>&1 &
+spid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$pport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+out=$($mimic jobs stac --server "127.0.0.1:$pport" --keypoints ../../etc/passwd --out x.h5 2>&1); rc=$?
+check "jobs refuses paths outside the data root" grep -q "PERMISSION_DENIED" <<<"$out"
+out=$($mimic jobs list --server "127.0.0.1:$pport" 2>&1); rc=$?
+check "jobs list answers" test $rc -eq 0
+kill -TERM $spid; wait $spid
+check "serve preprocess stops on SIGTERM" grep -q "SIGTERM received" "$tmp/serve.log"
 
 echo "not hdf5" >"$tmp/bad.h5"
 out=$($mimic demo --clips "$tmp/bad.h5" 2>&1); rc=$?
