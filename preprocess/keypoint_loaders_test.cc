@@ -7,6 +7,7 @@
 #include "common/h5_file.h"
 #include "gtest/gtest.h"
 #include "preprocess/keypoint_cleaning.h"
+#include "preprocess/stac_model.h"
 
 namespace mimic::preprocess {
 namespace {
@@ -164,6 +165,18 @@ TEST(KeypointCleaningTest, RefusesUnmappedNamesMetresAndEmptyFrames) {
   auto holes = CleanKeypoints(empty, TwoPointConfig());
   EXPECT_EQ(holes.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(holes.status().message().find("no keypoint at all"), std::string::npos) << holes.status();
+}
+
+TEST(StacModelTest, AModelLackingAMappedBodyIsNamed) {
+  StacConfig config = TwoPointConfig();
+  config.mutable_keypoints(1)->set_body("tail_tip");
+  auto model = StacModel::Create(config);
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find("'tail_tip'"), std::string::npos) << model.status();
+  config.mutable_keypoints(1)->set_body("torso");
+  config.add_parts()->set_name("fins");
+  config.mutable_parts(0)->add_joint_patterns("fin_");
+  EXPECT_NE(StacModel::Create(config).status().message().find("fins"), std::string::npos);
 }
 
 }  // namespace
