@@ -107,6 +107,7 @@ int RunDemo(const Argv& argv) {
                 "pose pass %.0f frames/s on %d threads\n",
                 job.keypoints.c_str(), outcome->frames, outcome->clips, job.out.c_str(), outcome->mean_residual_mm,
                 outcome->pose_pass_frames_per_s, outcome->threads);
+    if (!outcome->figure.empty()) std::printf("      residual figure: %s\n", outcome->figure.c_str());
   }
   const std::string clips_path = args->GetString("clips", out_dir + "/clips.h5");
   auto read = ReadClips(clips_path);

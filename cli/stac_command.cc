@@ -46,6 +46,7 @@ int RunStac(const Argv& argv) {
                 outcome->clips, job.out.c_str(), outcome->table.c_str());
     std::printf("pose pass: %.1f frames/s on %d threads; offset rounds %.1f s\n", outcome->pose_pass_frames_per_s,
                 outcome->threads, outcome->offset_seconds);
+    if (!outcome->figure.empty()) std::printf("figure: %s\n", outcome->figure.c_str());
   }
   return 0;
 }

@@ -35,6 +35,11 @@ grpc::Status PreprocessServiceImpl::SubmitStac(grpc::ServerContext*, const Submi
     if (!outcome.ok()) return outcome.status();
     JobOutput output;
     output.outputs.push_back(out_name);
+    if (!outcome->figure.empty()) {
+      std::string figure = out_name;
+      if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
+      output.outputs.push_back(figure + ".stac.svg");
+    }
     output.summary = absl::StrCat("registered ", outcome->frames, " frames into ", outcome->clips, " clips; mean residual ",
                                   absl::StrFormat("%.2f", outcome->mean_residual_mm), " mm");
     output.result_json = outcome->json;

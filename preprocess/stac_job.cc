@@ -77,6 +77,13 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   out.mean_residual_mm = report.overall.mean_mm;
   out.table = ReportTable(report);
   out.json = ReportJson(report, result, out.frames, out.clips);
+  // the figure sits beside the clips: clips.h5 -> clips.stac.svg
+  std::string figure = job.out;
+  if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
+  figure += ".stac.svg";
+  std::ofstream svg(figure);
+  svg << ReportSvg(report, result, keypoints.frame_rate);
+  if (svg.good()) out.figure = figure;
   return out;
 }
 

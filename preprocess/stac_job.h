@@ -35,6 +35,7 @@ struct StacOutcome {
   double mean_residual_mm = 0;
   std::string table;  // per keypoint and body part
   std::string json;   // the same as one JSON document
+  std::string figure; // the SVG report written beside the clips
 };
 
 absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "common/svg_chart.h"
 
 namespace mimic::preprocess {
 namespace {
@@ -106,6 +107,43 @@ std::string ReportJson(const StacReport& r, const StacResult& result, int frames
   for (size_t i = 0; i < r.keypoints.size(); ++i) absl::StrAppend(&out, i ? "," : "", StatsJson(r.keypoints[i]));
   absl::StrAppend(&out, "]}");
   return out;
+}
+
+std::string ReportSvg(const StacReport& r, const StacResult& result, double frame_rate) {
+  std::vector<std::string> names;
+  Series mean{"mean", {}, "#1f77b4"}, p95{"95th percentile", {}, "#ff7f0e"};
+  for (const auto& k : r.keypoints) {
+    names.push_back(k.name);
+    mean.values.push_back(k.mean_mm);
+    p95.values.push_back(k.p95_mm);
+  }
+  ChartOptions bars;
+  bars.title = absl::StrFormat("STAC residual per keypoint (all: mean %.2f mm, median %.2f, p95 %.2f)", r.overall.mean_mm,
+                               r.overall.median_mm, r.overall.p95_mm);
+  bars.y_label = "mm";
+  const int k_count = static_cast<int>(r.keypoints.size());
+  const int t_count = k_count > 0 ? static_cast<int>(result.residuals.size() / k_count) : 0;
+  std::vector<double> time(t_count);
+  Series per_frame{"mean over keypoints", std::vector<double>(t_count), "#2ca02c"};
+  for (int t = 0; t < t_count; ++t) {
+    time[t] = t / frame_rate;
+    double sum = 0;
+    int n = 0;
+    for (int k = 0; k < k_count; ++k) {
+      const double v = result.residuals[static_cast<size_t>(t) * k_count + k];
+      if (!std::isnan(v)) {
+        sum += 1000 * v;
+        ++n;
+      }
+    }
+    per_frame.values[t] = n ? sum / n : std::nan("");
+  }
+  ChartOptions line;
+  line.title = "Residual over time";
+  line.x_label = "time (s)";
+  line.y_label = "mm";
+  line.height = 260;
+  return StackSvg({BarChartSvg(bars, names, {mean, p95}), LineChartSvg(line, time, {per_frame})}, bars.width);
 }
 
 absl::Status WriteRegistration(H5File& file, const StacModel& stac, const StacResult& result) {

@@ -35,6 +35,9 @@ StacReport Summarize(const StacModel& stac, const StacResult& result);
 std::string ReportTable(const StacReport& report);
 std::string ReportJson(const StacReport& report, const StacResult& result, int frames, int clips);
 
+// An SVG figure: mean and 95th-percentile residual per keypoint, and the mean residual over time.
+std::string ReportSvg(const StacReport& report, const StacResult& result, double frame_rate);
+
 // /stac/{keypoint_names, offsets (K,3), residuals_mm (T,K), qpos (T,nq)} with attributes.
 absl::Status WriteRegistration(H5File& file, const StacModel& stac, const StacResult& result);
 
