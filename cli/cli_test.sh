@@ -100,4 +100,22 @@ check "invalid replay config names the problem" grep -q "max_size" <<<"$out"
 out=$($mimic health --server 127.0.0.1:1 --timeout 0.5 2>&1); rc=$?
 check "health of a missing server fails cleanly" test $rc -ne 0
 
+# plain-array GLM: a neuron driven by feature a (lag 0) and one that is not
+{
+  echo "a,b"
+  awk 'BEGIN { srand(5); for (i = 0; i < 3000; i++) printf "%.4f,%.4f\n", sin(i / 7.0), cos(i / 13.0) }'
+} >"$tmp/X.csv"
+awk -F, 'NR > 1 { r = exp(0.2 + 1.2 * $1); n = 0; L = exp(-r); p = 1; do { n++; p *= rand() } while (p > L); tuned = n - 1;
+  L = exp(-1.2); n = 0; p = 1; do { n++; p *= rand() } while (p > L); flat = n - 1; print tuned "," flat }
+  BEGIN { srand(9); print "tuned,flat" }' "$tmp/X.csv" >"$tmp/Y.csv"
+out=$($mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Y.csv" --json 2>&1)
+tuned=$(grep -oE '"name":"tuned","best_lag":0,"cv_llr_bits_per_spike":[0-9.-]+' <<<"$out" | grep -oE '[0-9.-]+$')
+flat=$(grep -oE '"name":"flat","best_lag":0,"cv_llr_bits_per_spike":[0-9.-]+' <<<"$out" | grep -oE '[0-9.-]+$')
+check "glm finds the tuned neuron" awk -v t="$tuned" 'BEGIN { exit !(t > 0.1) }'
+check "glm finds nothing in the flat neuron" awk -v f="$flat" 'BEGIN { exit !(f != "" && f < 0.02) }'
+head -5 "$tmp/Y.csv" >"$tmp/Yshort.csv"
+out=$($mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Yshort.csv" 2>&1); rc=$?
+check "glm refuses mismatched lengths" test $rc -ne 0
+check "glm names the mismatch" grep -q "bins" <<<"$out"
+
 exit $fail

@@ -27,6 +27,7 @@ int RunHealth(const Argv& args);
 int RunStac(const Argv& args);
 int RunServe(const Argv& args);
 int RunJobs(const Argv& args);
+int RunAnalysis(const Argv& args);
 
 }  // namespace mimic::cli
 

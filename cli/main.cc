@@ -21,6 +21,8 @@ const Command kCommands[] = {
      "run the preprocessing job service (STAC) until SIGTERM", RunServe},
     {"jobs", "stac|get|watch|list|cancel --server HOST:PORT [--id ID] [--keypoints F --out F --wait]",
      "submit and follow jobs on a MIMIC job service", RunJobs},
+    {"analysis", "glm --design X --counts Y [--folds K --ridge A --lags A:B --json --out F]",
+     "Poisson GLMs of spike counts on features (CSV/HDF5): CV log-likelihood ratio and pseudo-R2", RunAnalysis},
     {"bench", "NAME [options]  (NAME: env)",
      "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
     {"record-clip", "--out FILE [--frames N] [--seed S] [--config FILE]",

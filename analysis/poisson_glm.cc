@@ -1,0 +1,131 @@
+#include "analysis/poisson_glm.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace mimic::analysis {
+namespace {
+
+// Penalised negative log-likelihood (without the constant log y! terms).
+double Objective(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, double b0, const Eigen::VectorXd& w, double ridge,
+                 Eigen::VectorXd* eta_out = nullptr) {
+  Eigen::VectorXd eta = (x * w).array() + b0;
+  double value = (eta.array().exp() - y.array() * eta.array()).sum() + 0.5 * ridge * w.squaredNorm();
+  if (eta_out) *eta_out = std::move(eta);
+  return value;
+}
+
+}  // namespace
+
+double PoissonLogLikelihood(const Eigen::VectorXd& y, const Eigen::VectorXd& mu) {
+  double ll = 0;
+  for (Eigen::Index t = 0; t < y.size(); ++t) ll += y(t) * std::log(mu(t)) - mu(t) - std::lgamma(y(t) + 1);
+  return ll;
+}
+
+double PoissonDeviance(const Eigen::VectorXd& y, const Eigen::VectorXd& mu) {
+  double d = 0;
+  for (Eigen::Index t = 0; t < y.size(); ++t) d += (y(t) > 0 ? y(t) * std::log(y(t) / mu(t)) : 0.0) - (y(t) - mu(t));
+  return 2 * d;
+}
+
+absl::StatusOr<GlmFit> FitPoissonGlm(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const GlmOptions& options) {
+  const Eigen::Index n = x.rows(), p = x.cols();
+  if (y.size() != n) return absl::InvalidArgumentError(absl::StrCat("design has ", n, " rows, counts ", y.size()));
+  if (n == 0) return absl::InvalidArgumentError("no time bins");
+  if (!x.allFinite()) return absl::InvalidArgumentError("the design matrix holds NaN or Inf");
+  if (!y.allFinite() || (y.array() < 0).any()) return absl::InvalidArgumentError("counts must be finite and >= 0");
+  if (!(options.ridge >= 0)) return absl::InvalidArgumentError("ridge must be >= 0");
+  const double mean = y.mean();
+  if (mean <= 0) return absl::InvalidArgumentError("no spikes: the rate is zero");
+  GlmFit fit;
+  double b0 = std::log(mean);
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(p);
+  Eigen::VectorXd eta;
+  double objective = Objective(x, y, b0, w, options.ridge, &eta);
+  Eigen::MatrixXd xa(n, p + 1);  // [1, x]
+  xa.col(0).setOnes();
+  xa.rightCols(p) = x;
+  for (int it = 0; it < options.max_iterations; ++it) {
+    const Eigen::VectorXd mu = eta.array().exp();
+    // gradient and Hessian of the penalised objective in (b0, w)
+    Eigen::VectorXd grad = xa.transpose() * (mu - y);
+    grad.tail(p) += options.ridge * w;
+    Eigen::MatrixXd hess = xa.transpose() * mu.asDiagonal() * xa;
+    hess.diagonal().tail(p).array() += options.ridge;
+    hess.diagonal().array() += 1e-12;
+    const Eigen::VectorXd step = hess.ldlt().solve(grad);
+    const double decrement = grad.dot(step);
+    fit.iterations = it + 1;
+    if (decrement < options.tolerance) {
+      fit.converged = true;
+      break;
+    }
+    // step halving keeps every iteration a descent
+    double scale = 1.0;
+    double new_b0 = b0, new_objective = objective;
+    Eigen::VectorXd new_w = w, new_eta;
+    for (int h = 0; h < 30; ++h, scale *= 0.5) {
+      new_b0 = b0 - scale * step(0);
+      new_w = w - scale * step.tail(p);
+      new_objective = Objective(x, y, new_b0, new_w, options.ridge, &new_eta);
+      if (std::isfinite(new_objective) && new_objective <= objective) break;
+    }
+    if (!(new_objective <= objective)) break;
+    b0 = new_b0;
+    w = new_w;
+    eta = new_eta;
+    objective = new_objective;
+  }
+  fit.intercept = b0;
+  fit.weights = w;
+  fit.log_likelihood = PoissonLogLikelihood(y, eta.array().exp());
+  return fit;
+}
+
+absl::StatusOr<CvScore> CrossValidate(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int folds,
+                                      const GlmOptions& options) {
+  const Eigen::Index n = x.rows(), p = x.cols();
+  if (folds < 2 || folds > n) return absl::InvalidArgumentError(absl::StrCat("folds must be in [2, bins], got ", folds));
+  CvScore score;
+  score.folds = folds;
+  double ll_model = 0, ll_null = 0, dev_model = 0, dev_null = 0, spikes = 0;
+  for (int f = 0; f < folds; ++f) {
+    const Eigen::Index begin = n * f / folds, end = n * (f + 1) / folds;
+    const Eigen::Index test_n = end - begin, train_n = n - test_n;
+    Eigen::MatrixXd x_train(train_n, p);
+    Eigen::VectorXd y_train(train_n);
+    x_train.topRows(begin) = x.topRows(begin);
+    x_train.bottomRows(n - end) = x.bottomRows(n - end);
+    y_train.head(begin) = y.head(begin);
+    y_train.tail(n - end) = y.tail(n - end);
+    auto fit = FitPoissonGlm(x_train, y_train, options);
+    if (!fit.ok()) return fit.status();
+    const Eigen::VectorXd y_test = y.segment(begin, test_n);
+    const Eigen::VectorXd mu = ((x.middleRows(begin, test_n) * fit->weights).array() + fit->intercept).exp();
+    const Eigen::VectorXd mu_null = Eigen::VectorXd::Constant(test_n, y_train.mean());
+    const double fold_model = PoissonLogLikelihood(y_test, mu), fold_null = PoissonLogLikelihood(y_test, mu_null);
+    const double fold_spikes = y_test.sum();
+    score.fold_llr.push_back(fold_spikes > 0 ? (fold_model - fold_null) / (fold_spikes * std::log(2.0)) : 0.0);
+    ll_model += fold_model;
+    ll_null += fold_null;
+    dev_model += PoissonDeviance(y_test, mu);
+    dev_null += PoissonDeviance(y_test, mu_null);
+    spikes += fold_spikes;
+  }
+  score.cv_llr_bits_per_spike = spikes > 0 ? (ll_model - ll_null) / (spikes * std::log(2.0)) : 0.0;
+  score.pseudo_r2 = dev_null > 0 ? 1 - dev_model / dev_null : 0.0;
+  return score;
+}
+
+void ApplyLag(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int lag, Eigen::MatrixXd* x_out, Eigen::VectorXd* y_out) {
+  const Eigen::Index n = x.rows();
+  // y[t] pairs with x[t + lag] for t in [max(0, -lag), min(n, n - lag))
+  const Eigen::Index t0 = std::max<Eigen::Index>(0, -lag), t1 = std::min<Eigen::Index>(n, n - lag);
+  const Eigen::Index m = std::max<Eigen::Index>(0, t1 - t0);
+  *x_out = x.middleRows(t0 + lag, m);
+  *y_out = y.segment(t0, m);
+}
+
+}  // namespace mimic::analysis
