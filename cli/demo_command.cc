@@ -90,18 +90,8 @@ int RunDemo(const Argv& argv) {
     job.keypoints = "data/mocap/rodent_mocap_1000_frames.mat";
     job.config = "configs/stac_rodent.pbtxt";
     job.out = out_dir + "/clips.h5";
-    std::unique_ptr<Progress> progress;
-    std::string stage;
-    job.on_progress = [&](const preprocess::StacProgress& p) {
-      if (p.stage != stage) {
-        if (progress) progress->Finish();
-        stage = p.stage;
-        progress = std::make_unique<Progress>(absl::StrCat("  stac ", p.stage), p.total, "frames");
-      }
-      progress->Update(p.done);
-    };
+    job.on_progress = StacProgressPrinter("  stac ");
     auto outcome = preprocess::RunStacJob(job);
-    if (progress) progress->Finish();
     if (!outcome.ok()) return Fail("demo", outcome.status());
     std::printf("[1/3] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
                 "pose pass %.0f frames/s on %d threads\n",

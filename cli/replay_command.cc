@@ -8,28 +8,16 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
-#include "google/protobuf/text_format.h"
+#include "common/text_proto.h"
 #include "replay/replay_server.h"
 
 namespace mimic::cli {
-
-absl::StatusOr<ReplayConfig> ReadReplayConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config file not found: ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  ReplayConfig config;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &config)) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot parse ", path, " as a ReplayConfig (see proto/replay.proto)"));
-  }
-  return config;
-}
 
 int RunReplay(const Argv& argv) {
   auto args = Args::Parse(argv, {"config", "address", "checkpoint_dir", "metrics_address"}, {"check"});
   if (!args.ok()) return Fail("replay", args.status());
   if (!args->Has("config")) return Fail("replay", absl::InvalidArgumentError("--config FILE is required"));
-  auto config = ReadReplayConfig(args->GetString("config", ""));
+  auto config = ReadTextProto<ReplayConfig>(args->GetString("config", ""));
   if (!config.ok()) return Fail("replay", config.status());
   if (args->Has("address")) config->set_address(args->GetString("address", ""));
   if (args->Has("checkpoint_dir")) config->set_checkpoint_dir(args->GetString("checkpoint_dir", ""));

@@ -26,18 +26,8 @@ int RunStac(const Argv& argv) {
   job.threads = args->GetInt("threads", 0).value_or(0);
   job.instance = args->GetInt("instance", 0).value_or(0);
   const bool json = args->Has("json");
-  std::unique_ptr<Progress> progress;
-  std::string stage;
-  job.on_progress = [&](const preprocess::StacProgress& p) {
-    if (p.stage != stage) {
-      if (progress) progress->Finish();
-      stage = p.stage;
-      progress = std::make_unique<Progress>(absl::StrCat("stac ", p.stage), p.total, "frames");
-    }
-    progress->Update(p.done);
-  };
+  job.on_progress = StacProgressPrinter("stac ");
   auto outcome = preprocess::RunStacJob(job);
-  if (progress) progress->Finish();
   if (!outcome.ok()) return Fail("stac", outcome.status());
   if (json) {
     std::printf("%s\n", outcome->json.c_str());

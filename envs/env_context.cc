@@ -7,24 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
+#include "common/text_proto.h"
 
 namespace mimic {
 namespace {
-
-// Collects text-format parse errors into one message.
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1, ":", column + 1,
-                    ": ", message);
-  }
-  const std::string& errors() const { return errors_; }
-
- private:
-  std::string errors_;
-};
 
 absl::Status Require(bool ok, const std::string& field, double value, const char* rule) {
   if (ok) return absl::OkStatus();
@@ -81,17 +67,7 @@ absl::StatusOr<std::shared_ptr<const EnvContext>> EnvContext::Create(
 }
 
 absl::StatusOr<EnvConfig> ReadEnvConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config file not found: ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  EnvConfig config;
-  google::protobuf::TextFormat::Parser parser;
-  ErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &config)) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot parse ", path, ": ", errors.errors()));
-  }
+  MIMIC_ASSIGN_OR_RETURN(EnvConfig config, ReadTextProto<EnvConfig>(path));
   absl::Status valid = ValidateEnvConfig(config);
   if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
   return config;

@@ -6,41 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "envs/clip_io.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
+#include "common/text_proto.h"
 #include "preprocess/clip_builder.h"
 #include "preprocess/keypoint_cleaning.h"
 #include "preprocess/keypoint_loaders.h"
 #include "preprocess/stac_report.h"
 
 namespace mimic::preprocess {
-namespace {
 
-// Collects text-format parse errors into one message.
-struct TextErrors : google::protobuf::io::ErrorCollector {
-  void AddError(int line, int column, const std::string& message) override {
-    absl::StrAppend(&text, text.empty() ? "" : "; ", "line ", line + 1, ":", column + 1, ": ", message);
-  }
-  std::string text;
-};
-
-}  // namespace
-
-absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config file not found: ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  StacConfig config;
-  google::protobuf::TextFormat::Parser parser;
-  TextErrors errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &config)) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot parse ", path, " as a StacConfig (see proto/stac_config.proto): ",
-                                                   errors.text));
-  }
-  return config;
-}
+absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path) { return ReadTextProto<StacConfig>(path); }
 
 absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   MIMIC_ASSIGN_OR_RETURN(StacConfig config, ReadStacConfig(job.config));
