@@ -1,14 +1,19 @@
 // `mimic analysis glm`: Poisson GLMs of spike counts on a design matrix, on plain CSV/HDF5
 // arrays: cross-validated log-likelihood ratio (bits/spike) and deviance pseudo-R2 per neuron,
 // optionally over time lags.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/numbers.h"
 #include "analysis/array_io.h"
 #include "analysis/poisson_glm.h"
+#include "analysis/rsa.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
 
@@ -95,13 +100,137 @@ int RunGlm(const Argv& argv) {
   return 0;
 }
 
+// `rdm`: condition means of samples grouped by labels -> one RDM (upper triangle) as a named CSV row.
+int RunRdm(const Argv& argv) {
+  auto args = Args::Parse(argv, {"data", "labels", "metric", "name", "out"}, {"json"});
+  if (!args.ok()) return Fail("analysis rdm", args.status());
+  if (!args->Has("data") || !args->Has("labels")) {
+    return Fail("analysis rdm", absl::InvalidArgumentError("--data FILE and --labels FILE are required"));
+  }
+  auto data = analysis::ReadMatrix(args->GetString("data", ""));
+  if (!data.ok()) return Fail("analysis rdm", data.status());
+  auto labels_m = analysis::ReadMatrix(args->GetString("labels", ""));
+  if (!labels_m.ok()) return Fail("analysis rdm", labels_m.status());
+  if (labels_m->values.cols() != 1) return Fail("analysis rdm", absl::InvalidArgumentError("--labels needs one column"));
+  std::vector<int> labels;
+  int k = 0;
+  for (Eigen::Index i = 0; i < labels_m->values.rows(); ++i) {
+    const double v = labels_m->values(i, 0);
+    if (v != std::floor(v) || v < 0) return Fail("analysis rdm", absl::InvalidArgumentError("labels must be integers >= 0"));
+    labels.push_back(static_cast<int>(v));
+    k = std::max(k, labels.back() + 1);
+  }
+  const std::string metric_name = args->GetString("metric", "correlation");
+  if (metric_name != "correlation" && metric_name != "euclidean") {
+    return Fail("analysis rdm", absl::InvalidArgumentError("--metric is correlation or euclidean"));
+  }
+  auto means = analysis::ConditionMeans(data->values, labels, k);
+  if (!means.ok()) return Fail("analysis rdm", means.status());
+  auto rdm = analysis::ComputeRdm(*means, metric_name == "euclidean" ? analysis::RdmMetric::kEuclidean
+                                                                     : analysis::RdmMetric::kCorrelation);
+  if (!rdm.ok()) return Fail("analysis rdm", rdm.status());
+  const std::string name = args->GetString("name", "rdm");
+  std::string row = name;
+  for (Eigen::Index i = 0; i < rdm->size(); ++i) absl::StrAppendFormat(&row, ",%.10g", (*rdm)(i));
+  const std::vector<int> order = analysis::ClusterOrder(*rdm);
+  if (args->Has("json")) {
+    std::printf("{\"name\":\"%s\",\"conditions\":%d,\"metric\":\"%s\",\"rdm\":[%s],\"cluster_order\":[%s]}\n",
+                name.c_str(), k, metric_name.c_str(), row.substr(name.size() + 1).c_str(), absl::StrJoin(order, ",").c_str());
+  } else {
+    std::printf("%d conditions, %s distance; cluster order %s\n", k, metric_name.c_str(), absl::StrJoin(order, " ").c_str());
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; j < k; ++j) {
+        const int a = std::min(i, j), b = std::max(i, j);
+        const double v = a == b ? 0.0 : (*rdm)(a * k - a * (a + 1) / 2 + (b - a - 1));
+        std::printf(" %7.3f", v);
+      }
+      std::printf("\n");
+    }
+  }
+  if (args->Has("out")) {
+    std::ofstream out(args->GetString("out", ""), std::ios::app);
+    out << row << "\n";
+    if (!out) return Fail("analysis rdm", absl::PermissionDeniedError("cannot write the output"));
+  }
+  return 0;
+}
+
+// `rsa`: pairwise WUC and correlation between named RDMs (CSV rows: name, upper triangle), and
+// the leave-one-subject-out noise ceiling of the rows named by --subjects.
+int RunRsa(const Argv& argv) {
+  auto args = Args::Parse(argv, {"rdms", "subjects"}, {"json"});
+  if (!args.ok()) return Fail("analysis rsa", args.status());
+  if (!args->Has("rdms")) return Fail("analysis rsa", absl::InvalidArgumentError("--rdms FILE is required"));
+  std::ifstream in(args->GetString("rdms", ""));
+  if (!in) return Fail("analysis rsa", absl::NotFoundError(absl::StrCat("file not found: ", args->GetString("rdms", ""))));
+  std::vector<std::string> names;
+  std::vector<Eigen::VectorXd> rdms;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    Eigen::VectorXd v(static_cast<Eigen::Index>(cells.size()) - 1);
+    for (size_t i = 1; i < cells.size(); ++i) {
+      if (!absl::SimpleAtod(cells[i], &v(static_cast<Eigen::Index>(i) - 1)) || !std::isfinite(v(static_cast<Eigen::Index>(i) - 1))) {
+        return Fail("analysis rsa", absl::InvalidArgumentError(absl::StrCat("line ", n, " value ", i, " is not a finite number")));
+      }
+    }
+    if (!rdms.empty() && v.size() != rdms[0].size()) {
+      return Fail("analysis rsa", absl::InvalidArgumentError(absl::StrCat("line ", n, " ('", cells[0], "') has ", v.size(),
+                                                                          " distances, the first RDM ", rdms[0].size())));
+    }
+    names.push_back(cells[0]);
+    rdms.push_back(v);
+  }
+  if (rdms.size() < 2) return Fail("analysis rsa", absl::InvalidArgumentError("need at least 2 RDMs"));
+  std::string json = "{\"names\":[";
+  for (size_t i = 0; i < names.size(); ++i) absl::StrAppend(&json, i ? "," : "", "\"", names[i], "\"");
+  json += "],\"wuc\":[";
+  std::string table = absl::StrFormat("%-14s", "WUC");
+  for (const auto& n : names) absl::StrAppendFormat(&table, " %10s", n.substr(0, 10));
+  table += "\n";
+  for (size_t i = 0; i < rdms.size(); ++i) {
+    absl::StrAppend(&json, i ? "," : "", "[");
+    absl::StrAppendFormat(&table, "%-14s", names[i].substr(0, 14));
+    for (size_t j = 0; j < rdms.size(); ++j) {
+      auto w = analysis::WhitenedUnbiasedCosine(rdms[i], rdms[j]);
+      if (!w.ok()) return Fail("analysis rsa", absl::Status(w.status().code(), absl::StrCat(names[i], " vs ", names[j], ": ", w.status().message())));
+      absl::StrAppendFormat(&json, "%s%.6f", j ? "," : "", *w);
+      absl::StrAppendFormat(&table, " %10.4f", *w);
+    }
+    json += "]";
+    table += "\n";
+  }
+  json += "]";
+  if (args->Has("subjects")) {
+    std::vector<Eigen::VectorXd> subjects;
+    for (const auto& s : absl::StrSplit(args->GetString("subjects", ""), ',')) {
+      auto it = std::find(names.begin(), names.end(), std::string(s));
+      if (it == names.end()) return Fail("analysis rsa", absl::InvalidArgumentError(absl::StrCat("no RDM named '", s, "'")));
+      subjects.push_back(rdms[it - names.begin()]);
+    }
+    auto ceiling = analysis::WucNoiseCeiling(subjects);
+    if (!ceiling.ok()) return Fail("analysis rsa", ceiling.status());
+    absl::StrAppendFormat(&json, ",\"noise_ceiling\":{\"lower\":%.6f,\"upper\":%.6f}", ceiling->lower, ceiling->upper);
+    absl::StrAppendFormat(&table, "noise ceiling (WUC): lower %.4f, upper %.4f\n", ceiling->lower, ceiling->upper);
+  }
+  json += "}";
+  std::printf("%s\n", args->Has("json") ? json.c_str() : table.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int RunAnalysis(const Argv& argv) {
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
+  if (!argv.empty() && argv[0] == "rdm") return RunRdm(Argv(argv.begin() + 1, argv.end()));
+  if (!argv.empty() && argv[0] == "rsa") return RunRsa(Argv(argv.begin() + 1, argv.end()));
   return Fail("analysis", absl::InvalidArgumentError(
                               "usage: ./mimic analysis glm --design X.csv|X.h5[:/dataset] --counts Y.csv|Y.h5 "
-                              "[--folds 5] [--ridge 1] [--lags FIRST:LAST[:STEP]] [--json] [--out results.csv]"));
+                              "[--folds 5] [--ridge 1] [--lags FIRST:LAST[:STEP]] [--json] [--out results.csv]\n"
+                              "       ./mimic analysis rdm --data X.csv --labels L.csv [--metric correlation|euclidean] "
+                              "[--name N] [--out rdms.csv] [--json]\n"
+                              "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]"));
 }
 
 }  // namespace mimic::cli

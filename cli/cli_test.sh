@@ -118,4 +118,19 @@ out=$($mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Yshort.csv" 2>&1)
 check "glm refuses mismatched lengths" test $rc -ne 0
 check "glm names the mismatch" grep -q "bins" <<<"$out"
 
+# RDMs and RSA on plain arrays: two "subjects" seeing the same 4 conditions, one unrelated model
+for subject in s1 s2; do
+  awk -v seed="$RANDOM" 'BEGIN { srand(seed); for (i = 0; i < 400; i++) { c = i % 4;
+    printf "%.4f,%.4f,%.4f\n", c + 0.3 * rand(), (c == 2) * 3 + 0.3 * rand(), -c + 0.3 * rand() } }' >"$tmp/$subject.csv"
+  $mimic analysis rdm --data "$tmp/$subject.csv" --labels <(awk 'BEGIN { for (i = 0; i < 400; i++) print i % 4 }') \
+    --metric euclidean --name "$subject" --out "$tmp/rdms.csv" >/dev/null
+done
+echo "shuffled,1,1,1,1,1,5" >>"$tmp/rdms.csv"
+out=$($mimic analysis rsa --rdms "$tmp/rdms.csv" --subjects s1,s2 --json 2>&1)
+check "rsa compares named RDMs" grep -q '"names":\["s1","s2","shuffled"\]' <<<"$out"
+check "rsa reports a noise ceiling" grep -qE '"noise_ceiling":\{"lower":0\.9[0-9]+' <<<"$out"
+echo "short,1,2" >>"$tmp/rdms.csv"
+out=$($mimic analysis rsa --rdms "$tmp/rdms.csv" 2>&1); rc=$?
+check "rsa refuses RDMs of different sizes" test $rc -ne 0
+
 exit $fail
