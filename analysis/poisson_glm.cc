@@ -62,6 +62,18 @@ absl::StatusOr<GlmFit> FitPoissonGlm(const Eigen::MatrixXd& x, const Eigen::Vect
       fit.converged = true;
       break;
     }
+    if (decrement < 1e-8) {
+      // in the quadratic region the full Newton step is exact to rounding; a line search would
+      // only compare objectives that differ below double precision
+      b0 -= step(0);
+      w -= step.tail(p);
+      objective = Objective(x, y, b0, w, options.ridge, &eta);
+      if (step.norm() < 1e-12 * (1.0 + std::abs(b0) + w.norm())) {
+        fit.converged = true;
+        break;
+      }
+      continue;
+    }
     // step halving keeps every iteration a descent
     double scale = 1.0;
     double new_b0 = b0, new_objective = objective;
