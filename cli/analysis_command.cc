@@ -14,6 +14,9 @@
 #include "analysis/array_io.h"
 #include "analysis/poisson_glm.h"
 #include "analysis/rsa.h"
+#include "analysis/encoding.h"
+#include "analysis/synthetic.h"
+#include <filesystem>
 #include "cli/commands.h"
 #include "cli/env_setup.h"
 
@@ -219,9 +222,120 @@ int RunRsa(const Argv& argv) {
   return 0;
 }
 
+// Parses FIRST:LAST[:STEP] (bins) into a list of lags.
+absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, ':');
+  int a, b, s = 1;
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
+      (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
+    return absl::InvalidArgumentError("lags take FIRST:LAST[:STEP] in bins, FIRST <= LAST");
+  }
+  std::vector<int> lags;
+  for (int l = a; l <= b; l += s) lags.push_back(l);
+  return lags;
+}
+
+// `encoding`: per neuron and feature class, the best lag, CV-LLR, significance (Wilcoxon over
+// folds, Benjamini-Hochberg) and the best significant class.
+int RunEncodingCommand(const Argv& argv) {
+  auto args = Args::Parse(argv, {"features", "counts", "lags", "folds", "ridge", "fdr"}, {"json"});
+  if (!args.ok()) return Fail("analysis encoding", args.status());
+  if (!args->Has("features") || !args->Has("counts")) {
+    return Fail("analysis encoding", absl::InvalidArgumentError("--features NAME=FILE,NAME=FILE and --counts FILE are required"));
+  }
+  std::vector<analysis::FeatureClass> classes;
+  for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',')) {
+    std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.size() != 2) return Fail("analysis encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
+    auto m = analysis::ReadMatrix(kv[1]);
+    if (!m.ok()) return Fail("analysis encoding", m.status());
+    classes.push_back({kv[0], m->values});
+  }
+  auto counts = analysis::ReadMatrix(args->GetString("counts", ""));
+  if (!counts.ok()) return Fail("analysis encoding", counts.status());
+  analysis::EncodingOptions options;
+  options.folds = args->GetInt("folds", 10).value_or(10);
+  options.glm.ridge = args->GetDouble("ridge", 1.0).value_or(1.0);
+  options.fdr = args->GetDouble("fdr", 0.05).value_or(0.05);
+  if (args->Has("lags")) {
+    auto lags = ParseLags(args->GetString("lags", ""));
+    if (!lags.ok()) return Fail("analysis encoding", lags.status());
+    options.lags = *lags;
+  }
+  auto result = analysis::RunEncoding(classes, counts->values, options);
+  if (!result.ok()) return Fail("analysis encoding", result.status());
+  std::string json = absl::StrFormat("{\"folds\":%d,\"fdr\":%g,\"neurons\":[", options.folds, options.fdr);
+  std::string table = absl::StrFormat("%-12s %-14s", "neuron", "best class");
+  for (const auto& c : classes) absl::StrAppendFormat(&table, " %14s", c.name.substr(0, 14));
+  table += "\n";
+  for (size_t n = 0; n < result->size(); ++n) {
+    const auto& e = (*result)[n];
+    const std::string name = n < counts->names.size() ? counts->names[n] : absl::StrCat("neuron_", n);
+    const std::string best = e.best_class >= 0 ? classes[e.best_class].name : "none";
+    absl::StrAppendFormat(&json, "%s{\"name\":\"%s\",\"best_class\":\"%s\",\"classes\":[", n ? "," : "", name, best);
+    absl::StrAppendFormat(&table, "%-12s %-14s", name.substr(0, 12), best);
+    for (size_t c = 0; c < e.classes.size(); ++c) {
+      const auto& r = e.classes[c];
+      absl::StrAppendFormat(&json, "%s{\"class\":\"%s\",\"best_lag\":%d,\"cv_llr_bits_per_spike\":%.6f,\"pseudo_r2\":%.6f,"
+                            "\"p\":%.6g,\"significant\":%s}", c ? "," : "", classes[c].name, r.best_lag,
+                            r.score.cv_llr_bits_per_spike, r.score.pseudo_r2, r.p_value, r.significant ? "true" : "false");
+      absl::StrAppendFormat(&table, " %8.4f@%-4d%s", r.score.cv_llr_bits_per_spike, r.best_lag, r.significant ? "*" : " ");
+    }
+    json += "]}";
+    table += "\n";
+  }
+  json += "]}";
+  std::printf("%s\n", args->Has("json") ? json.c_str() : (table + "(CV-LLR bits/spike @ best lag in bins; * significant)").c_str());
+  return 0;
+}
+
 }  // namespace
 
+// `mimic synth spikes`: a synthetic session with planted tuning, as CSV files a lab's pipeline
+// (and `mimic analysis encoding`) can read: one feature file per class, counts, and the truth.
+int RunSynth(const Argv& argv) {
+  if (argv.empty() || argv[0] != "spikes") {
+    return Fail("synth", absl::InvalidArgumentError("usage: ./mimic synth spikes --out DIR [--bins N] [--seed S]"));
+  }
+  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"out", "bins", "seed", "tuned", "untuned"});
+  if (!args.ok()) return Fail("synth", args.status());
+  if (!args->Has("out")) return Fail("synth", absl::InvalidArgumentError("--out DIR is required"));
+  analysis::SynthOptions options;
+  options.bins = args->GetInt("bins", options.bins).value_or(options.bins);
+  options.seed = static_cast<uint64_t>(args->GetInt("seed", 1).value_or(1));
+  options.tuned_per_class = args->GetInt("tuned", options.tuned_per_class).value_or(options.tuned_per_class);
+  options.untuned = args->GetInt("untuned", options.untuned).value_or(options.untuned);
+  if (options.bins < 100) return Fail("synth", absl::InvalidArgumentError("--bins must be >= 100"));
+  const std::string dir = args->GetString("out", "");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const analysis::SynthSession s = analysis::MakeSyntheticSession(options);
+  auto write = [](const std::string& path, const Eigen::MatrixXd& m, const std::string& prefix) {
+    std::ofstream out(path);
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? "," : "") << prefix << j;
+    out << "\n";
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+      for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? "," : "") << m(i, j);
+      out << "\n";
+    }
+    return out.good();
+  };
+  bool ok = write(dir + "/counts.csv", s.counts, "n");
+  for (const auto& c : s.classes) ok = ok && write(dir + "/" + c.name + ".csv", c.features, c.name + "_");
+  std::ofstream truth(dir + "/truth.csv");
+  truth << "neuron,class,lag_bins\n";
+  for (size_t n = 0; n < s.true_class.size(); ++n) {
+    truth << "n" << n << "," << (s.true_class[n] >= 0 ? s.classes[s.true_class[n]].name : "none") << "," << s.true_lag[n] << "\n";
+  }
+  if (!ok || !truth) return Fail("synth", absl::PermissionDeniedError(absl::StrCat("cannot write to ", dir)));
+  std::printf("wrote %d bins x %ld neurons (%d tuned per class, %d untuned) to %s: counts.csv, %s.csv, %s.csv, truth.csv\n",
+              options.bins, static_cast<long>(s.counts.cols()), options.tuned_per_class, options.untuned, dir.c_str(),
+              s.classes[0].name.c_str(), s.classes[1].name.c_str());
+  return 0;
+}
+
 int RunAnalysis(const Argv& argv) {
+  if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "rdm") return RunRdm(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "rsa") return RunRsa(Argv(argv.begin() + 1, argv.end()));
@@ -230,7 +344,9 @@ int RunAnalysis(const Argv& argv) {
                               "[--folds 5] [--ridge 1] [--lags FIRST:LAST[:STEP]] [--json] [--out results.csv]\n"
                               "       ./mimic analysis rdm --data X.csv --labels L.csv [--metric correlation|euclidean] "
                               "[--name N] [--out rdms.csv] [--json]\n"
-                              "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]"));
+                              "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]\n"
+                              "       ./mimic analysis encoding --features NAME=FILE,... --counts Y.csv [--lags A:B[:S]] "
+                              "[--folds 10] [--fdr 0.05] [--json]"));
 }
 
 }  // namespace mimic::cli

@@ -133,4 +133,20 @@ echo "short,1,2" >>"$tmp/rdms.csv"
 out=$($mimic analysis rsa --rdms "$tmp/rdms.csv" 2>&1); rc=$?
 check "rsa refuses RDMs of different sizes" test $rc -ne 0
 
+# planted tuning from the command line: synth spikes, then the encoding analysis recovers it
+$mimic synth spikes --out "$tmp/synth" --bins 3000 --tuned 3 --untuned 3 --seed 2 >/dev/null
+check "synth writes counts and truth" test -s "$tmp/synth/counts.csv" -a -s "$tmp/synth/truth.csv"
+out=$($mimic analysis encoding --features "joint_angles=$tmp/synth/joint_angles.csv,latent=$tmp/synth/latent.csv" \
+  --counts "$tmp/synth/counts.csv" --lags -10:5:5 --json 2>&1)
+right=0
+while IFS=, read -r neuron class lag; do
+  [ "$neuron" = neuron ] && continue
+  if [ "$class" = none ]; then
+    grep -q "\"name\":\"$neuron\",\"best_class\":\"none\"" <<<"$out" && right=$((right + 1))
+  else
+    grep -qE "\"name\":\"$neuron\",\"best_class\":\"$class\",\"classes\":\[[^]]*\"class\":\"$class\",\"best_lag\":$lag," <<<"$out" && right=$((right + 1))
+  fi
+done <"$tmp/synth/truth.csv"
+check "encoding recovers the planted class and lag of most neurons ($right/9)" test "$right" -ge 8
+
 exit $fail

@@ -28,6 +28,7 @@ int RunStac(const Argv& args);
 int RunServe(const Argv& args);
 int RunJobs(const Argv& args);
 int RunAnalysis(const Argv& args);
+int RunSynth(const Argv& args);
 
 }  // namespace mimic::cli
 
