@@ -22,7 +22,10 @@ namespace mimic::analysis {
 struct GlmOptions {
   double ridge = 1.0;         // penalty on the weights (not the intercept)
   int max_iterations = 100;
-  double tolerance = 1e-20;   // stop when the Newton decrement falls below this (quadratic convergence makes it cheap)
+  double tolerance = 1e-20;
+  // Optional starting point (e.g. a neighbouring fold's solution); empty = the mean-rate model.
+  double initial_intercept = 0;
+  Eigen::VectorXd initial_weights;   // stop when the Newton decrement falls below this (quadratic convergence makes it cheap)
 };
 
 struct GlmFit {

@@ -8,6 +8,7 @@
 
 namespace mimic::cli {
 int BenchStac(const Argv& args);
+int BenchGlm(const Argv& args);
 }
 
 namespace mimic::cli {
@@ -25,6 +26,8 @@ const Benchmark kBenchmarks[] = {
     {"replay", "replay insert/sample bytes/s over loopback gRPC vs raw loopback TCP [--seconds S --writers N --batch B]",
      BenchReplay},
     {"stac", "STAC pose-pass frames/s and full-fit time on the bundled recording (1 thread and all)", BenchStac},
+    {"glm", "Poisson GLM fits/s vs statsmodels IRLS, same data, max coefficient difference [--bins --features --neurons]",
+     BenchGlm},
 };
 
 }  // namespace
