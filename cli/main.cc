@@ -13,7 +13,7 @@ namespace {
 
 const Command kCommands[] = {
     {"demo", "[--clips FILE] [--out DIR] [--steps N]",
-     "set up a reference clip and run short episode sets with zero, random and replayed actions",
+     "register the bundled rat recording (STAC) and run imitation episodes on its clips with untrained policies",
      RunDemo},
     {"stac", "--keypoints FILE --out clips.h5 [--config configs/stac_rodent.pbtxt] [--json] [--threads N]",
      "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
@@ -25,7 +25,7 @@ const Command kCommands[] = {
     {"analysis", "glm|rdm|rsa|encoding ... (./mimic analysis for each one's arguments)",
      "on plain CSV/HDF5 arrays: Poisson GLMs (CV-LLR, pseudo-R2), RDMs, WUC comparisons and noise ceilings",
      RunAnalysis},
-    {"bench", "NAME [options]  (NAME: env)",
+    {"bench", "NAME [options]  (NAME: env, replay, stac, glm)",
      "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
     {"record-clip", "--out FILE [--frames N] [--seed S] [--config FILE]",
      "record a physically consistent reference clip from the model under smooth random actions",
