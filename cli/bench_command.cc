@@ -2,14 +2,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cli/bench_env.h"
-#include "cli/bench_replay.h"
+#include "cli/benchmarks.h"
 #include "cli/commands.h"
-
-namespace mimic::cli {
-int BenchStac(const Argv& args);
-int BenchGlm(const Argv& args);
-}
 
 namespace mimic::cli {
 namespace {

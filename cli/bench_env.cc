@@ -1,4 +1,4 @@
-#include "cli/bench_env.h"
+#include "cli/benchmarks.h"
 
 #include <algorithm>
 #include <chrono>

@@ -14,7 +14,7 @@
 #include "common/thread_pool.h"
 #include <atomic>
 #include <thread>
-#include "cli/commands.h"
+#include "cli/benchmarks.h"
 #include "cli/env_setup.h"
 
 namespace mimic::cli {

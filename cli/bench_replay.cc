@@ -1,4 +1,4 @@
-#include "cli/bench_replay.h"
+#include "cli/benchmarks.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "cli/commands.h"
+#include "cli/benchmarks.h"
 #include "cli/env_setup.h"
 #include "preprocess/stac_job.h"
 

@@ -30,6 +30,23 @@ double SquaredDistance3(const double* a, const double* b) {
   return dx * dx + dy * dy + dz * dz;
 }
 
+struct BodyErrors {
+  double sum_squared = 0;    // m^2, summed over the bodies
+  double mean_distance = 0;  // m
+};
+
+// Distances between the bodies' positions in `d` and reference positions (bodies x 3).
+BodyErrors Compare(const mjData* d, const std::vector<int>& bodies, const double* reference) {
+  BodyErrors e;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const double sq = SquaredDistance3(d->xpos + 3 * bodies[i], reference + 3 * i);
+    e.sum_squared += sq;
+    e.mean_distance += std::sqrt(sq);
+  }
+  if (!bodies.empty()) e.mean_distance /= bodies.size();
+  return e;
+}
+
 // out[0..2] = R^T (to - from), with R the body-to-world rotation (row-major).
 void Egocentric(const double* rot, const double* from, const double* to, float* out) {
   const double world[3] = {to[0] - from[0], to[1] - from[1], to[2] - from[2]};
@@ -203,24 +220,12 @@ RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f,
     joint_sq += e * e;
   }
   r.joint_distance = std::sqrt(joint_sq);
-  const int ntracked = static_cast<int>(bodies_.tracked.size());
-  const double* ref_body = f.body_pos.data() + 3 * static_cast<size_t>(frame) * ntracked;
-  double body_sq = 0, body_dist = 0;
-  for (int i = 0; i < ntracked; ++i) {
-    const double sq = SquaredDistance3(d->xpos + 3 * bodies_.tracked[i], ref_body + 3 * i);
-    body_sq += sq;
-    body_dist += std::sqrt(sq);
-  }
-  r.mean_body_error = ntracked > 0 ? body_dist / ntracked : 0;
-  const int nee = static_cast<int>(bodies_.end_effectors.size());
-  const double* ref_ee = f.end_effectors.data() + 3 * static_cast<size_t>(frame) * nee;
-  double ee_sq = 0, ee_dist = 0;
-  for (int i = 0; i < nee; ++i) {
-    const double sq = SquaredDistance3(d->xpos + 3 * bodies_.end_effectors[i], ref_ee + 3 * i);
-    ee_sq += sq;
-    ee_dist += std::sqrt(sq);
-  }
-  r.mean_end_effector_error = nee > 0 ? ee_dist / nee : 0;
+  const size_t ntracked = bodies_.tracked.size(), nee = bodies_.end_effectors.size();
+  const BodyErrors body = Compare(d, bodies_.tracked, f.body_pos.data() + 3 * static_cast<size_t>(frame) * ntracked);
+  const BodyErrors ee = Compare(d, bodies_.end_effectors, f.end_effectors.data() + 3 * static_cast<size_t>(frame) * nee);
+  const double body_sq = body.sum_squared, ee_sq = ee.sum_squared;
+  r.mean_body_error = body.mean_distance;
+  r.mean_end_effector_error = ee.mean_distance;
   r.root_height = d->qpos[2];
   r.root_height_deficit = ref_q[2] - d->qpos[2];
   double ctrl_sq = 0;

@@ -1,0 +1,17 @@
+// The `mimic bench NAME` benchmarks. Each runs our code and its reference side by side and
+// prints one JSON line, ratio (or the headline figure) last.
+#ifndef MIMIC_CLI_BENCHMARKS_H_
+#define MIMIC_CLI_BENCHMARKS_H_
+
+#include "cli/commands.h"
+
+namespace mimic::cli {
+
+int BenchEnv(const Argv& args);     // env steps/s vs raw mj_step
+int BenchReplay(const Argv& args);  // replay bytes/s over gRPC vs raw loopback TCP
+int BenchStac(const Argv& args);    // STAC frames/s vs stac-mjx's GPU rate
+int BenchGlm(const Argv& args);     // GLM fits/s vs statsmodels IRLS
+
+}  // namespace mimic::cli
+
+#endif  // MIMIC_CLI_BENCHMARKS_H_
