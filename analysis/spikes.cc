@@ -1,0 +1,118 @@
+#include "analysis/spikes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
+
+namespace mimic::analysis {
+
+absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  if (!file->Exists("/units/spike_times") || !file->Exists("/units/spike_times_index")) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " has no /units/spike_times with spike_times_index"));
+  }
+  MIMIC_ASSIGN_OR_RETURN(H5Array<double> times, file->ReadDoubles("/units/spike_times"));
+  MIMIC_ASSIGN_OR_RETURN(H5Array<double> index, file->ReadDoubles("/units/spike_times_index"));
+  SpikeTrains s;
+  s.source = path;
+  int64_t start = 0;
+  for (size_t u = 0; u < index.values.size(); ++u) {
+    const double end_d = index.values[u];
+    const int64_t end = static_cast<int64_t>(end_d);
+    if (end_d != std::floor(end_d) || end < start || end > static_cast<int64_t>(times.values.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": spike_times_index[", u, "] = ", end_d,
+                                                     " disagrees with ", times.values.size(), " spike times (ragged array)"));
+    }
+    std::vector<double> unit(times.values.begin() + start, times.values.begin() + end);
+    for (double t : unit) {
+      if (!std::isfinite(t)) return absl::InvalidArgumentError(absl::StrCat(path, ": unit ", u, " has a non-finite spike time"));
+    }
+    std::sort(unit.begin(), unit.end());
+    s.times.push_back(std::move(unit));
+    start = end;
+  }
+  if (start != static_cast<int64_t>(times.values.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": spike_times_index ends at ", start, " but there are ",
+                                                   times.values.size(), " spike times"));
+  }
+  if (file->Exists("/units/id")) {
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> ids, file->ReadDoubles("/units/id"));
+    if (ids.values.size() != s.times.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": /units/id has ", ids.values.size(), " entries for ", s.times.size(), " units"));
+    }
+    for (double id : ids.values) s.unit_ids.push_back(static_cast<int64_t>(id));
+  } else {
+    for (size_t u = 0; u < s.times.size(); ++u) s.unit_ids.push_back(static_cast<int64_t>(u));
+  }
+  return s;
+}
+
+absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("spike file not found: ", path));
+  std::map<int64_t, std::vector<double>> units;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    int64_t unit;
+    double t;
+    if (cells.size() != 2 || !absl::SimpleAtoi(absl::StripAsciiWhitespace(cells[0]), &unit) ||
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(cells[1]), &t)) {
+      if (n == 1) continue;  // a header
+      return absl::InvalidArgumentError(absl::StrCat(path, ": line ", n, " is not 'unit,time'"));
+    }
+    if (!std::isfinite(t)) return absl::InvalidArgumentError(absl::StrCat(path, ": line ", n, " has a non-finite time"));
+    units[unit].push_back(t);
+  }
+  SpikeTrains s;
+  s.source = path;
+  for (auto& [id, times] : units) {
+    std::sort(times.begin(), times.end());
+    s.unit_ids.push_back(id);
+    s.times.push_back(std::move(times));
+  }
+  if (s.times.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no spikes"));
+  return s;
+}
+
+absl::StatusOr<SpikeTrains> LoadSpikes(const std::string& path) {
+  const std::string lower = absl::AsciiStrToLower(path);
+  if (absl::EndsWith(lower, ".csv")) return LoadSpikesCsv(path);
+  if (absl::EndsWith(lower, ".nwb") || absl::EndsWith(lower, ".h5")) return LoadSpikesNwb(path);
+  return absl::InvalidArgumentError(absl::StrCat("unknown spike file type: ", path, " (.nwb, .h5 or .csv)"));
+}
+
+absl::StatusOr<Eigen::MatrixXd> BinSpikes(const SpikeTrains& spikes, const std::vector<double>& frames, bool clip) {
+  if (frames.size() < 2) return absl::InvalidArgumentError("binning needs at least 2 frame times");
+  for (size_t f = 1; f < frames.size(); ++f) {
+    if (!(frames[f] > frames[f - 1])) {
+      return absl::InvalidArgumentError(absl::StrCat("frame times must increase (frame ", f, ")"));
+    }
+  }
+  const double end = frames.back() + (frames.back() - frames[frames.size() - 2]);
+  Eigen::MatrixXd counts = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(frames.size()), static_cast<Eigen::Index>(spikes.times.size()));
+  for (size_t u = 0; u < spikes.times.size(); ++u) {
+    for (double t : spikes.times[u]) {
+      if (t < frames.front() || t >= end) {
+        if (clip) continue;
+        return absl::OutOfRangeError(absl::StrCat(spikes.source, ": unit ", spikes.unit_ids[u], " fires at ", t,
+                                                  " s, outside the session [", frames.front(), ", ", end, ") s"));
+      }
+      const size_t f = std::upper_bound(frames.begin(), frames.end(), t) - frames.begin() - 1;
+      counts(static_cast<Eigen::Index>(f), static_cast<Eigen::Index>(u)) += 1;
+    }
+  }
+  return counts;
+}
+
+}  // namespace mimic::analysis

@@ -1,0 +1,64 @@
+#include "analysis/spikes.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/h5_file.h"
+#include "gtest/gtest.h"
+
+namespace mimic::analysis {
+namespace {
+
+std::string Temp(const std::string& name) { return (std::filesystem::path(::testing::TempDir()) / name).string(); }
+
+std::string WriteUnits(const std::string& name, const std::vector<double>& times, const std::vector<double>& index) {
+  const std::string path = Temp(name);
+  auto f = H5File::Create(path);
+  EXPECT_TRUE((*f)->WriteDoubles("/units/spike_times", {static_cast<int64_t>(times.size())}, times.data()).ok());
+  EXPECT_TRUE((*f)->WriteDoubles("/units/spike_times_index", {static_cast<int64_t>(index.size())}, index.data()).ok());
+  EXPECT_TRUE((*f)->Finish().ok());
+  return path;
+}
+
+TEST(SpikesTest, ReadsNwbRaggedUnitsAndBinsThemToFrames) {
+  // unit 0: 0.01, 0.03, 0.05; unit 1: 0.02
+  auto s = LoadSpikes(WriteUnits("units.nwb", {0.05, 0.01, 0.03, 0.02}, {3, 4}));
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->times.size(), 2u);
+  EXPECT_EQ(s->times[0], (std::vector<double>{0.01, 0.03, 0.05}));
+  auto counts = BinSpikes(*s, {0.0, 0.02, 0.04});  // bins [0,.02) [.02,.04) [.04,.06)
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ((*counts)(0, 0), 1);
+  EXPECT_EQ((*counts)(1, 0), 1);
+  EXPECT_EQ((*counts)(2, 0), 1);
+  EXPECT_EQ((*counts)(1, 1), 1);
+  EXPECT_EQ(counts->sum(), 4);
+}
+
+TEST(SpikesTest, RaggedIndexThatDisagreesIsRefused) {
+  auto bad = LoadSpikes(WriteUnits("bad.nwb", {0.1, 0.2}, {1, 5}));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("ragged"), std::string::npos) << bad.status();
+  auto short_index = LoadSpikes(WriteUnits("short.nwb", {0.1, 0.2, 0.3}, {1}));
+  EXPECT_FALSE(short_index.ok());
+}
+
+TEST(SpikesTest, SpikesOutsideTheSessionAreNamedOrClipped) {
+  const std::string path = Temp("spikes.csv");
+  std::ofstream(path) << "unit,time\n7,0.5\n7,9.0\n3,0.25\n";
+  auto s = LoadSpikes(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->unit_ids, (std::vector<int64_t>{3, 7}));
+  auto strict = BinSpikes(*s, {0.0, 0.5, 1.0});
+  EXPECT_EQ(strict.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_NE(strict.status().message().find("unit 7"), std::string::npos) << strict.status();
+  auto clipped = BinSpikes(*s, {0.0, 0.5, 1.0}, /*clip=*/true);
+  ASSERT_TRUE(clipped.ok());
+  EXPECT_EQ(clipped->sum(), 2);
+  std::ofstream(path) << "unit,time\n1,abc\n";
+  EXPECT_FALSE(LoadSpikes(path).ok());
+  EXPECT_FALSE(BinSpikes(*s, {0.0, 0.0, 1.0}).ok());
+}
+
+}  // namespace
+}  // namespace mimic::analysis
