@@ -48,6 +48,24 @@ check "jobs list answers" test $rc -eq 0
 kill -TERM $spid; wait $spid
 check "serve preprocess stops on SIGTERM" grep -q "SIGTERM received" "$tmp/serve.log"
 
+# a job store: kill -9 the service mid-job; the restarted service runs the job again to the end
+mkdir -p "$tmp/root/data/models/rodent" "$tmp/root/data/mocap" "$tmp/root/configs" "$tmp/root/out"
+cp data/models/rodent/rodent.xml "$tmp/root/data/models/rodent/"
+cp data/mocap/rodent_mocap_1000_frames.mat "$tmp/root/data/mocap/"
+cp configs/stac_rodent.pbtxt "$tmp/root/configs/"
+$mimic serve preprocess --address "127.0.0.1:$pport" --data_root "$tmp/root" --job_db "$tmp/jobs.sqlite" >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$pport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+$mimic jobs stac --server "127.0.0.1:$pport" --keypoints data/mocap/rodent_mocap_1000_frames.mat --out out/c.h5 >/dev/null
+sleep 1
+kill -9 $spid; wait $spid 2>/dev/null
+$mimic serve preprocess --address "127.0.0.1:$pport" --data_root "$tmp/root" --job_db "$tmp/jobs.sqlite" >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$pport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+out=$($mimic jobs watch --server "127.0.0.1:$pport" --id stac-000001 2>/dev/null); rc=$?
+check "a job interrupted by kill -9 completes after the restart" test $rc -eq 0 -a -s "$tmp/root/out/c.h5"
+kill -TERM $spid; wait $spid
+
 echo "not hdf5" >"$tmp/bad.h5"
 out=$($mimic demo --clips "$tmp/bad.h5" 2>&1); rc=$?
 check "corrupt clip file fails cleanly" test $rc -ne 0

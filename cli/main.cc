@@ -17,7 +17,7 @@ const Command kCommands[] = {
      RunDemo},
     {"stac", "--keypoints FILE --out clips.h5 [--config configs/stac_rodent.pbtxt] [--json] [--threads N]",
      "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
-    {"serve", "preprocess [--address HOST:PORT] [--data_root DIR] [--metrics_address HOST:PORT]",
+    {"serve", "preprocess [--address HOST:PORT] [--data_root DIR] [--metrics_address HOST:PORT] [--job_db FILE]",
      "run the preprocessing job service (STAC) until SIGTERM", RunServe},
     {"jobs", "stac|get|watch|list|cancel --server HOST:PORT [--id ID] [--keypoints F --out F --wait]",
      "submit and follow jobs on a MIMIC job service", RunJobs},

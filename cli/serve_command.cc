@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "common/job_store.h"
 #include "common/metrics_server.h"
 #include "common/operations_service.h"
 #include "preprocess/preprocess_service.h"
@@ -18,9 +19,9 @@ namespace mimic::cli {
 int RunServe(const Argv& argv) {
   if (argv.empty() || argv[0] != "preprocess") {
     return Fail("serve", absl::InvalidArgumentError("usage: ./mimic serve preprocess [--address HOST:PORT] "
-                                                    "[--data_root DIR] [--metrics_address HOST:PORT] [--workers N]"));
+                                                    "[--data_root DIR] [--metrics_address HOST:PORT] [--workers N] [--job_db FILE]"));
   }
-  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"address", "data_root", "metrics_address", "workers"});
+  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"address", "data_root", "metrics_address", "workers", "job_db"});
   if (!args.ok()) return Fail("serve", args.status());
   auto guard = PathGuard::Create(args->GetString("data_root", "."));
   if (!guard.ok()) return Fail("serve", guard.status());
@@ -32,7 +33,14 @@ int RunServe(const Argv& argv) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  JobRunner runner(workers);
+  // with --job_db, submitted jobs survive a restart (unfinished ones run again)
+  std::unique_ptr<JobStore> store;
+  if (args->Has("job_db")) {
+    auto opened = JobStore::Open(args->GetString("job_db", ""));
+    if (!opened.ok()) return Fail("serve", opened.status());
+    store = *std::move(opened);
+  }
+  JobRunner runner(workers, 100, store.get(), preprocess::StacJobRestorer(&*guard));
   preprocess::PreprocessServiceImpl preprocess(&runner, *guard);
   OperationsServiceImpl operations(&runner);
   grpc::EnableDefaultHealthCheckService(true);

@@ -1,7 +1,12 @@
 #include "common/job_runner.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "common/job_store.h"
 
 namespace mimic {
 
@@ -29,7 +34,9 @@ class JobRunner::Context : public JobContext {
   std::shared_ptr<Job> job_;
 };
 
-JobRunner::JobRunner(int workers, int max_queued) : max_queued_(max_queued) {
+JobRunner::JobRunner(int workers, int max_queued, JobStore* store, JobRestorer restore)
+    : max_queued_(max_queued), store_(store) {
+  if (store_ != nullptr) Restore(restore);
   for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
@@ -44,7 +51,51 @@ JobRunner::~JobRunner() {
 
 void JobRunner::Touch(Job& job) { job.op.set_version(job.op.version() + 1); }
 
-absl::StatusOr<Operation> JobRunner::Submit(const std::string& kind, JobFn fn) {
+void JobRunner::Persist(const Job& job) {
+  if (store_ == nullptr) return;
+  absl::Status s = store_->Update(job.op);
+  if (!s.ok()) std::fprintf(stderr, "jobs: %s\n", s.ToString().c_str());
+}
+
+void JobRunner::Restore(const JobRestorer& restore) {
+  auto stored = store_->LoadAll();
+  if (!stored.ok()) {
+    std::fprintf(stderr, "jobs: cannot restore: %s\n", stored.status().ToString().c_str());
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  for (StoredJob& s : *stored) {
+    auto job = std::make_shared<Job>();
+    job->op = s.operation;
+    // ids end in their submission number
+    int64_t number = 0;
+    const size_t dash = job->op.id().rfind('-');
+    if (dash != std::string::npos && absl::SimpleAtoi(job->op.id().substr(dash + 1), &number)) {
+      next_id_ = std::max(next_id_, number + 1);
+    }
+    if (!IsFinished(job->op.state())) {
+      absl::StatusOr<JobFn> fn = restore ? restore(job->op.kind(), s.spec)
+                                         : absl::StatusOr<JobFn>(absl::FailedPreconditionError("no restorer"));
+      if (fn.ok()) {
+        job->fn = *std::move(fn);
+        job->op.set_state(QUEUED);
+        job->op.set_stage("queued again after a restart");
+        job->op.set_progress(0);
+        queue_.push_back(job);
+      } else {
+        job->op.set_state(FAILED);
+        job->op.set_stage("failed");
+        job->op.set_message(absl::StrCat("could not be restored after a restart: ", fn.status().ToString()));
+        job->op.set_finished_unix_ms(absl::ToUnixMillis(absl::Now()));
+      }
+      Touch(*job);
+      Persist(*job);
+    }
+    jobs_[job->op.id()] = job;
+  }
+}
+
+absl::StatusOr<Operation> JobRunner::Submit(const std::string& kind, JobFn fn, const std::string& spec) {
   absl::MutexLock lock(&mu_);
   if (static_cast<int>(queue_.size()) >= max_queued_) {
     return absl::ResourceExhaustedError(absl::StrCat(queue_.size(), " jobs are already queued; try again later"));
@@ -57,6 +108,10 @@ absl::StatusOr<Operation> JobRunner::Submit(const std::string& kind, JobFn fn) {
   job->op.set_submitted_unix_ms(absl::ToUnixMillis(absl::Now()));
   job->op.set_version(1);
   job->fn = std::move(fn);
+  if (store_ != nullptr) {
+    absl::Status stored = store_->Put(job->op, spec);
+    if (!stored.ok()) return absl::UnavailableError(absl::StrCat("cannot record the job: ", stored.message()));
+  }
   jobs_[job->op.id()] = job;
   queue_.push_back(job);
   return job->op;
@@ -97,6 +152,7 @@ absl::StatusOr<Operation> JobRunner::Cancel(const std::string& id) {
     job.op.set_stage("cancelled");
     job.op.set_finished_unix_ms(absl::ToUnixMillis(absl::Now()));
     Touch(job);
+    Persist(job);
   }
   return job.op;
 }
@@ -129,6 +185,7 @@ void JobRunner::WorkerLoop() {
       job->op.set_stage("starting");
       job->op.set_started_unix_ms(absl::ToUnixMillis(absl::Now()));
       Touch(*job);
+      Persist(*job);
     }
     Context context(this, job);
     absl::StatusOr<JobOutput> result = job->fn(context);
@@ -151,6 +208,7 @@ void JobRunner::WorkerLoop() {
       for (const auto& o : result->outputs) op.add_outputs(o);
     }
     Touch(*job);
+    Persist(*job);
     job->fn = nullptr;  // release captured state
   }
 }

@@ -38,14 +38,21 @@ struct JobOutput {
 };
 
 using JobFn = std::function<absl::StatusOr<JobOutput>(JobContext& context)>;
+// Rebuilds a stored job's function from its kind and submitted spec (after a restart).
+using JobRestorer = std::function<absl::StatusOr<JobFn>(const std::string& kind, const std::string& spec)>;
+
+class JobStore;
 
 class JobRunner {
  public:
-  explicit JobRunner(int workers = 1, int max_queued = 100);
+  // With a `store`, every job is recorded durably; on construction, finished jobs are listed
+  // again and queued or running ones are rebuilt by `restore` and queued again.
+  explicit JobRunner(int workers = 1, int max_queued = 100, JobStore* store = nullptr, JobRestorer restore = nullptr);
   ~JobRunner();  // cancels queued and running jobs and waits for the workers
 
-  // Queues a job; RESOURCE_EXHAUSTED when max_queued jobs already wait.
-  absl::StatusOr<Operation> Submit(const std::string& kind, JobFn fn);
+  // Queues a job; RESOURCE_EXHAUSTED when max_queued jobs already wait. `spec` is what a
+  // restorer needs to rebuild the job after a restart.
+  absl::StatusOr<Operation> Submit(const std::string& kind, JobFn fn, const std::string& spec = "");
   absl::StatusOr<Operation> Get(const std::string& id) const;
   // Waits until the operation's version exceeds `after_version`, it finishes, or `deadline`.
   absl::StatusOr<Operation> WaitForChange(const std::string& id, int64_t after_version, absl::Time deadline) const;
@@ -62,6 +69,8 @@ class JobRunner {
   void WorkerLoop();
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Persist(const Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Restore(const JobRestorer& restore);
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
@@ -69,6 +78,7 @@ class JobRunner {
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   const int max_queued_;
+  JobStore* store_;
   std::vector<std::thread> workers_;
 };
 

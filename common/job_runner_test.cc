@@ -1,5 +1,9 @@
 #include "common/job_runner.h"
 
+#include <cstdio>
+
+#include "common/job_store.h"
+
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
@@ -65,6 +69,50 @@ TEST(JobRunnerTest, RefusesJobsBeyondTheQueueLimit) {
   EXPECT_EQ(runner.Submit("t", [](JobContext&) -> absl::StatusOr<JobOutput> { return JobOutput{}; }).status().code(),
             absl::StatusCode::kResourceExhausted);
   release.Notify();
+}
+
+TEST(JobRunnerTest, RestartedRunnerRequeuesUnfinishedJobsFromTheStore) {
+  const std::string db = ::testing::TempDir() + "/jobs_restart.sqlite";
+  std::remove(db.c_str());
+  auto store = JobStore::Open(db);
+  ASSERT_TRUE(store.ok());
+  // records as a crashed server would have left them
+  Operation finished, running, queued;
+  finished.set_id("t-000001");
+  finished.set_kind("t");
+  finished.set_state(SUCCEEDED);
+  running.set_id("t-000002");
+  running.set_kind("t");
+  running.set_state(RUNNING);
+  queued.set_id("t-000003");
+  queued.set_kind("t");
+  queued.set_state(QUEUED);
+  ASSERT_TRUE((*store)->Put(finished, "a").ok());
+  ASSERT_TRUE((*store)->Put(running, "b").ok());
+  ASSERT_TRUE((*store)->Put(queued, "broken").ok());
+  std::vector<std::string> rebuilt;
+  JobRestorer restore = [&rebuilt](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
+    if (spec == "broken") return absl::InvalidArgumentError("spec no longer valid");
+    rebuilt.push_back(spec);
+    return JobFn([](JobContext&) -> absl::StatusOr<JobOutput> { return JobOutput{{}, "rerun", ""}; });
+  };
+  JobRunner runner(1, 100, store->get(), restore);
+  EXPECT_EQ(runner.List().size(), 3u);
+  EXPECT_EQ(runner.Get("t-000001")->state(), SUCCEEDED);
+  EXPECT_EQ(WaitFinished(runner, "t-000002").state(), SUCCEEDED);
+  EXPECT_EQ(WaitFinished(runner, "t-000002").message(), "rerun");
+  const Operation broken = *runner.Get("t-000003");
+  EXPECT_EQ(broken.state(), FAILED);
+  EXPECT_NE(broken.message().find("spec no longer valid"), std::string::npos);
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"b"});
+  // new ids continue after the stored ones, and the store sees the outcome
+  auto next = runner.Submit("t", [](JobContext&) -> absl::StatusOr<JobOutput> { return JobOutput{}; }, "d");
+  EXPECT_EQ(next->id(), "t-000004");
+  WaitFinished(runner, next->id());
+  auto all = (*store)->LoadAll();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[1].operation.state(), SUCCEEDED);
 }
 
 }  // namespace

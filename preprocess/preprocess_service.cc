@@ -7,26 +7,23 @@
 
 namespace mimic::preprocess {
 
-grpc::Status PreprocessServiceImpl::SubmitStac(grpc::ServerContext*, const SubmitStacRequest* request,
-                                               Operation* response) {
-  const StacJobSpec& spec = request->spec();
+absl::StatusOr<JobFn> MakeStacJob(const PathGuard& guard, const std::string& default_config, const StacJobSpec& spec) {
   // every path is checked before anything is queued
-  auto keypoints = guard_.Resolve(spec.keypoints(), /*must_exist=*/true);
-  if (!keypoints.ok()) return ToGrpcStatus(absl::Status(keypoints.status().code(), absl::StrCat("keypoints: ", keypoints.status().message())));
-  auto config = guard_.Resolve(spec.config().empty() ? default_config_ : spec.config(), /*must_exist=*/true);
-  if (!config.ok()) return ToGrpcStatus(absl::Status(config.status().code(), absl::StrCat("config: ", config.status().message())));
-  auto out = guard_.Resolve(spec.out(), /*must_exist=*/false);
-  if (!out.ok()) return ToGrpcStatus(absl::Status(out.status().code(), absl::StrCat("out: ", out.status().message())));
-  if (spec.instance() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "instance must be >= 0");
-
+  auto keypoints = guard.Resolve(spec.keypoints(), /*must_exist=*/true);
+  if (!keypoints.ok()) return absl::Status(keypoints.status().code(), absl::StrCat("keypoints: ", keypoints.status().message()));
+  auto config = guard.Resolve(spec.config().empty() ? default_config : spec.config(), /*must_exist=*/true);
+  if (!config.ok()) return absl::Status(config.status().code(), absl::StrCat("config: ", config.status().message()));
+  auto out = guard.Resolve(spec.out(), /*must_exist=*/false);
+  if (!out.ok()) return absl::Status(out.status().code(), absl::StrCat("out: ", out.status().message()));
+  if (spec.instance() < 0) return absl::InvalidArgumentError("instance must be >= 0");
   StacJob job;
   job.keypoints = *keypoints;
   job.config = *config;
   job.out = *out;
   job.instance = spec.instance();
-  job.guard = &guard_;
+  job.guard = &guard;
   const std::string out_name = spec.out();
-  auto op = runner_->Submit("stac", [job, out_name](JobContext& context) mutable -> absl::StatusOr<JobOutput> {
+  return JobFn([job, out_name](JobContext& context) mutable -> absl::StatusOr<JobOutput> {
     job.on_progress = [&context](const StacProgress& p) {
       context.SetProgress(p.stage, p.total > 0 ? static_cast<double>(p.done) / p.total : 0.0);
     };
@@ -45,6 +42,23 @@ grpc::Status PreprocessServiceImpl::SubmitStac(grpc::ServerContext*, const Submi
     output.result_json = outcome->json;
     return output;
   });
+}
+
+JobRestorer StacJobRestorer(const PathGuard* guard, std::string default_config) {
+  return [guard, default_config](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
+    SubmitStacRequest request;
+    if (kind != "stac" || !request.ParseFromString(spec)) {
+      return absl::InvalidArgumentError(absl::StrCat("not a stored STAC job (kind '", kind, "')"));
+    }
+    return MakeStacJob(*guard, default_config, request.spec());
+  };
+}
+
+grpc::Status PreprocessServiceImpl::SubmitStac(grpc::ServerContext*, const SubmitStacRequest* request,
+                                               Operation* response) {
+  auto fn = MakeStacJob(guard_, default_config_, request->spec());
+  if (!fn.ok()) return ToGrpcStatus(fn.status());
+  auto op = runner_->Submit("stac", *std::move(fn), request->SerializeAsString());
   if (!op.ok()) return ToGrpcStatus(op.status());
   *response = *op;
   return grpc::Status::OK;

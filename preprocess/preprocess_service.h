@@ -9,6 +9,12 @@
 
 namespace mimic::preprocess {
 
+// Checks a STAC job's paths against the data root and builds the job's function.
+absl::StatusOr<JobFn> MakeStacJob(const PathGuard& guard, const std::string& default_config, const StacJobSpec& spec);
+
+// Rebuilds stored "stac" jobs (spec = a serialized SubmitStacRequest) after a restart.
+JobRestorer StacJobRestorer(const PathGuard* guard, std::string default_config = "configs/stac_rodent.pbtxt");
+
 class PreprocessServiceImpl final : public PreprocessService::Service {
  public:
   // `default_config` is used when a job names none (relative to the data root).
