@@ -23,6 +23,19 @@
 namespace mimic::cli {
 namespace {
 
+// Parses FIRST:LAST[:STEP] (bins) into a list of lags.
+absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, ':');
+  int a, b, s = 1;
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
+      (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
+    return absl::InvalidArgumentError("lags take FIRST:LAST[:STEP] in bins, FIRST <= LAST");
+  }
+  std::vector<int> lags;
+  for (int l = a; l <= b; l += s) lags.push_back(l);
+  return lags;
+}
+
 struct NeuronResult {
   std::string name;
   int best_lag = 0;
@@ -46,36 +59,21 @@ int RunGlm(const Argv& argv) {
   const int folds = args->GetInt("folds", 5).value_or(5);
   analysis::GlmOptions options;
   options.ridge = args->GetDouble("ridge", 1.0).value_or(1.0);
-  // lags as FIRST:LAST:STEP in bins (default 0 only)
-  std::vector<int> lags = {0};
+  analysis::EncodingOptions encoding;
+  encoding.folds = folds;
+  encoding.glm = options;
   if (args->Has("lags")) {
-    std::vector<std::string> parts = absl::StrSplit(args->GetString("lags", ""), ':');
-    int a, b, s = 1;
-    if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
-        (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
-      return Fail("analysis glm", absl::InvalidArgumentError("--lags takes FIRST:LAST[:STEP] in bins, FIRST <= LAST"));
-    }
-    lags.clear();
-    for (int l = a; l <= b; l += s) lags.push_back(l);
+    auto lags = ParseLags(args->GetString("lags", ""));
+    if (!lags.ok()) return Fail("analysis glm", lags.status());
+    encoding.lags = *lags;
   }
+  // one feature class: the best lag per neuron by CV-LLR
+  auto fitted = analysis::RunEncoding({{"design", design->values}}, counts->values, encoding);
+  if (!fitted.ok()) return Fail("analysis glm", fitted.status());
   std::vector<NeuronResult> results;
-  for (Eigen::Index n = 0; n < counts->values.cols(); ++n) {
-    NeuronResult r;
-    r.name = n < static_cast<Eigen::Index>(counts->names.size()) ? counts->names[n] : absl::StrCat("neuron_", n);
-    bool first = true;
-    for (int lag : lags) {
-      Eigen::MatrixXd x;
-      Eigen::VectorXd y;
-      analysis::ApplyLag(design->values, counts->values.col(n), lag, &x, &y);
-      auto score = analysis::CrossValidate(x, y, folds, options);
-      if (!score.ok()) return Fail("analysis glm", absl::Status(score.status().code(), absl::StrCat(r.name, ": ", score.status().message())));
-      if (first || score->cv_llr_bits_per_spike > r.score.cv_llr_bits_per_spike) {
-        r.score = *score;
-        r.best_lag = lag;
-        first = false;
-      }
-    }
-    results.push_back(std::move(r));
+  for (size_t n = 0; n < fitted->size(); ++n) {
+    const analysis::ClassResult& r = (*fitted)[n].classes[0];
+    results.push_back({n < counts->names.size() ? counts->names[n] : absl::StrCat("neuron_", n), r.best_lag, r.score});
   }
   std::string json = absl::StrFormat("{\"folds\":%d,\"ridge\":%g,\"neurons\":[", folds, options.ridge);
   for (size_t i = 0; i < results.size(); ++i) {
@@ -220,19 +218,6 @@ int RunRsa(const Argv& argv) {
   json += "}";
   std::printf("%s\n", args->Has("json") ? json.c_str() : table.c_str());
   return 0;
-}
-
-// Parses FIRST:LAST[:STEP] (bins) into a list of lags.
-absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
-  std::vector<std::string> parts = absl::StrSplit(text, ':');
-  int a, b, s = 1;
-  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
-      (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
-    return absl::InvalidArgumentError("lags take FIRST:LAST[:STEP] in bins, FIRST <= LAST");
-  }
-  std::vector<int> lags;
-  for (int l = a; l <= b; l += s) lags.push_back(l);
-  return lags;
 }
 
 // `encoding`: per neuron and feature class, the best lag, CV-LLR, significance (Wilcoxon over

@@ -41,9 +41,13 @@ void PoseFitter::Kinematics(const double* qpos) {
 void PoseFitter::MarkerPositions(const double* qpos, const double* offsets, double* out) {
   Kinematics(qpos);
   for (int k = 0; k < stac_.num_keypoints(); ++k) {
-    mju_rotVecMat(out + 3 * k, offsets + 3 * k, body_rot(k));
-    for (int c = 0; c < 3; ++c) out[3 * k + c] += body_pos(k)[c];
+    Marker(k, offsets, out + 3 * k);
   }
+}
+
+void PoseFitter::Marker(int k, const double* offsets, double* out) const {
+  mju_rotVecMat(out, offsets + 3 * k, body_rot(k));
+  for (int c = 0; c < 3; ++c) out[c] += body_pos(k)[c];
 }
 
 double PoseFitter::Cost(const double* targets, const double* offsets, const std::vector<int>& keypoints) {
@@ -52,11 +56,8 @@ double PoseFitter::Cost(const double* targets, const double* offsets, const std:
     const double* y = targets + 3 * k;
     if (!Valid(y)) continue;
     double p[3];
-    mju_rotVecMat(p, offsets + 3 * k, body_rot(k));
-    for (int c = 0; c < 3; ++c) {
-      const double e = p[c] + body_pos(k)[c] - y[c];
-      cost += e * e;
-    }
+    Marker(k, offsets, p);
+    for (int c = 0; c < 3; ++c) cost += (p[c] - y[c]) * (p[c] - y[c]);
   }
   return cost;
 }
@@ -92,8 +93,7 @@ double PoseFitter::Solve(double* qpos, const double* targets, const double* offs
       const double* y = targets + 3 * k;
       if (!Valid(y)) continue;
       double p[3];
-      mju_rotVecMat(p, offsets + 3 * k, body_rot(k));
-      for (int c = 0; c < 3; ++c) p[c] += body_pos(k)[c];
+      Marker(k, offsets, p);
       mj_jac(m_, data_.get(), jacp_.data(), nullptr, p, stac_.body(k));
       for (int c = 0; c < 3; ++c) {
         residual_(row + c) = p[c] - y[c];

@@ -40,6 +40,8 @@ class PoseFitter {
 
  private:
   void Kinematics(const double* qpos);
+  // World position of marker k (its body's current pose plus its offset).
+  void Marker(int k, const double* offsets, double* out) const;
   double Cost(const double* targets, const double* offsets, const std::vector<int>& keypoints);
   double PriorCost(const double* qpos, const double* previous, const std::vector<int>& dofs) const;
   void PlaceRoot(double* qpos, const double* targets, const double* offsets);
