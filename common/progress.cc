@@ -27,9 +27,10 @@ void Progress::Print(bool final) {
   // redraw in place on a terminal; one line per report in logs
   const char* lead = isatty(STDERR_FILENO) ? "\r" : "";
   const char* tail = (final || !isatty(STDERR_FILENO)) ? "\n" : "";
-  std::fprintf(stderr, "%s%s: %lld/%lld %s (%.0f %s/s, %s %.1f s)%s", lead, label_.c_str(),
+  std::fprintf(stderr, "%s%s: %lld/%lld %s (%.0f %s/s, %s %.1f s)%s%s%s", lead, label_.c_str(),
                static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(), rate,
-               unit_.c_str(), final ? "took" : "ETA", final ? elapsed : eta, tail);
+               unit_.c_str(), final ? "took" : "ETA", final ? elapsed : eta,
+               detail_.empty() ? "" : " ", detail_.c_str(), tail);
   std::fflush(stderr);
 }
 

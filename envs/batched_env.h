@@ -24,6 +24,7 @@
 #include "absl/types/span.h"
 #include "common/thread_pool.h"
 #include "envs/rodent_env.h"
+#include "envs/vector_env.h"
 
 namespace mimic {
 
@@ -37,21 +38,22 @@ struct BatchedEnvOptions {
   absl::Status Validate() const;
 };
 
-class BatchedEnv {
+class BatchedEnv : public VectorEnv {
  public:
   static absl::StatusOr<std::unique_ptr<BatchedEnv>> Create(
       std::shared_ptr<const EnvContext> context, const BatchedEnvOptions& options);
   ~BatchedEnv();
 
   const EnvSpec& spec() const { return context_->spec(); }
-  int num_envs() const { return options_.num_envs; }
-  int obs_size() const { return obs_size_; }
+  int num_envs() const override { return options_.num_envs; }
+  int obs_size() const override { return obs_size_; }
+  int num_actions() const override { return spec().num_actions; }
 
   // Synchronous: resets every environment (sampled starts) and fills observations().
-  absl::Status Reset();
+  absl::Status Reset() override;
   // Synchronous: `actions` is (num_envs x num_actions), row-major. All actions are checked before
   // any environment moves, so a bad action leaves every environment untouched.
-  absl::Status Step(absl::Span<const float> actions);
+  absl::Status Step(absl::Span<const float> actions) override;
 
   // Asynchronous: starts a reset of every environment; results arrive through Recv().
   absl::Status AsyncReset();
@@ -61,12 +63,12 @@ class BatchedEnv {
   absl::StatusOr<std::vector<int>> Recv();
 
   // Result arrays; row i belongs to environment i.
-  const float* observations() const { return observations_.data(); }         // (N x obs)
+  const float* observations() const override { return observations_.data(); }         // (N x obs)
   const float* final_observations() const { return final_obs_.data(); }      // (N x obs)
-  const float* rewards() const { return rewards_.data(); }                   // (N)
-  const float* discounts() const { return discounts_.data(); }               // (N)
+  const float* rewards() const override { return rewards_.data(); }                   // (N)
+  const float* discounts() const override { return discounts_.data(); }               // (N)
   const uint8_t* episode_end() const { return episode_end_.data(); }         // (N) EpisodeEnd
-  const uint8_t* first() const { return first_.data(); }                     // (N)
+  const uint8_t* first() const override { return first_.data(); }                     // (N)
   const int32_t* clip_ids() const { return clip_ids_.data(); }               // (N)
   const int32_t* frames() const { return frames_.data(); }                   // (N)
   const RodentEnv& env(int i) const { return *envs_[i]; }

@@ -101,6 +101,24 @@ void ScaleModel(mjModel* m, double s) {
   mj_deleteData(d);
 }
 
+absl::StatusOr<ModelPtr> LoadModelFromString(const std::string& xml,
+                                             const std::string& virtual_path) {
+  auto vfs = std::make_unique<mjVFS>();
+  mj_defaultVFS(vfs.get());
+  if (mj_makeEmptyFileVFS(vfs.get(), virtual_path.c_str(), static_cast<int>(xml.size())) != 0) {
+    return absl::InternalError("cannot stage the model in MuJoCo's virtual file system");
+  }
+  const int index = mj_findFileVFS(vfs.get(), virtual_path.c_str());
+  std::memcpy(vfs->filedata[index], xml.data(), xml.size());
+  char error[1024] = {0};
+  mjModel* raw = mj_loadXML(virtual_path.c_str(), vfs.get(), error, sizeof(error));
+  mj_deleteVFS(vfs.get());
+  if (raw == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot load model ", virtual_path, ": ", error));
+  }
+  return ModelPtr(raw);
+}
+
 absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationConfig& perturbation,
                                    double scale) {
   if (!(scale > 0.1 && scale < 10)) {
@@ -119,23 +137,11 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationCo
   const std::string xml = StripUnsupportedAttributes(buffer.str());
 
   // compile from an in-memory copy; assets resolve against the model's own folder
-  auto vfs = std::make_unique<mjVFS>();
-  mj_defaultVFS(vfs.get());
   const std::string name = std::filesystem::path(path).filename().string();
   const std::string vfs_path = (std::filesystem::path(path).parent_path() / name).string();
-  if (mj_makeEmptyFileVFS(vfs.get(), vfs_path.c_str(), static_cast<int>(xml.size())) != 0) {
-    return absl::InternalError("cannot stage the model in MuJoCo's virtual file system");
-  }
-  const int index = mj_findFileVFS(vfs.get(), vfs_path.c_str());
-  std::memcpy(vfs->filedata[index], xml.data(), xml.size());
-
-  char error[1024] = {0};
-  mjModel* raw = mj_loadXML(vfs_path.c_str(), vfs.get(), error, sizeof(error));
-  mj_deleteVFS(vfs.get());
-  if (raw == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot load model ", path, ": ", error));
-  }
-  ModelPtr model(raw);
+  absl::StatusOr<ModelPtr> loaded = LoadModelFromString(xml, vfs_path);
+  if (!loaded.ok()) return loaded.status();
+  ModelPtr model = std::move(*loaded);
   if (scale != 1.0) ScaleModel(model.get(), scale);
   absl::Status perturbed = ApplyMassPerturbation(model.get(), perturbation);
   if (!perturbed.ok()) return perturbed;

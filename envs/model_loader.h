@@ -41,6 +41,10 @@ struct ModelSignature {
 // Removes XML attributes MuJoCo 2.2.2 does not know. Exposed for tests.
 std::string StripUnsupportedAttributes(const std::string& xml);
 
+// Compiles MJCF text held in memory; `virtual_path` names it in errors and anchors assets.
+absl::StatusOr<ModelPtr> LoadModelFromString(const std::string& xml,
+                                             const std::string& virtual_path);
+
 // Loads and compiles `path`, scales it uniformly by `scale` (1 = as written), then applies mass
 // perturbations. Missing, unreadable or invalid files give NotFound / InvalidArgument with
 // MuJoCo's message.

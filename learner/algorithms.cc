@@ -1,0 +1,246 @@
+#include "learner/algorithms.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "learner/dual.h"
+#include "learner/gaussian.h"
+#include "learner/mpo_loss.h"
+#include "learner/vmpo_loss.h"
+#include "learner/vtrace.h"
+
+namespace mimic {
+namespace {
+
+torch::Tensor DualParameter(double init, int64_t size = 1) {
+  return torch::full({size}, init);
+}
+
+// Policy outputs on the batch's first T steps, from the stored initial state.
+PolicyOutput PolicyOnUnroll(const Batch& batch, Networks& online, const torch::Tensor& obs) {
+  const int64_t T = batch.unroll_length();
+  return online->policy->Forward(obs.slice(0, 0, T), batch.first.slice(0, 0, T),
+                                 batch.initial_state, batch.latent_noise.slice(0, 0, T));
+}
+
+class VTraceAlgorithm : public Algorithm {
+ public:
+  VTraceAlgorithm(const LearnerConfig& config) : config_(config), vtrace_(config.vtrace()) {}
+  std::string algorithm_name() const override { return "vtrace"; }
+  CriticKind critic_kind() const override { return CriticKind::kValue; }
+
+  LossResult Loss(const Batch& batch, Networks& online, at::Generator&) override {
+    const int64_t T = batch.unroll_length();
+    torch::Tensor obs = online->normalizer->Normalize(batch.observations);
+    PolicyOutput policy = PolicyOnUnroll(batch, online, obs);
+    torch::Tensor values = online->value->forward(obs);  // [T+1, B]
+    torch::Tensor log_pi = GaussianLogProb(policy.action_mean, policy.action_std, batch.actions);
+    VTraceOptions options;
+    options.lambda = vtrace_.lambda();
+    options.clip_rho = options.clip_pg_rho = vtrace_.clip_rho();
+    options.clip_c = vtrace_.clip_c();
+    VTraceReturns returns =
+        ComputeVTrace(log_pi - batch.behaviour_log_prob, EffectiveDiscounts(batch, config_.discount()),
+                      batch.rewards, values.slice(0, 0, T), values[T], options);
+    torch::Tensor pg_loss = -(log_pi * returns.pg_advantages).mean();
+    torch::Tensor baseline_loss =
+        vtrace_.baseline_cost() * 0.5 * (returns.vs - values.slice(0, 0, T)).pow(2).mean();
+    torch::Tensor entropy = GaussianEntropy(policy.action_std).mean();
+    torch::Tensor latent_kl = policy.latent_kl.mean();
+    LossResult out;
+    out.loss = pg_loss + baseline_loss - vtrace_.entropy_cost() * entropy +
+               config_.network().kl_weight() * latent_kl;
+    out.stats = {{"policy_loss", pg_loss},
+                 {"value_loss", baseline_loss},
+                 {"entropy", entropy},
+                 {"latent_kl", latent_kl},
+                 {"value_mean", values.mean()},
+                 {"importance_weight_mean", (log_pi - batch.behaviour_log_prob).exp().mean()}};
+    return out;
+  }
+
+ private:
+  LearnerConfig config_;
+  VTraceConfig vtrace_;
+};
+
+class VmpoAlgorithm : public Algorithm {
+ public:
+  VmpoAlgorithm(const LearnerConfig& config) : config_(config), vmpo_(config.vmpo()) {
+    log_temperature_ = register_parameter("log_temperature",
+                                          DualParameter(vmpo_.init_log_temperature()));
+    log_alpha_mean_ = register_parameter("log_alpha_mean",
+                                         DualParameter(vmpo_.init_log_alpha_mean()));
+    log_alpha_std_ = register_parameter("log_alpha_std", DualParameter(vmpo_.init_log_alpha_std()));
+  }
+  std::string algorithm_name() const override { return "vmpo"; }
+  CriticKind critic_kind() const override { return CriticKind::kValue; }
+  std::vector<torch::Tensor> Duals() override {
+    return {log_temperature_, log_alpha_mean_, log_alpha_std_};
+  }
+
+  LossResult Loss(const Batch& batch, Networks& online, at::Generator&) override {
+    const int64_t T = batch.unroll_length();
+    const int64_t A = batch.actions.size(2);
+    torch::Tensor obs = online->normalizer->Normalize(batch.observations);
+    PolicyOutput policy = PolicyOnUnroll(batch, online, obs);
+    torch::Tensor values = online->value->forward(obs);
+    // n-step returns bootstrapped at the unroll's end: V-trace with ρ = c = 1.
+    VTraceOptions returns_options;
+    returns_options.clip_rho = returns_options.clip_c = std::numeric_limits<double>::infinity();
+    torch::Tensor returns =
+        ComputeVTrace(torch::zeros_like(batch.rewards), EffectiveDiscounts(batch, config_.discount()),
+                      batch.rewards, values.slice(0, 0, T), values[T], returns_options)
+            .vs;
+    torch::Tensor advantages = (returns - values.slice(0, 0, T)).detach();
+    VmpoLossOptions options;
+    options.epsilon_temperature = vmpo_.epsilon_temperature();
+    options.epsilon_mean = vmpo_.epsilon_mean();
+    options.epsilon_std = vmpo_.epsilon_std();
+    options.top_fraction = vmpo_.top_fraction();
+    VmpoLossOutput vmpo = VmpoPolicyLoss(
+        advantages.reshape({-1}), batch.actions.reshape({-1, A}),
+        batch.behaviour_mean.reshape({-1, A}), batch.behaviour_std.reshape({-1, A}),
+        policy.action_mean.reshape({-1, A}), policy.action_std.reshape({-1, A}),
+        log_temperature_, log_alpha_mean_, log_alpha_std_, options);
+    torch::Tensor value_loss =
+        vmpo_.baseline_cost() * 0.5 * (returns - values.slice(0, 0, T)).pow(2).mean();
+    torch::Tensor latent_kl = policy.latent_kl.mean();
+    LossResult out;
+    out.loss = vmpo.loss + value_loss + config_.network().kl_weight() * latent_kl;
+    out.stats = {{"policy_loss", vmpo.loss_policy},
+                 {"value_loss", value_loss},
+                 {"temperature", vmpo.temperature.mean()},
+                 {"alpha_mean", vmpo.alpha_mean.mean()},
+                 {"alpha_std", vmpo.alpha_std.mean()},
+                 {"kl_mean", vmpo.kl_mean},
+                 {"kl_std", vmpo.kl_std},
+                 {"latent_kl", latent_kl},
+                 {"advantage_mean", advantages.mean()},
+                 {"value_mean", values.mean()}};
+    return out;
+  }
+
+ private:
+  LearnerConfig config_;
+  VmpoConfig vmpo_;
+  torch::Tensor log_temperature_, log_alpha_mean_, log_alpha_std_;
+};
+
+class MpoAlgorithm : public Algorithm {
+ public:
+  MpoAlgorithm(const LearnerConfig& config) : config_(config), mpo_(config.mpo()) {}
+  std::string algorithm_name() const override { return "mpo"; }
+  CriticKind critic_kind() const override { return CriticKind::kActionValue; }
+  std::vector<torch::Tensor> Duals() override {
+    return {log_temperature_, log_alpha_mean_, log_alpha_std_};
+  }
+
+  void Init(Networks& online) override {
+    const int64_t dual_size = mpo_.per_dim_constraining() ? online->num_actions() : 1;
+    log_temperature_ = register_parameter("log_temperature",
+                                          DualParameter(mpo_.init_log_temperature()));
+    log_alpha_mean_ = register_parameter("log_alpha_mean",
+                                         DualParameter(mpo_.init_log_alpha_mean(), dual_size));
+    log_alpha_std_ = register_parameter("log_alpha_std",
+                                        DualParameter(mpo_.init_log_alpha_std(), dual_size));
+    target_ = register_module("target", Networks(online->config(), online->obs_size(),
+                                                 online->num_actions(), CriticKind::kActionValue));
+    for (auto& p : target_->parameters()) p.set_requires_grad(false);
+    target_->CopyFrom(*online);
+  }
+
+  LossResult Loss(const Batch& batch, Networks& online, at::Generator& generator) override {
+    const int64_t T = batch.unroll_length(), B = batch.batch_size();
+    const int64_t A = batch.actions.size(2), N = mpo_.num_samples();
+    torch::Tensor obs = online->normalizer->Normalize(batch.observations);  // [T+1, B, D]
+    PolicyOutput policy = online->policy->Forward(obs, batch.first, batch.initial_state,
+                                                  batch.latent_noise);
+    torch::Tensor target_mean, target_std, sampled, q_samples;
+    {
+      torch::NoGradGuard no_grad;
+      PolicyOutput target = target_->policy->Forward(obs, batch.first, batch.initial_state,
+                                                     batch.latent_noise);
+      target_mean = target.action_mean;
+      target_std = target.action_std;
+      torch::Tensor noise =
+          torch::empty({N, T + 1, B, A}).normal_(0.0, 1.0, generator);
+      sampled = target_mean.unsqueeze(0) + target_std.unsqueeze(0) * noise;
+      q_samples = target_->q->forward(obs.unsqueeze(0).expand({N, -1, -1, -1}),
+                                      sampled.clamp(-1.0, 1.0));  // [N, T+1, B]
+    }
+    // Critic: n-step targets bootstrapped with V(s) = E_{a~π_target} Q_target(s, a).
+    torch::Tensor targets = NStepTargets(batch.rewards, EffectiveDiscounts(batch, config_.discount()),
+                                         q_samples.mean(0), mpo_.n_step());
+    torch::Tensor q_online = online->q->forward(obs.slice(0, 0, T), batch.actions.clamp(-1.0, 1.0));
+    torch::Tensor critic_loss = 0.5 * (q_online - targets).pow(2).mean();
+
+    MpoLossOptions options;
+    options.epsilon = mpo_.epsilon();
+    options.epsilon_mean = mpo_.epsilon_mean();
+    options.epsilon_std = mpo_.epsilon_std();
+    options.per_dim_constraining = mpo_.per_dim_constraining();
+    MpoLossOutput mpo = MpoPolicyLoss(
+        q_samples.reshape({N, -1}), sampled.reshape({N, -1, A}), target_mean.reshape({-1, A}),
+        target_std.reshape({-1, A}), policy.action_mean.reshape({-1, A}),
+        policy.action_std.reshape({-1, A}), log_temperature_, log_alpha_mean_, log_alpha_std_,
+        options);
+    torch::Tensor latent_kl = policy.latent_kl.mean();
+    LossResult out;
+    out.loss = critic_loss + mpo.loss + config_.network().kl_weight() * latent_kl;
+    out.stats = {{"critic_loss", critic_loss},
+                 {"policy_loss", mpo.loss_policy},
+                 {"temperature", mpo.temperature.mean()},
+                 {"alpha_mean", mpo.alpha_mean.mean()},
+                 {"alpha_std", mpo.alpha_std.mean()},
+                 {"kl_mean", mpo.kl_mean},
+                 {"kl_std", mpo.kl_std},
+                 {"kl_estep", mpo.kl_nonparametric},
+                 {"latent_kl", latent_kl},
+                 {"q_mean", q_online.mean()},
+                 {"action_std_mean", policy.action_std.mean()}};
+    return out;
+  }
+
+  void AfterUpdate(int64_t step, Networks& online) override {
+    if (step % mpo_.target_update_period() == 0) target_->CopyFrom(*online);
+  }
+
+ private:
+  LearnerConfig config_;
+  MpoConfig mpo_;
+  torch::Tensor log_temperature_, log_alpha_mean_, log_alpha_std_;
+  Networks target_{nullptr};
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Algorithm>> MakeAlgorithm(const LearnerConfig& config) {
+  switch (config.algorithm_case()) {
+    case LearnerConfig::kVtrace:
+      return std::make_shared<VTraceAlgorithm>(config);
+    case LearnerConfig::kMpo:
+      return std::make_shared<MpoAlgorithm>(config);
+    case LearnerConfig::kVmpo:
+      return std::make_shared<VmpoAlgorithm>(config);
+    default:
+      return absl::InvalidArgumentError(
+          "learner config names no algorithm: set one of vtrace, mpo, vmpo");
+  }
+}
+
+absl::StatusOr<LearnerConfig> WithAlgorithm(LearnerConfig config, const std::string& name) {
+  if (name == "vtrace") {
+    config.mutable_vtrace();
+  } else if (name == "mpo") {
+    config.mutable_mpo();
+  } else if (name == "vmpo") {
+    config.mutable_vmpo();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown algorithm '", name, "': expected vtrace, mpo or vmpo"));
+  }
+  return config;
+}
+
+}  // namespace mimic

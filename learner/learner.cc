@@ -1,0 +1,220 @@
+#include "learner/learner.h"
+
+#include <cmath>
+#include <limits>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "learner/checkpoint_files.h"
+
+namespace mimic {
+
+namespace {
+constexpr char kFormat[] = "mimic-learner-checkpoint-v1";
+}  // namespace
+
+struct Learner::State {
+  Networks networks{nullptr};
+  std::shared_ptr<Algorithm> algorithm;
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::unique_ptr<torch::optim::Adam> dual_optimizer;  // null when the algorithm has no duals
+  at::Generator generator;
+  int64_t step = 0;
+};
+
+double LearnerMetrics::Get(const std::string& name) const {
+  for (const auto& [key, value] : values) {
+    if (key == name) return value;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+Learner::Learner(const LearnerConfig& config, int obs_size, int num_actions)
+    : config_(config),
+      obs_size_(obs_size),
+      num_actions_(num_actions),
+      device_(torch::kCPU) {}
+
+Learner::~Learner() = default;
+
+absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& config,
+                                                         int obs_size, int num_actions) {
+  if (obs_size <= 0 || num_actions <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("learner needs positive sizes, got obs ",
+                                                   obs_size, ", actions ", num_actions));
+  }
+  LearnerConfig complete = config;
+  *complete.mutable_network() = WithNetworkDefaults(config.network(), obs_size);
+  const NetworkConfig& net = complete.network();
+  if (net.decoder() != "lstm" && net.decoder() != "mlp") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("network.decoder must be 'lstm' or 'mlp', got '", net.decoder(), "'"));
+  }
+  if (net.proprioception_offset() < 0 ||
+      net.proprioception_offset() + net.proprioception_size() > obs_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "network proprioception slice [", net.proprioception_offset(), ", ",
+        net.proprioception_offset() + net.proprioception_size(), ") exceeds the observation (",
+        obs_size, ")"));
+  }
+  if (net.latent_size() <= 0 || net.prior_alpha() < 0 || net.prior_alpha() >= 1) {
+    return absl::InvalidArgumentError("network needs latent_size > 0 and prior_alpha in [0, 1)");
+  }
+  std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions));
+  MIMIC_RETURN_IF_ERROR(learner->Init());
+  return learner;
+}
+
+absl::Status Learner::Init() {
+  if (config_.intra_op_threads() > 0) torch::set_num_threads(config_.intra_op_threads());
+  MIMIC_ASSIGN_OR_RETURN(std::shared_ptr<Algorithm> algorithm, MakeAlgorithm(config_));
+  algorithm_name_ = algorithm->algorithm_name();
+  torch::manual_seed(config_.seed());  // parameter initialisation
+  auto state = std::make_unique<State>();
+  state->algorithm = algorithm;
+  state->networks = Networks(config_.network(), obs_size_, num_actions_, algorithm->critic_kind());
+  algorithm->Init(state->networks);
+  state->generator = at::make_generator<at::CPUGeneratorImpl>(config_.seed());
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(state->networks->PolicyParameters(),
+                      std::make_unique<torch::optim::AdamOptions>(config_.policy_learning_rate()));
+  groups.emplace_back(state->networks->CriticParameters(),
+                      std::make_unique<torch::optim::AdamOptions>(config_.critic_learning_rate()));
+  state->optimizer = std::make_unique<torch::optim::Adam>(
+      std::move(groups), torch::optim::AdamOptions(config_.policy_learning_rate()));
+  std::vector<torch::Tensor> duals = algorithm->Duals();
+  if (!duals.empty()) {
+    state->dual_optimizer = std::make_unique<torch::optim::Adam>(
+        duals, torch::optim::AdamOptions(config_.dual_learning_rate()));
+  }
+  state_ = std::move(state);
+  return absl::OkStatus();
+}
+
+Networks& Learner::networks() { return state_->networks; }
+int64_t Learner::step() const { return state_->step; }
+
+std::string Learner::Signature() const {
+  NetworkConfig net = config_.network();
+  return absl::StrCat("algorithm=", algorithm_name_, " obs=", obs_size_, " actions=", num_actions_,
+                      " network={", net.ShortDebugString(), "}");
+}
+
+absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
+  State& s = *state_;
+  PolicyNet& policy = s.networks->policy;
+  std::vector<int64_t> hidden;
+  for (const auto& h : policy->InitialState(1).h) hidden.push_back(h.size(1));
+  MIMIC_RETURN_IF_ERROR(
+      ValidateBatch(batch, obs_size_, num_actions_, policy->latent_size(), hidden));
+
+  s.networks->normalizer->Update(batch.observations.slice(0, 0, batch.unroll_length()));
+  LossResult result = s.algorithm->Loss(batch, s.networks, s.generator);
+  const double loss = result.loss.item<double>();
+  if (!std::isfinite(loss)) {
+    return absl::InternalError(absl::StrCat("loss is ", loss, " at learner step ", s.step,
+                                            "; parameters left unchanged"));
+  }
+  s.optimizer->zero_grad();
+  if (s.dual_optimizer) s.dual_optimizer->zero_grad();
+  result.loss.backward();
+  const double policy_norm = torch::nn::utils::clip_grad_norm_(
+      s.networks->PolicyParameters(), config_.max_grad_norm());
+  const double critic_norm = torch::nn::utils::clip_grad_norm_(
+      s.networks->CriticParameters(), config_.max_grad_norm());
+  s.optimizer->step();
+  if (s.dual_optimizer) s.dual_optimizer->step();
+  ++s.step;
+  s.algorithm->AfterUpdate(s.step, s.networks);
+
+  LearnerMetrics metrics;
+  metrics.step = s.step;
+  metrics.values.emplace_back("loss", loss);
+  for (const auto& [name, value] : result.stats) metrics.values.emplace_back(name, value.item<double>());
+  metrics.values.emplace_back("policy_grad_norm", policy_norm);
+  metrics.values.emplace_back("critic_grad_norm", critic_norm);
+  metrics.values.emplace_back("learning_rate", config_.policy_learning_rate());
+  return metrics;
+}
+
+absl::StatusOr<std::string> Learner::SaveCheckpoint(const std::string& dir) {
+  State& s = *state_;
+  return WriteCheckpointAtomically(
+      dir, s.step, config_.checkpoints_to_keep(), [&](const std::string& temp) -> absl::Status {
+        try {
+          torch::serialize::OutputArchive archive;
+          archive.write("format", c10::IValue(std::string(kFormat)));
+          archive.write("signature", c10::IValue(Signature()));
+          archive.write("step", c10::IValue(s.step));
+          archive.write("rng", s.generator.get_state());
+          torch::serialize::OutputArchive networks, algorithm, optimizer, duals;
+          s.networks->save(networks);
+          s.algorithm->save(algorithm);
+          s.optimizer->save(optimizer);
+          archive.write("networks", networks);
+          archive.write("algorithm", algorithm);
+          archive.write("optimizer", optimizer);
+          if (s.dual_optimizer) {
+            s.dual_optimizer->save(duals);
+            archive.write("dual_optimizer", duals);
+          }
+          archive.save_to(temp);
+        } catch (const c10::Error& e) {
+          return absl::InternalError(absl::StrCat("cannot write checkpoint: ", e.what_without_backtrace()));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status Learner::RestoreCheckpoint(const std::string& path) {
+  // Load into a fresh learner; only a complete, compatible load replaces this one's state.
+  std::unique_ptr<Learner> scratch(new Learner(config_, obs_size_, num_actions_));
+  MIMIC_RETURN_IF_ERROR(scratch->Init());
+  State& s = *scratch->state_;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    c10::IValue format, signature, step;
+    if (!archive.try_read("format", format) || !format.isString() ||
+        format.toStringRef() != kFormat) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint ", path, " is not a mimic learner checkpoint"));
+    }
+    if (!archive.try_read("signature", signature) || signature.toStringRef() != Signature()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", path, " is incompatible with this learner: it holds ",
+          signature.isString() ? signature.toStringRef() : std::string("no signature"),
+          "; this learner is ", Signature()));
+    }
+    archive.read("step", step);
+    torch::Tensor rng;
+    archive.read("rng", rng);
+    torch::serialize::InputArchive networks, algorithm, optimizer, duals;
+    archive.read("networks", networks);
+    archive.read("algorithm", algorithm);
+    archive.read("optimizer", optimizer);
+    s.networks->load(networks);
+    s.algorithm->load(algorithm);
+    s.optimizer->load(optimizer);
+    if (s.dual_optimizer) {
+      archive.read("dual_optimizer", duals);
+      s.dual_optimizer->load(duals);
+    }
+    s.generator.set_state(rng);
+    s.step = step.toInt();
+  } catch (const c10::Error& e) {
+    return absl::DataLossError(absl::StrCat("checkpoint ", path,
+                                            " is corrupt or unreadable: ",
+                                            e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", path, " is corrupt or unreadable: ", e.what()));
+  }
+  state_ = std::move(scratch->state_);
+  return absl::OkStatus();
+}
+
+}  // namespace mimic

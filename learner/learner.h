@@ -1,0 +1,65 @@
+// The learning core in one process: takes batches, updates the networks with the configured
+// algorithm, reports metrics, and writes and restores exact checkpoints. The distributed
+// runtime wraps this; nothing here touches the network.
+#ifndef MIMIC_LEARNER_LEARNER_H_
+#define MIMIC_LEARNER_LEARNER_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "absl/status/statusor.h"
+#include "learner/algorithms.h"
+#include "learner/batch.h"
+#include "learner/networks.h"
+#include "proto/learner_config.pb.h"
+
+namespace mimic {
+
+struct LearnerMetrics {
+  int64_t step = 0;
+  std::vector<std::pair<std::string, double>> values;  // loss, grad norms, duals, …
+  double Get(const std::string& name) const;           // NaN when absent
+};
+
+class Learner {
+ public:
+  static absl::StatusOr<std::unique_ptr<Learner>> Create(const LearnerConfig& config,
+                                                         int obs_size, int num_actions);
+  ~Learner();
+
+  // One gradient step on `batch` (validated first; a bad batch changes nothing).
+  absl::StatusOr<LearnerMetrics> Update(const Batch& batch);
+
+  // Writes ckpt-<step>.pt into `dir` atomically and prunes old ones; returns its path.
+  absl::StatusOr<std::string> SaveCheckpoint(const std::string& dir);
+  // Restores everything (networks, optimiser moments, duals, targets, RNG, step). A corrupt or
+  // incompatible file is an error and leaves this learner untouched.
+  absl::Status RestoreCheckpoint(const std::string& path);
+
+  Networks& networks();
+  int64_t step() const;
+  const LearnerConfig& config() const { return config_; }
+  const std::string& algorithm_name() const { return algorithm_name_; }
+  torch::Device device() const { return device_; }
+  // Describes what a checkpoint must match: algorithm, sizes and network layout.
+  std::string Signature() const;
+
+ private:
+  struct State;
+  Learner(const LearnerConfig& config, int obs_size, int num_actions);
+  absl::Status Init();
+
+  LearnerConfig config_;
+  int obs_size_, num_actions_;
+  std::string algorithm_name_;
+  torch::Device device_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mimic
+
+#endif  // MIMIC_LEARNER_LEARNER_H_

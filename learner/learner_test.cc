@@ -1,0 +1,173 @@
+#include "learner/learner.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "learner/checkpoint_files.h"
+#include "learner/test_batches.h"
+
+namespace mimic {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kObs = 6, kActions = 2, kT = 5, kB = 4;
+
+std::string TempDir(const std::string& name) {
+  fs::path dir = fs::path(::testing::TempDir()) / name;
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+std::vector<torch::Tensor> Snapshot(Learner& learner) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : learner.networks()->parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : learner.networks()->buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+bool SameTensors(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!torch::equal(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+class LearnerAlgorithmTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LearnerAlgorithmTest, UpdatesChangeParametersAndReportFiniteMetrics) {
+  auto learner = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
+  std::vector<torch::Tensor> before = Snapshot(*learner);
+  for (int i = 0; i < 3; ++i) {
+    auto metrics = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 10 + i));
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    EXPECT_EQ(metrics->step, i + 1);
+    for (const auto& [name, value] : metrics->values) EXPECT_TRUE(std::isfinite(value)) << name;
+    EXPECT_GT(metrics->Get("policy_grad_norm"), 0);
+  }
+  EXPECT_FALSE(SameTensors(before, Snapshot(*learner)));
+  EXPECT_EQ(learner->algorithm_name(), GetParam());
+}
+
+TEST_P(LearnerAlgorithmTest, BadBatchesAreRefusedAndChangeNothing) {
+  auto learner = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
+  std::vector<torch::Tensor> before = Snapshot(*learner);
+
+  Batch wrong_obs = RandomBatch(*learner, kT, kB, kObs, kActions, 1);
+  wrong_obs.observations = torch::randn({kT + 1, kB, kObs + 1});
+  absl::Status status = learner->Update(wrong_obs).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("observations"), std::string::npos) << status;
+
+  Batch nan_reward = RandomBatch(*learner, kT, kB, kObs, kActions, 2);
+  nan_reward.rewards[1][2] = NAN;
+  status = learner->Update(nan_reward).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("rewards"), std::string::npos) << status;
+
+  Batch short_state = RandomBatch(*learner, kT, kB, kObs, kActions, 3);
+  short_state.initial_state = learner->networks()->policy->InitialState(kB - 1);
+  EXPECT_EQ(learner->Update(short_state).status().code(), absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(learner->step(), 0);
+  EXPECT_TRUE(SameTensors(before, Snapshot(*learner)));
+}
+
+TEST_P(LearnerAlgorithmTest, ResumedRunContinuesBitForBit) {
+  const std::string dir = TempDir("resume_" + GetParam());
+  auto original = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(original->Update(RandomBatch(*original, kT, kB, kObs, kActions, i)).ok());
+  }
+  auto path = original->SaveCheckpoint(dir);
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(*path, CheckpointPath(dir, 3));
+  for (int i = 3; i < 6; ++i) {
+    ASSERT_TRUE(original->Update(RandomBatch(*original, kT, kB, kObs, kActions, i)).ok());
+  }
+
+  auto resumed = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
+  ASSERT_TRUE(resumed->RestoreCheckpoint(LatestCheckpoint(dir).value()).ok());
+  EXPECT_EQ(resumed->step(), 3);
+  for (int i = 3; i < 6; ++i) {
+    ASSERT_TRUE(resumed->Update(RandomBatch(*resumed, kT, kB, kObs, kActions, i)).ok());
+  }
+  EXPECT_EQ(resumed->step(), 6);
+  EXPECT_TRUE(SameTensors(Snapshot(*original), Snapshot(*resumed)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, LearnerAlgorithmTest,
+                         ::testing::Values("vtrace", "mpo", "vmpo"));
+
+TEST(LearnerCheckpointTest, CorruptOrIncompatibleCheckpointsAreRefusedWithoutHarm) {
+  const std::string dir = TempDir("corrupt");
+  auto learner = Learner::Create(TinyConfig("vtrace"), kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  const std::string good = learner->SaveCheckpoint(dir).value();
+  std::vector<torch::Tensor> before = Snapshot(*learner);
+
+  // Truncated file.
+  const std::string truncated = dir + "/truncated.pt";
+  fs::copy_file(good, truncated);
+  fs::resize_file(truncated, fs::file_size(good) / 2);
+  absl::Status status = learner->RestoreCheckpoint(truncated);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  // Not a checkpoint at all.
+  const std::string garbage = dir + "/garbage.pt";
+  std::ofstream(garbage) << "not a checkpoint";
+  EXPECT_EQ(learner->RestoreCheckpoint(garbage).code(), absl::StatusCode::kDataLoss);
+  // Missing file.
+  EXPECT_EQ(learner->RestoreCheckpoint(dir + "/missing.pt").code(), absl::StatusCode::kDataLoss);
+  // Another algorithm's checkpoint.
+  auto mpo = Learner::Create(TinyConfig("mpo"), kObs, kActions).value();
+  status = mpo->RestoreCheckpoint(good);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("algorithm=vtrace"), std::string::npos) << status;
+  // Other shapes.
+  auto wider = Learner::Create(TinyConfig("vtrace"), kObs + 1, kActions).value();
+  EXPECT_EQ(wider->RestoreCheckpoint(good).code(), absl::StatusCode::kFailedPrecondition);
+
+  EXPECT_EQ(learner->step(), 1);
+  EXPECT_TRUE(SameTensors(before, Snapshot(*learner)));
+  EXPECT_TRUE(fs::exists(good));  // nothing overwritten or removed
+}
+
+TEST(LearnerCheckpointTest, OldCheckpointsArePrunedAndLatestIsFound) {
+  const std::string dir = TempDir("prune");
+  EXPECT_EQ(LatestCheckpoint(dir).status().code(), absl::StatusCode::kNotFound);
+  LearnerConfig config = TinyConfig("vmpo");
+  config.set_checkpoints_to_keep(2);
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, i)).ok());
+    ASSERT_TRUE(learner->SaveCheckpoint(dir).ok());
+  }
+  auto paths = ListCheckpoints(dir).value();
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_EQ(paths[0], CheckpointPath(dir, 3));
+  EXPECT_EQ(LatestCheckpoint(dir).value(), CheckpointPath(dir, 4));
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().extension(), ".pt") << entry.path();  // no temp files left
+  }
+}
+
+TEST(LearnerConfigTest, MissingAlgorithmAndBadSizesAreClearErrors) {
+  LearnerConfig none = TinyConfig("vtrace");
+  none.clear_algorithm();
+  EXPECT_EQ(Learner::Create(none, kObs, kActions).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  LearnerConfig bad_decoder = TinyConfig("vtrace");
+  bad_decoder.mutable_network()->set_decoder("transformer");
+  EXPECT_NE(Learner::Create(bad_decoder, kObs, kActions).status().message().find("transformer"),
+            std::string::npos);
+  LearnerConfig bad_slice = TinyConfig("vtrace");
+  bad_slice.mutable_network()->set_proprioception_size(kObs + 1);
+  EXPECT_EQ(Learner::Create(bad_slice, kObs, kActions).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WithAlgorithm(LearnerConfig(), "ppo").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mimic

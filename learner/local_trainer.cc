@@ -1,0 +1,212 @@
+#include "learner/local_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "absl/strings/str_format.h"
+#include "common/progress.h"
+#include "common/status_macros.h"
+#include "learner/sequence_replay.h"
+
+namespace mimic {
+namespace {
+
+torch::Tensor FloatRows(const float* data, int rows, int cols) {
+  return torch::from_blob(const_cast<float*>(data), {rows, cols}, torch::kFloat32).clone();
+}
+
+torch::Tensor FirstFlags(const uint8_t* first, int n) {
+  return torch::from_blob(const_cast<uint8_t*>(first), {n}, torch::kUInt8).to(torch::kFloat32);
+}
+
+double Mean(const std::vector<double>& values) {
+  if (values.empty()) return std::nan("");
+  return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+}
+
+}  // namespace
+
+UnrollCollector::UnrollCollector(VectorEnv* env, PolicyActor* actor, int unroll_length)
+    : env_(env),
+      actor_(actor),
+      unroll_length_(unroll_length),
+      running_return_(env->num_envs(), 0.0),
+      running_length_(env->num_envs(), 0) {}
+
+absl::Status UnrollCollector::Start() { return env_->Reset(); }
+
+absl::StatusOr<Batch> UnrollCollector::Collect() {
+  const int E = env_->num_envs(), D = env_->obs_size();
+  const int T = unroll_length_;
+  std::vector<torch::Tensor> obs, first, actions, means, stds, log_probs, noise, rewards, discounts;
+  Batch batch;
+  batch.initial_state = actor_->state();
+  for (int t = 0; t < T; ++t) {
+    torch::Tensor o = FloatRows(env_->observations(), E, D);
+    torch::Tensor f = FirstFlags(env_->first(), E);
+    ActionBatch act = actor_->Act(o, f);
+    obs.push_back(o);
+    first.push_back(f);
+    actions.push_back(act.action);
+    means.push_back(act.mean);
+    stds.push_back(act.std);
+    log_probs.push_back(act.log_prob);
+    noise.push_back(act.latent_noise);
+    torch::Tensor action = act.action.contiguous();
+    MIMIC_RETURN_IF_ERROR(env_->Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
+    torch::Tensor r = torch::from_blob(const_cast<float*>(env_->rewards()), {E}).clone();
+    rewards.push_back(r);
+    discounts.push_back(torch::from_blob(const_cast<float*>(env_->discounts()), {E}).clone());
+    for (int i = 0; i < E; ++i) {
+      running_return_[i] += env_->rewards()[i];
+      running_length_[i] += 1;
+      if (env_->first()[i]) {
+        finished_returns_.push_back(running_return_[i]);
+        finished_lengths_.push_back(running_length_[i]);
+        running_return_[i] = 0;
+        running_length_[i] = 0;
+      }
+    }
+  }
+  obs.push_back(FloatRows(env_->observations(), E, D));
+  first.push_back(FirstFlags(env_->first(), E));
+  noise.push_back(actor_->next_latent_noise());
+  batch.observations = torch::stack(obs, 0);
+  batch.first = torch::stack(first, 0);
+  batch.actions = torch::stack(actions, 0);
+  batch.behaviour_mean = torch::stack(means, 0);
+  batch.behaviour_std = torch::stack(stds, 0);
+  batch.behaviour_log_prob = torch::stack(log_probs, 0);
+  batch.latent_noise = torch::stack(noise, 0);
+  batch.rewards = torch::stack(rewards, 0);
+  batch.discounts = torch::stack(discounts, 0);
+  return batch;
+}
+
+std::vector<double> UnrollCollector::TakeFinishedReturns() {
+  return std::exchange(finished_returns_, {});
+}
+
+std::vector<int> UnrollCollector::TakeFinishedLengths() {
+  return std::exchange(finished_lengths_, {});
+}
+
+absl::StatusOr<EvaluationResult> EvaluatePolicy(Networks networks, VectorEnv* env, uint64_t seed,
+                                                int max_steps) {
+  const int E = env->num_envs();
+  PolicyActor actor(networks, E, seed, /*deterministic=*/true);
+  MIMIC_RETURN_IF_ERROR(env->Reset());
+  std::vector<double> returns(E, 0.0);
+  std::vector<int> lengths(E, 0);
+  std::vector<bool> done(E, false);
+  int remaining = E;
+  for (int t = 0; t < max_steps && remaining > 0; ++t) {
+    ActionBatch act = actor.Act(FloatRows(env->observations(), E, env->obs_size()),
+                                FirstFlags(env->first(), E));
+    torch::Tensor action = act.action.contiguous();
+    MIMIC_RETURN_IF_ERROR(env->Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
+    for (int i = 0; i < E; ++i) {
+      if (done[i]) continue;
+      returns[i] += env->rewards()[i];
+      lengths[i] += 1;
+      if (env->first()[i]) {
+        done[i] = true;
+        --remaining;
+      }
+    }
+  }
+  EvaluationResult result;
+  result.episodes = E;
+  double total_steps = 0;
+  for (int i = 0; i < E; ++i) {
+    result.mean_return += returns[i] / E;
+    result.mean_length += static_cast<double>(lengths[i]) / E;
+    total_steps += lengths[i];
+  }
+  result.mean_reward_per_step = result.mean_return * E / std::max(1.0, total_steps);
+  return result;
+}
+
+absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
+    Learner* learner, VectorEnv* train_env, VectorEnv* eval_env,
+    const LocalTrainingOptions& options,
+    const std::function<void(const TrainingPoint&)>& on_point) {
+  const bool off_policy = learner->algorithm_name() == "mpo";
+  const int E = train_env->num_envs();
+  PolicyActor actor(learner->networks(), E, options.seed);
+  UnrollCollector collector(train_env, &actor, options.unroll_length);
+  MIMIC_RETURN_IF_ERROR(collector.Start());
+  SequenceReplay replay(options.replay_capacity_sequences, options.seed + 1);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<TrainingPoint> points;
+  std::vector<double> recent_returns;
+  int64_t env_steps = 0, updates = 0, next_eval = 0;
+  double last_loss = 0, sample_credit = 0;
+  Progress progress("train " + learner->algorithm_name(), options.env_steps, "steps");
+
+  auto evaluate = [&]() -> absl::Status {
+    TrainingPoint point;
+    point.env_steps = env_steps;
+    point.updates = updates;
+    point.train_return = Mean(recent_returns);
+    recent_returns.clear();
+    MIMIC_ASSIGN_OR_RETURN(point.eval, EvaluatePolicy(learner->networks(), eval_env,
+                                                      options.seed + 7 + env_steps,
+                                                      options.eval_max_steps));
+    point.loss = last_loss;
+    point.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    points.push_back(point);
+    if (on_point) on_point(point);
+    progress.SetDetail(absl::StrFormat("| eval return %.1f, length %.0f, %lld updates",
+                                       point.eval.mean_return, point.eval.mean_length,
+                                       static_cast<long long>(updates)));
+    return absl::OkStatus();
+  };
+
+  while (true) {
+    if (env_steps >= next_eval) {
+      MIMIC_RETURN_IF_ERROR(evaluate());
+      next_eval += options.eval_every_steps;
+      if (options.stop_at_eval_return > 0 &&
+          points.back().eval.mean_return >= options.stop_at_eval_return) {
+        break;
+      }
+      if (!options.checkpoint_dir.empty() && updates > 0) {
+        MIMIC_RETURN_IF_ERROR(learner->SaveCheckpoint(options.checkpoint_dir).status());
+      }
+    }
+    if (env_steps >= options.env_steps) break;
+    MIMIC_ASSIGN_OR_RETURN(Batch batch, collector.Collect());
+    env_steps += static_cast<int64_t>(options.unroll_length) * E;
+    for (double r : collector.TakeFinishedReturns()) recent_returns.push_back(r);
+    collector.TakeFinishedLengths();
+    if (!off_policy) {
+      MIMIC_ASSIGN_OR_RETURN(LearnerMetrics metrics, learner->Update(batch));
+      last_loss = metrics.Get("loss");
+      ++updates;
+    } else {
+      replay.Add(batch);
+      if (replay.size() < options.min_replay_sequences) continue;
+      sample_credit += options.samples_per_insert * options.unroll_length * E;
+      const double per_update = static_cast<double>(options.batch_size) * options.unroll_length;
+      while (sample_credit >= per_update) {
+        MIMIC_ASSIGN_OR_RETURN(LearnerMetrics metrics,
+                               learner->Update(replay.Sample(options.batch_size)));
+        last_loss = metrics.Get("loss");
+        ++updates;
+        sample_credit -= per_update;
+      }
+    }
+    if (options.show_progress) progress.Update(env_steps);
+  }
+  if (options.show_progress) progress.Finish();
+  if (!options.checkpoint_dir.empty() && updates > 0) {
+    MIMIC_RETURN_IF_ERROR(learner->SaveCheckpoint(options.checkpoint_dir).status());
+  }
+  return points;
+}
+
+}  // namespace mimic

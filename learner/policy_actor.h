@@ -1,0 +1,44 @@
+// Batched policy inference for a set of environments: one forward pass per step for all of
+// them, no autograd, the recurrent state and latent noise kept per environment.
+#ifndef MIMIC_LEARNER_POLICY_ACTOR_H_
+#define MIMIC_LEARNER_POLICY_ACTOR_H_
+
+#include <torch/torch.h>
+
+#include "learner/networks.h"
+#include "learner/policy_network.h"
+
+namespace mimic {
+
+struct ActionBatch {
+  torch::Tensor action;        // [B, A] as sampled (environments clip to their bounds)
+  torch::Tensor mean, std;     // [B, A]
+  torch::Tensor log_prob;      // [B]
+  torch::Tensor latent_noise;  // [B, L] the ε used at this step
+};
+
+class PolicyActor {
+ public:
+  // deterministic: no latent noise and the action mean (evaluation).
+  PolicyActor(Networks networks, int num_envs, uint64_t seed, bool deterministic = false);
+
+  // obs [B, D] raw; first [B] (0/1) resets those rows' recurrent state before acting.
+  ActionBatch Act(const torch::Tensor& obs, const torch::Tensor& first);
+
+  // The state before the next Act, and the latent noise the next Act will use.
+  const PolicyState& state() const { return state_; }
+  const torch::Tensor& next_latent_noise() const { return next_noise_; }
+
+ private:
+  void DrawNoise();
+
+  Networks networks_;
+  PolicyState state_;
+  at::Generator generator_;
+  bool deterministic_;
+  torch::Tensor next_noise_;
+};
+
+}  // namespace mimic
+
+#endif  // MIMIC_LEARNER_POLICY_ACTOR_H_

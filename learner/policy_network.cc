@@ -1,0 +1,236 @@
+#include "learner/policy_network.h"
+
+#include <cmath>
+
+#include "learner/gaussian.h"
+
+namespace mimic {
+namespace {
+
+std::vector<int> Sizes(const google::protobuf::RepeatedField<int32_t>& field) {
+  return std::vector<int>(field.begin(), field.end());
+}
+
+}  // namespace
+
+NetworkConfig WithNetworkDefaults(NetworkConfig config, int obs_size) {
+  if (config.encoder_sizes().empty()) {
+    for (int s : {1024, 512, 512, 512, 512}) config.add_encoder_sizes(s);
+  }
+  if (config.decoder_sizes().empty()) {
+    if (config.decoder() == "mlp") {
+      for (int s : {512, 512, 512, 256, 256}) config.add_decoder_sizes(s);
+    } else {
+      for (int s : {512, 512}) config.add_decoder_sizes(s);
+    }
+  }
+  if (config.critic_sizes().empty()) {
+    for (int s : {1024, 512, 256}) config.add_critic_sizes(s);
+  }
+  if (config.proprioception_size() == 0) {
+    config.set_proprioception_offset(0);
+    config.set_proprioception_size(obs_size);
+  }
+  return config;
+}
+
+PolicyState PolicyState::Select(const torch::Tensor& rows) const {
+  PolicyState out;
+  for (const auto& t : h) out.h.push_back(t.index_select(0, rows));
+  for (const auto& t : c) out.c.push_back(t.index_select(0, rows));
+  out.prev_latent = prev_latent.index_select(0, rows);
+  out.has_prev = has_prev.index_select(0, rows);
+  return out;
+}
+
+PolicyState PolicyState::Stack(const std::vector<PolicyState>& states) {
+  PolicyState out;
+  const size_t layers = states.front().h.size();
+  auto cat = [&](auto getter) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& s : states) parts.push_back(getter(s));
+    return torch::cat(parts, 0);
+  };
+  for (size_t l = 0; l < layers; ++l) {
+    out.h.push_back(cat([l](const PolicyState& s) { return s.h[l]; }));
+    out.c.push_back(cat([l](const PolicyState& s) { return s.c[l]; }));
+  }
+  out.prev_latent = cat([](const PolicyState& s) { return s.prev_latent; });
+  out.has_prev = cat([](const PolicyState& s) { return s.has_prev; });
+  return out;
+}
+
+std::vector<torch::Tensor> PolicyState::Flatten() const {
+  std::vector<torch::Tensor> out(h.begin(), h.end());
+  out.insert(out.end(), c.begin(), c.end());
+  out.push_back(prev_latent);
+  out.push_back(has_prev);
+  return out;
+}
+
+PolicyState PolicyState::Unflatten(const std::vector<torch::Tensor>& tensors, int lstm_layers) {
+  PolicyState out;
+  for (int l = 0; l < lstm_layers; ++l) out.h.push_back(tensors[l]);
+  for (int l = 0; l < lstm_layers; ++l) out.c.push_back(tensors[lstm_layers + l]);
+  out.prev_latent = tensors[2 * lstm_layers];
+  out.has_prev = tensors[2 * lstm_layers + 1];
+  return out;
+}
+
+PolicyState PolicyState::Detached() const {
+  PolicyState out;
+  for (const auto& t : h) out.h.push_back(t.detach());
+  for (const auto& t : c) out.c.push_back(t.detach());
+  out.prev_latent = prev_latent.detach();
+  out.has_prev = has_prev.detach();
+  return out;
+}
+
+PolicyNetImpl::PolicyNetImpl(const NetworkConfig& config, int obs_size, int num_actions)
+    : config_(config),
+      obs_size_(obs_size),
+      num_actions_(num_actions),
+      latent_size_(config.latent_size()) {
+  encoder_ = register_module("encoder", LayerNormMlp(obs_size, Sizes(config.encoder_sizes())));
+  latent_head_ = register_module(
+      "latent_head", torch::nn::Linear(encoder_->output_size(), 2 * latent_size_));
+  int in = latent_size_ + config.proprioception_size();
+  if (config.decoder() == "lstm") {
+    for (int l = 0; l < config.decoder_sizes_size(); ++l) {
+      const int hidden = config.decoder_sizes(l);
+      lstm_.push_back(register_module("lstm" + std::to_string(l),
+                                      torch::nn::LSTMCell(torch::nn::LSTMCellOptions(in, hidden))));
+      in = hidden;
+    }
+  } else {
+    decoder_mlp_ = register_module("decoder", torch::nn::ModuleList());
+    for (int size : config.decoder_sizes()) {
+      decoder_mlp_->push_back(torch::nn::Linear(in, size));
+      in = size;
+    }
+  }
+  action_head_ = register_module("action_head", torch::nn::Linear(in, 2 * num_actions));
+  // softplus(bias) = init std, so an untrained policy explores at a known scale.
+  std_bias_ = std::log(std::expm1(static_cast<double>(config.init_action_std())));
+  {
+    torch::NoGradGuard no_grad;
+    action_head_->weight.mul_(0.01);  // small initial means, as Acme's heads do
+    action_head_->bias.zero_();
+  }
+}
+
+PolicyState PolicyNetImpl::InitialState(int batch_size) const {
+  PolicyState state;
+  for (const auto& cell : lstm_) {
+    const int hidden = cell->options.hidden_size();
+    state.h.push_back(torch::zeros({batch_size, hidden}));
+    state.c.push_back(torch::zeros({batch_size, hidden}));
+  }
+  state.prev_latent = torch::zeros({batch_size, latent_size_});
+  state.has_prev = torch::zeros({batch_size});
+  return state;
+}
+
+std::vector<std::string> PolicyNetImpl::LayerNames() const {
+  std::vector<std::string> names;
+  for (int i = 0; i < config_.encoder_sizes_size(); ++i) {
+    names.push_back("encoder/" + std::to_string(i));
+  }
+  names.insert(names.end(), {"latent/mean", "latent/std", "latent/sample"});
+  for (size_t l = 0; l < lstm_.size(); ++l) {
+    names.push_back("decoder/lstm" + std::to_string(l) + "/h");
+    names.push_back("decoder/lstm" + std::to_string(l) + "/c");
+  }
+  for (size_t i = 0; decoder_mlp_ && i < decoder_mlp_->size(); ++i) {
+    names.push_back("decoder/" + std::to_string(i));
+  }
+  names.insert(names.end(), {"action/mean", "action/std"});
+  return names;
+}
+
+PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tensor& first,
+                                    const PolicyState& state, const torch::Tensor& latent_noise,
+                                    bool record_activations) {
+  PolicyOutput out;
+  NamedActivations* acts = record_activations ? &out.activations : nullptr;
+  const int64_t T = obs.size(0);
+
+  // Encoder and latent, for all steps at once (the latent has no recurrence of its own).
+  torch::Tensor encoded = encoder_->forward(obs, acts, "encoder");
+  torch::Tensor latent_params = latent_head_->forward(encoded);
+  out.latent_mean = latent_params.slice(-1, 0, latent_size_);
+  out.latent_std = 0.99 * torch::sigmoid(latent_params.slice(-1, latent_size_)) + 0.01;
+  out.latent = out.latent_mean + out.latent_std * latent_noise;
+
+  // AR(1) prior: the previous step's sample within the episode, else N(0, I).
+  torch::Tensor keep = 1.0 - first;  // [T, B]
+  torch::Tensor prev = torch::cat({state.prev_latent.unsqueeze(0), out.latent.slice(0, 0, T - 1)}, 0);
+  torch::Tensor has_prev =
+      torch::cat({state.has_prev.unsqueeze(0), torch::ones_like(keep).slice(0, 0, T - 1)}, 0) *
+      keep;
+  const double alpha = config_.prior_alpha();
+  torch::Tensor prior_mean = alpha * prev * has_prev.unsqueeze(-1);
+  torch::Tensor prior_std =
+      (1.0 - has_prev.unsqueeze(-1) * (1.0 - std::sqrt(1.0 - alpha * alpha))).expand_as(prior_mean);
+  out.latent_kl =
+      GaussianKlPerDim(out.latent_mean, out.latent_std, prior_mean, prior_std).sum(-1);
+  if (acts != nullptr) {
+    acts->emplace_back("latent/mean", out.latent_mean);
+    acts->emplace_back("latent/std", out.latent_std);
+    acts->emplace_back("latent/sample", out.latent);
+  }
+
+  torch::Tensor proprio = obs.slice(-1, config_.proprioception_offset(),
+                                    config_.proprioception_offset() + config_.proprioception_size());
+  torch::Tensor decoder_in = torch::cat({out.latent, proprio}, -1);
+  torch::Tensor decoded;
+  out.final_state.prev_latent = out.latent[T - 1];
+  out.final_state.has_prev = torch::ones_like(state.has_prev);
+  if (!lstm_.empty()) {
+    std::vector<torch::Tensor> h = state.h, c = state.c;
+    std::vector<std::vector<torch::Tensor>> hs(lstm_.size()), cs(lstm_.size());
+    std::vector<torch::Tensor> top;
+    for (int64_t t = 0; t < T; ++t) {
+      torch::Tensor k = keep[t].unsqueeze(-1);
+      torch::Tensor x = decoder_in[t];
+      for (size_t l = 0; l < lstm_.size(); ++l) {
+        auto hc = lstm_[l]->forward(x, std::make_tuple(h[l] * k, c[l] * k));
+        h[l] = std::get<0>(hc);
+        c[l] = std::get<1>(hc);
+        x = h[l];
+        if (acts != nullptr) {
+          hs[l].push_back(h[l]);
+          cs[l].push_back(c[l]);
+        }
+      }
+      top.push_back(x);
+    }
+    decoded = torch::stack(top, 0);
+    out.final_state.h = h;
+    out.final_state.c = c;
+    if (acts != nullptr) {
+      for (size_t l = 0; l < lstm_.size(); ++l) {
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/h", torch::stack(hs[l], 0));
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/c", torch::stack(cs[l], 0));
+      }
+    }
+  } else {
+    decoded = decoder_in;
+    for (size_t i = 0; i < decoder_mlp_->size(); ++i) {
+      decoded = torch::elu(decoder_mlp_[i]->as<torch::nn::Linear>()->forward(decoded));
+      if (acts != nullptr) acts->emplace_back("decoder/" + std::to_string(i), decoded);
+    }
+  }
+
+  torch::Tensor head = action_head_->forward(decoded);
+  out.action_mean = torch::tanh(head.slice(-1, 0, num_actions_));
+  out.action_std = torch::softplus(head.slice(-1, num_actions_) + std_bias_) +
+                   static_cast<double>(config_.min_action_std());
+  if (acts != nullptr) {
+    acts->emplace_back("action/mean", out.action_mean);
+    acts->emplace_back("action/std", out.action_std);
+  }
+  return out;
+}
+
+}  // namespace mimic

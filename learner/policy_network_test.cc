@@ -1,0 +1,120 @@
+#include "learner/policy_network.h"
+
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "learner/gaussian.h"
+
+namespace mimic {
+namespace {
+
+constexpr int kObs = 7, kActions = 3;
+
+NetworkConfig SmallConfig(const std::string& decoder) {
+  NetworkConfig config;
+  config.add_encoder_sizes(16);
+  config.add_encoder_sizes(12);
+  config.set_latent_size(4);
+  config.set_decoder(decoder);
+  config.add_decoder_sizes(10);
+  config.add_decoder_sizes(8);
+  config.set_proprioception_offset(0);
+  config.set_proprioception_size(3);
+  return WithNetworkDefaults(config, kObs);
+}
+
+class PolicyNetworkTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    torch::manual_seed(3);
+    net_ = PolicyNet(SmallConfig(GetParam()), kObs, kActions);
+  }
+  PolicyNet net_{nullptr};
+};
+
+TEST_P(PolicyNetworkTest, ShapesRangesAndNamedActivations) {
+  const int T = 5, B = 2;
+  torch::Tensor obs = torch::randn({T, B, kObs});
+  PolicyOutput out = net_->Forward(obs, torch::zeros({T, B}), net_->InitialState(B),
+                                   torch::randn({T, B, 4}), /*record_activations=*/true);
+  EXPECT_EQ(out.action_mean.sizes(), (std::vector<int64_t>{T, B, kActions}));
+  EXPECT_TRUE((out.action_mean.abs() <= 1).all().item<bool>());  // tanh-bounded
+  EXPECT_TRUE((out.action_std > 0).all().item<bool>());
+  EXPECT_TRUE((out.latent_std >= 0.01).all().item<bool>());
+  EXPECT_TRUE((out.latent_std <= 1.0).all().item<bool>());
+  EXPECT_EQ(out.latent_kl.sizes(), (std::vector<int64_t>{T, B}));
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : out.activations) {
+    names.push_back(name);
+    EXPECT_EQ(tensor.size(0), T) << name;
+    EXPECT_EQ(tensor.size(1), B) << name;
+  }
+  EXPECT_EQ(names, net_->LayerNames());
+  EXPECT_EQ(names.front(), "encoder/0");
+  EXPECT_EQ(names.back(), "action/std");
+}
+
+TEST_P(PolicyNetworkTest, CarriedStateEqualsOneLongSequence) {
+  const int T = 6, B = 3;
+  torch::Tensor obs = torch::randn({T, B, kObs});
+  torch::Tensor noise = torch::randn({T, B, 4});
+  torch::Tensor first = torch::zeros({T, B});
+  PolicyOutput whole = net_->Forward(obs, first, net_->InitialState(B), noise);
+  PolicyOutput head = net_->Forward(obs.slice(0, 0, 2), first.slice(0, 0, 2),
+                                    net_->InitialState(B), noise.slice(0, 0, 2));
+  PolicyOutput tail = net_->Forward(obs.slice(0, 2), first.slice(0, 2), head.final_state,
+                                    noise.slice(0, 2));
+  EXPECT_TRUE(torch::allclose(whole.action_mean.slice(0, 2), tail.action_mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(whole.latent_kl.slice(0, 2), tail.latent_kl, 1e-5, 1e-6));
+}
+
+TEST_P(PolicyNetworkTest, EpisodeBoundaryInsideTheUnrollResetsState) {
+  const int T = 6, B = 1;
+  torch::Tensor obs = torch::randn({T, B, kObs});
+  torch::Tensor noise = torch::randn({T, B, 4});
+  torch::Tensor first = torch::zeros({T, B});
+  first[3][0] = 1;
+  // A carried-in state that differs from zero must not leak past the boundary.
+  PolicyState warm = net_->Forward(torch::randn({4, B, kObs}), torch::zeros({4, B}),
+                                   net_->InitialState(B), torch::randn({4, B, 4}))
+                         .final_state;
+  PolicyOutput joined = net_->Forward(obs, first, warm, noise);
+  PolicyOutput fresh = net_->Forward(obs.slice(0, 3), torch::zeros({3, B}),
+                                     net_->InitialState(B), noise.slice(0, 3));
+  EXPECT_TRUE(torch::allclose(joined.action_mean.slice(0, 3), fresh.action_mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(joined.latent_kl.slice(0, 3), fresh.latent_kl, 1e-5, 1e-6));
+}
+
+TEST_P(PolicyNetworkTest, LatentKlFollowsTheAr1Prior) {
+  const int B = 1;
+  torch::Tensor obs = torch::randn({2, B, kObs});
+  torch::Tensor noise = torch::randn({2, B, 4});
+  PolicyOutput out = net_->Forward(obs, torch::ones({2, B}) * torch::tensor({1.f, 0.f}).unsqueeze(1),
+                                   net_->InitialState(B), noise);
+  // Step 0 starts an episode: prior N(0, I).
+  torch::Tensor kl0 = GaussianKlPerDim(out.latent_mean[0], out.latent_std[0], torch::zeros({B, 4}),
+                                       torch::ones({B, 4})).sum(-1);
+  EXPECT_TRUE(torch::allclose(out.latent_kl[0], kl0, 1e-5, 1e-6));
+  // Step 1: prior N(α z_0, (1 − α²) I) with α = 0.95.
+  const double alpha = 0.95;
+  torch::Tensor kl1 = GaussianKlPerDim(out.latent_mean[1], out.latent_std[1], alpha * out.latent[0],
+                                       torch::full({B, 4}, std::sqrt(1 - alpha * alpha)))
+                          .sum(-1);
+  EXPECT_TRUE(torch::allclose(out.latent_kl[1], kl1, 1e-5, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest, ::testing::Values("lstm", "mlp"));
+
+TEST(PolicyNetworkDefaultsTest, PaperSizesWhenUnset) {
+  NetworkConfig config = WithNetworkDefaults(NetworkConfig(), 900);
+  EXPECT_EQ(config.encoder_sizes_size(), 5);
+  EXPECT_EQ(config.encoder_sizes(0), 1024);
+  EXPECT_EQ(config.decoder(), "lstm");
+  EXPECT_EQ(config.decoder_sizes_size(), 2);
+  EXPECT_EQ(config.latent_size(), 60);
+  EXPECT_FLOAT_EQ(config.kl_weight(), 1e-4f);
+  EXPECT_EQ(config.proprioception_size(), 900);
+}
+
+}  // namespace
+}  // namespace mimic

@@ -1,0 +1,36 @@
+// V-trace off-policy targets (Espeholt et al. 2018, IMPALA), and n-step targets built on the same
+// backward recursion. Inputs are [T, B] time-major; nothing here carries gradients.
+#ifndef MIMIC_LEARNER_VTRACE_H_
+#define MIMIC_LEARNER_VTRACE_H_
+
+#include <torch/torch.h>
+
+namespace mimic {
+
+struct VTraceOptions {
+  double lambda = 1.0;
+  double clip_rho = 1.0;     // ρ̄
+  double clip_c = 1.0;       // c̄
+  double clip_pg_rho = 1.0;  // ρ̄ used in the policy-gradient advantage
+};
+
+struct VTraceReturns {
+  torch::Tensor vs;             // [T, B] value targets
+  torch::Tensor pg_advantages;  // [T, B] ρ_t (r_t + γ_t v_{t+1} − V(x_t))
+};
+
+// log_rhos = log π(a_t|x_t) − log μ(a_t|x_t); discounts already include γ and episode ends;
+// values = V(x_t) for t < T; bootstrap = V(x_T) [B].
+//   δ_t = ρ_t (r_t + γ_t V(x_{t+1}) − V(x_t)),  v_t − V(x_t) = δ_t + γ_t c_t (v_{t+1} − V(x_{t+1})).
+VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& discounts,
+                            const torch::Tensor& rewards, const torch::Tensor& values,
+                            const torch::Tensor& bootstrap, const VTraceOptions& options = {});
+
+// n-step bootstrapped targets: y_t = Σ_{k<m} (Π_{j<k} γ_{t+j}) r_{t+k} + (Π_{j<m} γ_{t+j}) V_{t+m},
+// m = min(n, T − t). values is [T+1, B] (a value for every state, the last one included).
+torch::Tensor NStepTargets(const torch::Tensor& rewards, const torch::Tensor& discounts,
+                           const torch::Tensor& values, int n);
+
+}  // namespace mimic
+
+#endif  // MIMIC_LEARNER_VTRACE_H_
