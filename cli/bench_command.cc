@@ -22,6 +22,10 @@ const Benchmark kBenchmarks[] = {
     {"stac", "STAC pose-pass frames/s and full-fit time on the bundled recording (1 thread and all)", BenchStac},
     {"glm", "Poisson GLM fits/s vs statsmodels IRLS, same data, max coefficient difference [--bins --features --neurons]",
      BenchGlm},
+    {"learn", "learning curve of one algorithm, single process [--task cartpole|rodent --algo mpo|vmpo|vtrace --steps N --stop_at R]",
+     BenchLearn},
+    {"learner", "learner update samples/s, paper-sized network, batch 32 x unroll 20, vs LibTorch sgemm peak [--algo --updates]",
+     BenchLearner},
 };
 
 }  // namespace

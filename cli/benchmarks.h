@@ -11,6 +11,8 @@ int BenchEnv(const Argv& args);     // env steps/s vs raw mj_step
 int BenchReplay(const Argv& args);  // replay bytes/s over gRPC vs raw loopback TCP
 int BenchStac(const Argv& args);    // STAC frames/s vs stac-mjx's GPU rate
 int BenchGlm(const Argv& args);     // GLM fits/s vs statsmodels IRLS
+int BenchLearn(const Argv& args);   // learning curves: cartpole swing-up or the rodent task
+int BenchLearner(const Argv& args); // learner update samples/s vs the machine's sgemm peak
 
 }  // namespace mimic::cli
 

@@ -1,0 +1,216 @@
+// `mimic bench learn`: proof that the learner learns, in one process with no gRPC. Trains one
+// algorithm on cartpole swing-up (dm_control's definition) or the rodent imitation task,
+// printing the evaluation return curve as JSON lines, then one summary line (ratio last:
+// best evaluation return over the target), and an SVG of the curve.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/benchmarks.h"
+#include "cli/env_setup.h"
+#include "common/svg_chart.h"
+#include "envs/batched_env.h"
+#include "envs/cartpole.h"
+#include "envs/clip_io.h"
+#include "envs/clip_recorder.h"
+#include "envs/env_context.h"
+#include "learner/algorithms.h"
+#include "learner/learner.h"
+#include "learner/local_trainer.h"
+
+namespace mimic::cli {
+namespace {
+
+struct TaskSetup {
+  std::unique_ptr<VectorEnv> train, eval;
+  LearnerConfig config;
+  LocalTrainingOptions options;
+  double target = 0;  // the return target (cartpole) or 0
+};
+
+// Cartpole presets: small networks sized for 2 CPU cores (documented in docs/benchmarks.md).
+absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo) {
+  TaskSetup setup;
+  LearnerConfig config;
+  NetworkConfig* net = config.mutable_network();
+  net->add_encoder_sizes(256);
+  net->set_latent_size(16);
+  net->set_decoder("mlp");
+  net->add_decoder_sizes(256);
+  net->add_decoder_sizes(256);
+  net->add_critic_sizes(256);
+  net->add_critic_sizes(256);
+  net->set_init_action_std(0.7);
+  config.set_policy_learning_rate(3e-4);
+  config.set_critic_learning_rate(3e-4);
+  auto with_algo = WithAlgorithm(config, algo);
+  if (!with_algo.ok()) return with_algo.status();
+  setup.config = *with_algo;
+  int envs = 32;
+  if (algo == "mpo") {
+    setup.config.mutable_mpo()->set_target_update_period(25);
+    envs = 8;
+    setup.options.env_steps = 1'000'000;
+    setup.options.unroll_length = 10;
+    setup.options.batch_size = 32;
+    setup.options.samples_per_insert = 8;
+    setup.options.min_replay_sequences = 100;
+    setup.options.eval_every_steps = 25'000;
+    setup.target = 700;
+  } else {
+    setup.options.env_steps = 5'000'000;
+    setup.options.unroll_length = 20;
+    setup.options.eval_every_steps = 100'000;
+    setup.target = 400;
+  }
+  setup.options.eval_max_steps = 1000;
+  auto train = CartpoleSwingup::Create(envs, 1);
+  auto eval = CartpoleSwingup::Create(4, 2);
+  if (!train.ok()) return train.status();
+  if (!eval.ok()) return eval.status();
+  setup.train = std::move(*train);
+  setup.eval = std::move(*eval);
+  return setup;
+}
+
+// The rodent sanity run: the default (paper-sized) policy imitating one clip.
+absl::StatusOr<TaskSetup> RodentSetup(const std::string& algo, const Args& args) {
+  TaskSetup setup;
+  absl::StatusOr<EnvConfig> env_config = ConfigFromArgs(args);
+  if (!env_config.ok()) return env_config.status();
+  std::vector<ReferenceClip> clips;
+  if (args.Has("clips")) {
+    auto read = ReadClips(args.GetString("clips", ""));
+    if (!read.ok()) return read.status();
+    clips = {read->front()};
+    if (!args.Has("config")) env_config->set_model_scale(clips.front().model_scale);
+  } else {
+    RecordOptions record;
+    auto recorded = RecordClip(*env_config, record);
+    if (!recorded.ok()) return recorded.status();
+    clips = {recorded->clip};
+  }
+  auto context = EnvContext::Create(*env_config, clips);
+  if (!context.ok()) return context.status();
+  BatchedEnvOptions train_options;
+  train_options.num_envs = 16;
+  train_options.num_threads = 2;
+  train_options.seed = 1;
+  BatchedEnvOptions eval_options = train_options;
+  eval_options.num_envs = 4;
+  eval_options.seed = 2;
+  auto train = BatchedEnv::Create(*context, train_options);
+  auto eval = BatchedEnv::Create(*context, eval_options);
+  if (!train.ok()) return train.status();
+  if (!eval.ok()) return eval.status();
+  LearnerConfig config;
+  config.mutable_network()->set_proprioception_size(
+      (*context)->spec().observation.proprioception_size());
+  auto with_algo = WithAlgorithm(config, algo);
+  if (!with_algo.ok()) return with_algo.status();
+  setup.config = *with_algo;
+  setup.options.env_steps = 200'000;
+  setup.options.unroll_length = 20;
+  setup.options.eval_every_steps = 20'000;
+  setup.options.eval_max_steps = 500;
+  setup.train = std::move(*train);
+  setup.eval = std::move(*eval);
+  return setup;
+}
+
+}  // namespace
+
+int BenchLearn(const Argv& argv) {
+  auto args = Args::Parse(argv, {"task", "algo", "steps", "eval_every", "stop_at", "threads",
+                                 "seed", "svg", "checkpoint_dir", "clips", "config", "lr"});
+  if (!args.ok()) return Fail("bench learn", args.status());
+  const std::string task = args->GetString("task", "cartpole");
+  const std::string algo = args->GetString("algo", "mpo");
+  absl::StatusOr<TaskSetup> setup =
+      task == "cartpole" ? CartpoleSetup(algo)
+      : task == "rodent" ? RodentSetup(algo, *args)
+                         : absl::InvalidArgumentError(absl::StrCat(
+                               "unknown task '", task, "': expected cartpole or rodent"));
+  if (!setup.ok()) return Fail("bench learn", setup.status());
+  auto steps = args->GetDouble("steps", static_cast<double>(setup->options.env_steps));
+  auto eval_every = args->GetDouble("eval_every", static_cast<double>(setup->options.eval_every_steps));
+  auto stop_at = args->GetDouble("stop_at", 0);
+  auto threads = args->GetInt("threads", 1);
+  auto seed = args->GetInt("seed", 1);
+  auto lr = args->GetDouble("lr", setup->config.policy_learning_rate());
+  for (const absl::Status& s : {steps.status(), eval_every.status(), stop_at.status(),
+                                threads.status(), seed.status(), lr.status()}) {
+    if (!s.ok()) return Fail("bench learn", s);
+  }
+  setup->options.env_steps = static_cast<int64_t>(*steps);
+  setup->options.eval_every_steps = static_cast<int64_t>(*eval_every);
+  setup->options.stop_at_eval_return = *stop_at;
+  setup->options.seed = *seed;
+  setup->options.checkpoint_dir = args->GetString("checkpoint_dir", "");
+  setup->config.set_intra_op_threads(*threads);
+  setup->config.set_seed(*seed);
+  setup->config.set_policy_learning_rate(*lr);
+  setup->config.set_critic_learning_rate(*lr);
+
+  auto learner = Learner::Create(setup->config, setup->train->obs_size(),
+                                 setup->train->num_actions());
+  if (!learner.ok()) return Fail("bench learn", learner.status());
+  std::fprintf(stderr, "bench learn: %s on %s, %d envs, %lld env steps, %d threads\n", algo.c_str(),
+               task.c_str(), setup->train->num_envs(),
+               static_cast<long long>(setup->options.env_steps), *threads);
+  std::vector<double> x, eval_curve, train_curve, length_curve;
+  auto points = TrainLocally(
+      learner->get(), setup->train.get(), setup->eval.get(), setup->options,
+      [&](const TrainingPoint& p) {
+        std::printf(
+            "{\"env_steps\":%lld,\"updates\":%lld,\"wall_s\":%.1f,\"train_return\":%.2f,"
+            "\"eval_return\":%.2f,\"eval_length\":%.1f,\"eval_reward_per_step\":%.4f,\"loss\":%.4g}\n",
+            static_cast<long long>(p.env_steps), static_cast<long long>(p.updates), p.wall_seconds,
+            p.train_return, p.eval.mean_return, p.eval.mean_length, p.eval.mean_reward_per_step,
+            p.loss);
+        std::fflush(stdout);
+        x.push_back(static_cast<double>(p.env_steps));
+        eval_curve.push_back(p.eval.mean_return);
+        train_curve.push_back(p.train_return);
+        length_curve.push_back(p.eval.mean_length);
+      });
+  if (!points.ok()) return Fail("bench learn", points.status());
+  double best = 0;
+  for (const TrainingPoint& p : *points) best = std::max(best, p.eval.mean_return);
+  const TrainingPoint& first = points->front();
+  const TrainingPoint& last = points->back();
+
+  const std::string svg = args->GetString("svg", absl::StrCat("runs/bench_learn_", task, "_", algo, ".svg"));
+  ChartOptions chart;
+  chart.title = absl::StrCat(algo, " on ", task, ": return per episode");
+  chart.x_label = "environment steps";
+  chart.y_label = "return";
+  std::vector<std::string> charts = {LineChartSvg(
+      chart, x, {{"evaluation (deterministic)", eval_curve, ""}, {"training episodes", train_curve, ""}})};
+  if (task == "rodent") {
+    ChartOptions lengths = chart;
+    lengths.title = "evaluation episode length";
+    lengths.y_label = "steps";
+    charts.push_back(LineChartSvg(lengths, x, {{"episode length", length_curve, ""}}));
+  }
+  std::ofstream(svg) << StackSvg(charts, chart.width);
+
+  std::printf(
+      "{\"bench\":\"learn\",\"task\":\"%s\",\"algo\":\"%s\",\"env_steps\":%lld,\"updates\":%lld,"
+      "\"wall_s\":%.1f,\"initial_eval_return\":%.2f,\"final_eval_return\":%.2f,"
+      "\"best_eval_return\":%.2f,\"initial_eval_length\":%.1f,\"final_eval_length\":%.1f,"
+      "\"initial_reward_per_step\":%.4f,\"final_reward_per_step\":%.4f,\"target\":%.0f,"
+      "\"svg\":\"%s\",\"ratio\":%.3f}\n",
+      task.c_str(), algo.c_str(), static_cast<long long>(last.env_steps),
+      static_cast<long long>(last.updates), last.wall_seconds, first.eval.mean_return,
+      last.eval.mean_return, best, first.eval.mean_length, last.eval.mean_length,
+      first.eval.mean_reward_per_step, last.eval.mean_reward_per_step, setup->target, svg.c_str(),
+      setup->target > 0 ? best / setup->target
+                        : last.eval.mean_length / std::max(1.0, first.eval.mean_length));
+  return 0;
+}
+
+}  // namespace mimic::cli
