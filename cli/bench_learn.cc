@@ -3,12 +3,14 @@
 // printing the evaluation return curve as JSON lines, then one summary line (ratio last:
 // best evaluation return over the target), and an SVG of the curve.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli/benchmarks.h"
 #include "cli/env_setup.h"
 #include "common/svg_chart.h"
@@ -23,6 +25,11 @@
 
 namespace mimic::cli {
 namespace {
+
+// A JSON number, or null where there is none (no episode finished yet).
+std::string Json(double value) {
+  return std::isfinite(value) ? absl::StrFormat("%.6g", value) : std::string("null");
+}
 
 struct TaskSetup {
   std::unique_ptr<VectorEnv> train, eval;
@@ -166,11 +173,14 @@ int BenchLearn(const Argv& argv) {
       learner->get(), setup->train.get(), setup->eval.get(), setup->options,
       [&](const TrainingPoint& p) {
         std::printf(
-            "{\"env_steps\":%lld,\"updates\":%lld,\"wall_s\":%.1f,\"train_return\":%.2f,"
-            "\"eval_return\":%.2f,\"eval_length\":%.1f,\"eval_reward_per_step\":%.4f,\"loss\":%.4g}\n",
+            "{\"env_steps\":%lld,\"updates\":%lld,\"wall_s\":%.1f,\"train_return\":%s,"
+            "\"eval_return\":%.2f,\"eval_length\":%.1f,\"eval_reward_per_step\":%.4f,"
+            "\"learner\":{%s}}\n",
             static_cast<long long>(p.env_steps), static_cast<long long>(p.updates), p.wall_seconds,
-            p.train_return, p.eval.mean_return, p.eval.mean_length, p.eval.mean_reward_per_step,
-            p.loss);
+            Json(p.train_return).c_str(), p.eval.mean_return, p.eval.mean_length, p.eval.mean_reward_per_step,
+            absl::StrJoin(p.last_update.values, ",", [](std::string* out, const auto& kv) {
+              absl::StrAppend(out, "\"", kv.first, "\":", Json(kv.second));
+            }).c_str());
         std::fflush(stdout);
         x.push_back(static_cast<double>(p.env_steps));
         eval_curve.push_back(p.eval.mean_return);

@@ -29,6 +29,7 @@ int RunServe(const Argv& args);
 int RunJobs(const Argv& args);
 int RunAnalysis(const Argv& args);
 int RunSynth(const Argv& args);
+int RunRollout(const Argv& args);
 
 }  // namespace mimic::cli
 

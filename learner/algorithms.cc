@@ -55,7 +55,9 @@ class VTraceAlgorithm : public Algorithm {
                  {"entropy", entropy},
                  {"latent_kl", latent_kl},
                  {"value_mean", values.mean()},
-                 {"importance_weight_mean", (log_pi - batch.behaviour_log_prob).exp().mean()}};
+                 {"importance_weight_mean", (log_pi - batch.behaviour_log_prob).exp().mean()},
+                 {"action_std_mean", policy.action_std.mean()},
+                 {"latent_std_mean", policy.latent_std.mean()}};
     return out;
   }
 
@@ -117,7 +119,9 @@ class VmpoAlgorithm : public Algorithm {
                  {"kl_std", vmpo.kl_std},
                  {"latent_kl", latent_kl},
                  {"advantage_mean", advantages.mean()},
-                 {"value_mean", values.mean()}};
+                 {"value_mean", values.mean()},
+                 {"action_std_mean", policy.action_std.mean()},
+                 {"latent_std_mean", policy.latent_std.mean()}};
     return out;
   }
 
@@ -198,7 +202,8 @@ class MpoAlgorithm : public Algorithm {
                  {"kl_estep", mpo.kl_nonparametric},
                  {"latent_kl", latent_kl},
                  {"q_mean", q_online.mean()},
-                 {"action_std_mean", policy.action_std.mean()}};
+                 {"action_std_mean", policy.action_std.mean()},
+                 {"latent_std_mean", policy.latent_std.mean()}};
     return out;
   }
 

@@ -3,16 +3,22 @@
 #include <cmath>
 #include <limits>
 
+#include <filesystem>
+#include <fstream>
+
 #include <ATen/CPUGeneratorImpl.h>
+#include <google/protobuf/text_format.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/text_proto.h"
 #include "learner/checkpoint_files.h"
 
 namespace mimic {
 
 namespace {
 constexpr char kFormat[] = "mimic-learner-checkpoint-v1";
+constexpr char kConfigFile[] = "learner_config.pbtxt";
 }  // namespace
 
 struct Learner::State {
@@ -140,8 +146,31 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   return metrics;
 }
 
+absl::StatusOr<std::unique_ptr<Learner>> Learner::FromCheckpointDir(const std::string& dir,
+                                                                    int obs_size, int num_actions) {
+  MIMIC_ASSIGN_OR_RETURN(LearnerConfig config,
+                         ReadTextProto<LearnerConfig>(dir + "/" + kConfigFile));
+  MIMIC_ASSIGN_OR_RETURN(std::string latest, LatestCheckpoint(dir));
+  MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<Learner> learner,
+                         Learner::Create(config, obs_size, num_actions));
+  MIMIC_RETURN_IF_ERROR(learner->RestoreCheckpoint(latest));
+  return learner;
+}
+
 absl::StatusOr<std::string> Learner::SaveCheckpoint(const std::string& dir) {
   State& s = *state_;
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(config_, &text);
+  const std::string config_path = dir + "/" + kConfigFile;
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  {
+    std::ofstream out(config_path + ".tmp");
+    out << text;
+    if (!out.good()) return absl::InternalError("cannot write " + config_path);
+  }
+  std::filesystem::rename(config_path + ".tmp", config_path, error);
+  if (error) return absl::InternalError("cannot write " + config_path + ": " + error.message());
   return WriteCheckpointAtomically(
       dir, s.step, config_.checkpoints_to_keep(), [&](const std::string& temp) -> absl::Status {
         try {

@@ -31,10 +31,16 @@ class Learner {
                                                          int obs_size, int num_actions);
   ~Learner();
 
+  // The learner a checkpoint directory holds: its learner_config.pbtxt (written with every
+  // checkpoint) and the newest checkpoint, restored.
+  static absl::StatusOr<std::unique_ptr<Learner>> FromCheckpointDir(const std::string& dir,
+                                                                    int obs_size, int num_actions);
+
   // One gradient step on `batch` (validated first; a bad batch changes nothing).
   absl::StatusOr<LearnerMetrics> Update(const Batch& batch);
 
-  // Writes ckpt-<step>.pt into `dir` atomically and prunes old ones; returns its path.
+  // Writes ckpt-<step>.pt into `dir` atomically and prunes old ones (and learner_config.pbtxt
+  // beside them); returns its path.
   absl::StatusOr<std::string> SaveCheckpoint(const std::string& dir);
   // Restores everything (networks, optimiser moments, duals, targets, RNG, step). A corrupt or
   // incompatible file is an error and leaves this learner untouched.

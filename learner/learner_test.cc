@@ -97,6 +97,20 @@ TEST_P(LearnerAlgorithmTest, ResumedRunContinuesBitForBit) {
   EXPECT_TRUE(SameTensors(Snapshot(*original), Snapshot(*resumed)));
 }
 
+TEST(LearnerCheckpointDirTest, ACheckpointDirectoryRebuildsTheLearner) {
+  const std::string dir = TempDir("from_dir");
+  auto learner = Learner::Create(TinyConfig("mpo", "mlp"), kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  ASSERT_TRUE(learner->SaveCheckpoint(dir).ok());
+  auto loaded = Learner::FromCheckpointDir(dir, kObs, kActions);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->step(), 1);
+  EXPECT_EQ((*loaded)->algorithm_name(), "mpo");
+  EXPECT_TRUE(SameTensors(Snapshot(*learner), Snapshot(**loaded)));
+  EXPECT_EQ(Learner::FromCheckpointDir(TempDir("empty"), kObs, kActions).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(Algorithms, LearnerAlgorithmTest,
                          ::testing::Values("vtrace", "mpo", "vmpo"));
 
@@ -148,7 +162,7 @@ TEST(LearnerCheckpointTest, OldCheckpointsArePrunedAndLatestIsFound) {
   EXPECT_EQ(paths[0], CheckpointPath(dir, 3));
   EXPECT_EQ(LatestCheckpoint(dir).value(), CheckpointPath(dir, 4));
   for (const auto& entry : fs::directory_iterator(dir)) {
-    EXPECT_EQ(entry.path().extension(), ".pt") << entry.path();  // no temp files left
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();  // no temp files left
   }
 }
 

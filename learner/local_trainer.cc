@@ -143,7 +143,8 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
   std::vector<TrainingPoint> points;
   std::vector<double> recent_returns;
   int64_t env_steps = 0, updates = 0, next_eval = 0;
-  double last_loss = 0, sample_credit = 0;
+  double sample_credit = 0;
+  LearnerMetrics last_metrics;
   Progress progress("train " + learner->algorithm_name(), options.env_steps, "steps");
 
   auto evaluate = [&]() -> absl::Status {
@@ -155,7 +156,8 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
     MIMIC_ASSIGN_OR_RETURN(point.eval, EvaluatePolicy(learner->networks(), eval_env,
                                                       options.seed + 7 + env_steps,
                                                       options.eval_max_steps));
-    point.loss = last_loss;
+    point.loss = last_metrics.Get("loss");
+    point.last_update = last_metrics;
     point.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     points.push_back(point);
@@ -184,8 +186,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
     for (double r : collector.TakeFinishedReturns()) recent_returns.push_back(r);
     collector.TakeFinishedLengths();
     if (!off_policy) {
-      MIMIC_ASSIGN_OR_RETURN(LearnerMetrics metrics, learner->Update(batch));
-      last_loss = metrics.Get("loss");
+      MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(batch));
       ++updates;
     } else {
       replay.Add(batch);
@@ -193,9 +194,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
       sample_credit += options.samples_per_insert * options.unroll_length * E;
       const double per_update = static_cast<double>(options.batch_size) * options.unroll_length;
       while (sample_credit >= per_update) {
-        MIMIC_ASSIGN_OR_RETURN(LearnerMetrics metrics,
-                               learner->Update(replay.Sample(options.batch_size)));
-        last_loss = metrics.Get("loss");
+        MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(replay.Sample(options.batch_size)));
         ++updates;
         sample_credit -= per_update;
       }

@@ -73,6 +73,7 @@ struct TrainingPoint {
   double train_return = 0;   // mean over training episodes finished since the last point
   EvaluationResult eval;
   double loss = 0;
+  LearnerMetrics last_update;  // the most recent update's metrics
 };
 
 // Trains `learner` in `train_env`, evaluating in `eval_env` every eval_every_steps (and at the

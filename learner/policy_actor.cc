@@ -19,11 +19,13 @@ void PolicyActor::DrawNoise() {
   if (!deterministic_) next_noise_.normal_(0.0, 1.0, generator_);
 }
 
-ActionBatch PolicyActor::Act(const torch::Tensor& obs, const torch::Tensor& first) {
+ActionBatch PolicyActor::Act(const torch::Tensor& obs, const torch::Tensor& first,
+                             bool record_activations) {
   torch::NoGradGuard no_grad;
   torch::Tensor normalized = networks_->normalizer->Normalize(obs);
   PolicyOutput out = networks_->policy->Forward(normalized.unsqueeze(0), first.unsqueeze(0),
-                                                state_, next_noise_.unsqueeze(0));
+                                                state_, next_noise_.unsqueeze(0),
+                                                record_activations);
   ActionBatch batch;
   batch.mean = out.action_mean[0];
   batch.std = out.action_std[0];
@@ -32,6 +34,7 @@ ActionBatch PolicyActor::Act(const torch::Tensor& obs, const torch::Tensor& firs
                      ? batch.mean
                      : batch.mean + batch.std * StandardNormalLike(batch.mean, generator_);
   batch.log_prob = GaussianLogProb(batch.mean, batch.std, batch.action);
+  for (auto& [name, tensor] : out.activations) batch.activations.emplace_back(name, tensor[0]);
   state_ = out.final_state;
   DrawNoise();
   return batch;

@@ -15,6 +15,7 @@ struct ActionBatch {
   torch::Tensor mean, std;     // [B, A]
   torch::Tensor log_prob;      // [B]
   torch::Tensor latent_noise;  // [B, L] the ε used at this step
+  NamedActivations activations;  // [B, n] each, when recording
 };
 
 class PolicyActor {
@@ -23,7 +24,8 @@ class PolicyActor {
   PolicyActor(Networks networks, int num_envs, uint64_t seed, bool deterministic = false);
 
   // obs [B, D] raw; first [B] (0/1) resets those rows' recurrent state before acting.
-  ActionBatch Act(const torch::Tensor& obs, const torch::Tensor& first);
+  ActionBatch Act(const torch::Tensor& obs, const torch::Tensor& first,
+                  bool record_activations = false);
 
   // The state before the next Act, and the latent noise the next Act will use.
   const PolicyState& state() const { return state_; }

@@ -34,6 +34,30 @@ NetworkConfig WithNetworkDefaults(NetworkConfig config, int obs_size) {
   return config;
 }
 
+absl::StatusOr<LatentNoiseShape> ParseLatentNoiseShape(const std::string& name) {
+  if (name == "standard") return LatentNoiseShape::kStandard;
+  if (name == "uniform") return LatentNoiseShape::kUniform;
+  if (name == "inverted") return LatentNoiseShape::kInverted;
+  return absl::InvalidArgumentError("unknown latent noise shape '" + name +
+                                    "': expected standard, uniform or inverted");
+}
+
+torch::Tensor ShapeLatentStd(const torch::Tensor& latent_std, LatentNoiseShape shape, double gain) {
+  switch (shape) {
+    case LatentNoiseShape::kStandard:
+      return gain * latent_std;
+    case LatentNoiseShape::kUniform:
+      return gain * latent_std.mean(-1, /*keepdim=*/true).expand_as(latent_std);
+    case LatentNoiseShape::kInverted: {
+      // Ascending ranks; the dimension with rank r receives the value of rank L−1−r.
+      auto [sorted, order] = latent_std.sort(-1);
+      torch::Tensor reversed = sorted.flip(-1);
+      return gain * torch::empty_like(latent_std).scatter_(-1, order, reversed);
+    }
+  }
+  return gain * latent_std;
+}
+
 PolicyState PolicyState::Select(const torch::Tensor& rows) const {
   PolicyState out;
   for (const auto& t : h) out.h.push_back(t.index_select(0, rows));
@@ -160,7 +184,10 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
   torch::Tensor latent_params = latent_head_->forward(encoded);
   out.latent_mean = latent_params.slice(-1, 0, latent_size_);
   out.latent_std = 0.99 * torch::sigmoid(latent_params.slice(-1, latent_size_)) + 0.01;
-  out.latent = out.latent_mean + out.latent_std * latent_noise;
+  out.latent = noise_shape_ == LatentNoiseShape::kStandard && noise_gain_ == 1.0
+                   ? out.latent_mean + out.latent_std * latent_noise
+                   : out.latent_mean +
+                         ShapeLatentStd(out.latent_std, noise_shape_, noise_gain_) * latent_noise;
 
   // AR(1) prior: the previous step's sample within the episode, else N(0, I).
   torch::Tensor keep = 1.0 - first;  // [T, B]

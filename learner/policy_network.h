@@ -14,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include "absl/status/statusor.h"
+
 #include "learner/modules.h"
 #include "proto/learner_config.pb.h"
 
@@ -44,6 +46,15 @@ struct PolicyOutput {
   PolicyState final_state;
 };
 
+// How the latent noise is structured when sampling z = μ + g · shape(σ) ε (the robustness
+// experiment). kStandard: σ as the network outputs it; kUniform: every dimension gets the mean σ
+// of that step; kInverted: the σ values are reassigned across dimensions in reverse rank order
+// (the most variable dimension becomes the least). Both keep the step's set of σ values, so
+// only the structure changes; g (gain) scales all three.
+enum class LatentNoiseShape { kStandard, kUniform, kInverted };
+absl::StatusOr<LatentNoiseShape> ParseLatentNoiseShape(const std::string& name);
+torch::Tensor ShapeLatentStd(const torch::Tensor& latent_std, LatentNoiseShape shape, double gain);
+
 class PolicyNetImpl : public torch::nn::Module {
  public:
   // `config` must be complete (see WithNetworkDefaults).
@@ -59,6 +70,12 @@ class PolicyNetImpl : public torch::nn::Module {
   // Names of the activations Forward records, in order.
   std::vector<std::string> LayerNames() const;
 
+  // Changes how sampled latents use σ (default: standard, gain 1). Not saved in checkpoints.
+  void SetLatentNoise(LatentNoiseShape shape, double gain) {
+    noise_shape_ = shape;
+    noise_gain_ = gain;
+  }
+
   int latent_size() const { return latent_size_; }
   int num_actions() const { return num_actions_; }
   int lstm_layers() const { return static_cast<int>(lstm_.size()); }
@@ -72,6 +89,8 @@ class PolicyNetImpl : public torch::nn::Module {
   torch::nn::ModuleList decoder_mlp_{nullptr};  // Linear layers, ELU after each
   torch::nn::Linear action_head_{nullptr};
   double std_bias_;
+  LatentNoiseShape noise_shape_ = LatentNoiseShape::kStandard;
+  double noise_gain_ = 1.0;
 };
 TORCH_MODULE(PolicyNet);
 

@@ -105,6 +105,16 @@ TEST_P(PolicyNetworkTest, LatentKlFollowsTheAr1Prior) {
 
 INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest, ::testing::Values("lstm", "mlp"));
 
+TEST(LatentNoiseShapeTest, UniformAndInvertedKeepTheValuesAndChangeTheStructure) {
+  torch::Tensor std = torch::tensor({{0.1f, 0.5f, 0.3f}});
+  EXPECT_TRUE(torch::allclose(ShapeLatentStd(std, LatentNoiseShape::kInverted, 1.0),
+                              torch::tensor({{0.5f, 0.1f, 0.3f}})));
+  EXPECT_TRUE(torch::allclose(ShapeLatentStd(std, LatentNoiseShape::kUniform, 2.0),
+                              torch::tensor({{0.6f, 0.6f, 0.6f}})));
+  EXPECT_TRUE(torch::allclose(ShapeLatentStd(std, LatentNoiseShape::kStandard, 0.5), std * 0.5));
+  EXPECT_FALSE(ParseLatentNoiseShape("wobbly").ok());
+}
+
 TEST(PolicyNetworkDefaultsTest, PaperSizesWhenUnset) {
   NetworkConfig config = WithNetworkDefaults(NetworkConfig(), 900);
   EXPECT_EQ(config.encoder_sizes_size(), 5);

@@ -1,0 +1,102 @@
+#include "actors/rollout_recorder.h"
+
+#include <filesystem>
+
+#include "common/h5_file.h"
+#include "envs/test_util.h"
+#include "gtest/gtest.h"
+#include "learner/algorithms.h"
+#include "learner/learner.h"
+
+namespace mimic {
+namespace {
+
+class RolloutRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EnvConfig config = testing::BundledConfig();
+    clip_ = testing::RecordedTestClip(config, 40).clip;
+    context_ = EnvContext::Create(config, {clip_}).value();
+    LearnerConfig learner_config;
+    NetworkConfig* net = learner_config.mutable_network();
+    net->add_encoder_sizes(16);
+    net->set_latent_size(4);
+    net->add_decoder_sizes(8);
+    net->add_decoder_sizes(8);
+    net->add_critic_sizes(8);
+    net->set_proprioception_size(context_->spec().observation.proprioception_size());
+    learner_config = WithAlgorithm(learner_config, "vmpo").value();
+    learner_ = Learner::Create(learner_config, context_->spec().observation.size(),
+                               context_->spec().num_actions)
+                   .value();
+    path_ = (std::filesystem::path(::testing::TempDir()) / "rollouts.h5").string();
+  }
+
+  ReferenceClip clip_;
+  std::shared_ptr<const EnvContext> context_;
+  std::unique_ptr<Learner> learner_;
+  std::string path_;
+};
+
+TEST_F(RolloutRecorderTest, WritesTheContractForEveryStepOfTheClip) {
+  RolloutOptions options;
+  options.latent_samples = 3;
+  options.checkpoint = "test";
+  auto summary = RecordRollouts(learner_->networks(), context_, options, path_);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  auto file = H5File::Open(path_).value();
+  EXPECT_EQ(file->GetStringAttribute("/", "format").value(), "mimic.rollouts");
+  EXPECT_EQ(file->ReadStrings("/layer_names").value(), learner_->networks()->policy->LayerNames());
+
+  const std::string g = "/clips/" + clip_.name;
+  const int64_t T = file->Shape(g + "/qpos").value()[0];
+  EXPECT_EQ(T, summary->steps);
+  // Whole clip: one step from every frame to the next, to the last frame.
+  EXPECT_EQ(T, clip_.num_frames - 1);
+  const int nq = context_->model()->nq;
+  EXPECT_EQ(file->Shape(g + "/qpos").value(), (std::vector<int64_t>{T, nq}));
+  EXPECT_EQ(file->Shape(g + "/action").value(), (std::vector<int64_t>{T, 38}));
+  EXPECT_EQ(file->Shape(g + "/latent_sample").value(), (std::vector<int64_t>{T, 4}));
+  EXPECT_EQ(file->Shape(g + "/layers/encoder/0").value(), (std::vector<int64_t>{T, 16}));
+  EXPECT_EQ(file->Shape(g + "/layers/decoder/lstm1/c").value(), (std::vector<int64_t>{T, 8}));
+  EXPECT_EQ(file->Shape(g + "/resampled/action_mean").value(), (std::vector<int64_t>{T, 3, 38}));
+  EXPECT_EQ(file->Shape(g + "/value").value(), (std::vector<int64_t>{T}));
+
+  // The first step starts on the reference; after every termination the body is put back on it.
+  auto qpos = file->ReadDoubles(g + "/qpos").value();
+  auto frames = file->ReadInts(g + "/frame").value();
+  auto ends = file->ReadInts(g + "/termination").value();
+  auto time = file->ReadDoubles(g + "/time").value();
+  for (int q = 0; q < nq; ++q) EXPECT_NEAR(qpos.values[q], clip_.qpos_at(0)[q], 1e-9);
+  int resets = 0;
+  for (int64_t t = 0; t + 1 < T; ++t) {
+    EXPECT_NEAR(time.values[t], frames.values[t] / clip_.frame_rate, 1e-12);
+    if (!ends.values[t]) {
+      EXPECT_EQ(frames.values[t + 1], frames.values[t] + 1);
+      continue;
+    }
+    ++resets;
+    for (int q = 0; q < nq; ++q) {
+      EXPECT_NEAR(qpos.values[(t + 1) * nq + q], clip_.qpos_at(frames.values[t + 1])[q], 1e-9);
+    }
+  }
+  EXPECT_EQ(resets, summary->terminations);
+  // Resampled action means differ across draws (the latent noise reaches the actions).
+  auto draws = file->ReadFloats(g + "/resampled/action_mean").value();
+  EXPECT_NE(draws.values[0], draws.values[38]);
+}
+
+TEST_F(RolloutRecorderTest, RefusesAPolicyOfTheWrongSize) {
+  LearnerConfig config;
+  config.mutable_network()->add_encoder_sizes(8);
+  config.mutable_network()->set_decoder("mlp");
+  config.mutable_network()->add_decoder_sizes(8);
+  config.mutable_network()->add_critic_sizes(8);
+  auto other = Learner::Create(WithAlgorithm(config, "vtrace").value(), 10, 38).value();
+  auto summary = RecordRollouts(other->networks(), context_, RolloutOptions(), path_);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".missing"));
+}
+
+}  // namespace
+}  // namespace mimic
