@@ -176,4 +176,17 @@ check "bench learn draws the curve" grep -q "<svg" "$tmp/curve.svg"
 out=$($mimic bench learn --task cartpole --algo ppo 2>&1); rc=$?
 check "bench learn refuses an unknown algorithm by name" test $rc -ne 0 -a -n "$(grep "unknown algorithm 'ppo'" <<<"$out")"
 
+# a short rodent run with checkpoints, then the rollout recorder over the clip (contract 6)
+out=$($mimic bench learn --task rodent --algo vmpo --clips "$tmp/clip.h5" --steps 320 --eval_every 320 \
+  --checkpoint_dir "$tmp/ckpt" --svg "$tmp/rodent.svg" 2>&1)
+check "rodent run writes a checkpoint and its config" test -s "$tmp/ckpt/ckpt-000000000001.pt" -a -s "$tmp/ckpt/learner_config.pbtxt"
+out=$($mimic rollout --checkpoint "$tmp/ckpt" --clips "$tmp/clip.h5" --out "$tmp/rollouts.h5" --latent_samples 2 2>&1)
+check "rollout covers the clip" grep -qE "1 clips, 19 steps, [0-9]+ terminations" <<<"$out"
+check "rollout lists the named layers" grep -qE "1[0-9] named layers, policy step 1" <<<"$out"
+check "rollout writes the file" test -s "$tmp/rollouts.h5"
+out=$($mimic rollout --checkpoint "$tmp/nowhere" --clips "$tmp/clip.h5" --out "$tmp/r2.h5" 2>&1); rc=$?
+check "rollout without a checkpoint fails clearly" test $rc -ne 0 -a -n "$(grep -i "nowhere" <<<"$out")"
+out=$($mimic rollout --checkpoint "$tmp/ckpt" --clips "$tmp/clip.h5" --out "$tmp/r3.h5" --noise wobbly 2>&1); rc=$?
+check "rollout refuses an unknown noise shape" test $rc -ne 0 -a -n "$(grep "wobbly" <<<"$out")"
+
 exit $fail
