@@ -33,6 +33,11 @@ struct SynthSession {
 
 SynthSession MakeSyntheticSession(const SynthOptions& options);
 
+// Plants Poisson neurons on given feature classes (e.g. a rollouts file's layers): each class's
+// columns are standardised, then `tuned_per_class` neurons per class and `untuned` ones are drawn
+// as in MakeSyntheticSession (class_names, dims_per_class and smoothness are not used).
+SynthSession PlantNeurons(std::vector<FeatureClass> classes, const SynthOptions& options);
+
 }  // namespace mimic::analysis
 
 #endif  // MIMIC_ANALYSIS_SYNTHETIC_H_

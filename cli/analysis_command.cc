@@ -15,6 +15,7 @@
 #include "analysis/poisson_glm.h"
 #include "analysis/rsa.h"
 #include "analysis/encoding.h"
+#include "analysis/rollout_features.h"
 #include "analysis/synthetic.h"
 #include <filesystem>
 #include "cli/commands.h"
@@ -220,16 +221,40 @@ int RunRsa(const Argv& argv) {
   return 0;
 }
 
+// Feature classes from a rollouts file: --classes (default: all), each reduced by PCA to the
+// --pca variance fraction when given.
+absl::StatusOr<std::vector<analysis::FeatureClass>> ReadRolloutClasses(const Args& args) {
+  std::vector<std::string> names = absl::StrSplit(args.GetString("classes", ""), ',', absl::SkipEmpty());
+  auto features = analysis::ReadRolloutFeatures(args.GetString("rollouts", ""), names);
+  if (!features.ok()) return features.status();
+  if (args.Has("pca")) {
+    auto fraction = args.GetDouble("pca", 1.0);
+    if (!fraction.ok()) return fraction.status();
+    if (!(*fraction > 0 && *fraction <= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("--pca must be in (0, 1], got ", *fraction));
+    }
+    for (auto& c : features->classes) c.features = analysis::PcaReduce(c.features, *fraction);
+  }
+  return std::move(features->classes);
+}
+
 // `encoding`: per neuron and feature class, the best lag, CV-LLR, significance (Wilcoxon over
 // folds, Benjamini-Hochberg) and the best significant class.
 int RunEncodingCommand(const Argv& argv) {
-  auto args = Args::Parse(argv, {"features", "counts", "lags", "folds", "ridge", "fdr"}, {"json"});
+  auto args = Args::Parse(argv, {"features", "rollouts", "classes", "pca", "counts", "lags", "folds", "ridge", "fdr"},
+                          {"json"});
   if (!args.ok()) return Fail("analysis encoding", args.status());
-  if (!args->Has("features") || !args->Has("counts")) {
-    return Fail("analysis encoding", absl::InvalidArgumentError("--features NAME=FILE,NAME=FILE and --counts FILE are required"));
+  if ((!args->Has("features") && !args->Has("rollouts")) || !args->Has("counts")) {
+    return Fail("analysis encoding", absl::InvalidArgumentError(
+                                         "--features NAME=FILE,... or --rollouts FILE [--classes A,B], and --counts FILE are required"));
   }
   std::vector<analysis::FeatureClass> classes;
-  for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',')) {
+  if (args->Has("rollouts")) {
+    auto rollouts = ReadRolloutClasses(*args);
+    if (!rollouts.ok()) return Fail("analysis encoding", rollouts.status());
+    classes = *std::move(rollouts);
+  }
+  for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',', absl::SkipEmpty())) {
     std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.size() != 2) return Fail("analysis encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
     auto m = analysis::ReadMatrix(kv[1]);
@@ -282,7 +307,8 @@ int RunSynth(const Argv& argv) {
   if (argv.empty() || argv[0] != "spikes") {
     return Fail("synth", absl::InvalidArgumentError("usage: ./mimic synth spikes --out DIR [--bins N] [--seed S]"));
   }
-  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"out", "bins", "seed", "tuned", "untuned"});
+  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
+                          {"out", "bins", "seed", "tuned", "untuned", "rollouts", "classes", "pca"});
   if (!args.ok()) return Fail("synth", args.status());
   if (!args->Has("out")) return Fail("synth", absl::InvalidArgumentError("--out DIR is required"));
   analysis::SynthOptions options;
@@ -290,11 +316,21 @@ int RunSynth(const Argv& argv) {
   options.seed = static_cast<uint64_t>(args->GetInt("seed", 1).value_or(1));
   options.tuned_per_class = args->GetInt("tuned", options.tuned_per_class).value_or(options.tuned_per_class);
   options.untuned = args->GetInt("untuned", options.untuned).value_or(options.untuned);
-  if (options.bins < 100) return Fail("synth", absl::InvalidArgumentError("--bins must be >= 100"));
+  if (options.bins < 100 && !args->Has("rollouts")) return Fail("synth", absl::InvalidArgumentError("--bins must be >= 100"));
   const std::string dir = args->GetString("out", "");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const analysis::SynthSession s = analysis::MakeSyntheticSession(options);
+  analysis::SynthSession s;
+  if (args->Has("rollouts")) {
+    // neurons planted on a rollouts file's own features (the demo's analysis input)
+    auto classes = ReadRolloutClasses(*args);
+    if (!classes.ok()) return Fail("synth", classes.status());
+    if (classes->size() < 2) return Fail("synth", absl::InvalidArgumentError("--classes needs at least two classes"));
+    options.bins = static_cast<int>(classes->front().features.rows());
+    s = analysis::PlantNeurons(*std::move(classes), options);
+  } else {
+    s = analysis::MakeSyntheticSession(options);
+  }
   auto write = [](const std::string& path, const Eigen::MatrixXd& m, const std::string& prefix) {
     std::ofstream out(path);
     for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? "," : "") << prefix << j;

@@ -68,6 +68,7 @@ absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo) {
     setup.options.eval_every_steps = 25'000;
     setup.target = 700;
   } else {
+    if (algo == "vmpo") setup.config.mutable_vmpo()->set_target_update_period(10);
     setup.options.env_steps = 5'000'000;
     setup.options.unroll_length = 20;
     setup.options.eval_every_steps = 100'000;

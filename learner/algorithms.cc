@@ -81,9 +81,27 @@ class VmpoAlgorithm : public Algorithm {
     return {log_temperature_, log_alpha_mean_, log_alpha_std_};
   }
 
+  void Init(Networks& online) override {
+    target_ = register_module("target", Networks(online->config(), online->obs_size(),
+                                                 online->num_actions(), CriticKind::kValue));
+    for (auto& p : target_->parameters()) p.set_requires_grad(false);
+    target_->CopyFrom(*online);
+  }
+
+  void AfterUpdate(int64_t step, Networks& online) override {
+    if (step % vmpo_.target_update_period() == 0) target_->CopyFrom(*online);
+  }
+
   LossResult Loss(const Batch& batch, Networks& online, at::Generator&) override {
     const int64_t T = batch.unroll_length();
     const int64_t A = batch.actions.size(2);
+    torch::Tensor old_mean, old_std;
+    {
+      torch::NoGradGuard no_grad;
+      PolicyOutput old = PolicyOnUnroll(batch, target_, online->normalizer->Normalize(batch.observations));
+      old_mean = old.action_mean;
+      old_std = old.action_std;
+    }
     torch::Tensor obs = online->normalizer->Normalize(batch.observations);
     PolicyOutput policy = PolicyOnUnroll(batch, online, obs);
     torch::Tensor values = online->value->forward(obs);
@@ -102,7 +120,7 @@ class VmpoAlgorithm : public Algorithm {
     options.top_fraction = vmpo_.top_fraction();
     VmpoLossOutput vmpo = VmpoPolicyLoss(
         advantages.reshape({-1}), batch.actions.reshape({-1, A}),
-        batch.behaviour_mean.reshape({-1, A}), batch.behaviour_std.reshape({-1, A}),
+        old_mean.reshape({-1, A}), old_std.reshape({-1, A}),
         policy.action_mean.reshape({-1, A}), policy.action_std.reshape({-1, A}),
         log_temperature_, log_alpha_mean_, log_alpha_std_, options);
     torch::Tensor value_loss =
@@ -129,6 +147,7 @@ class VmpoAlgorithm : public Algorithm {
   LearnerConfig config_;
   VmpoConfig vmpo_;
   torch::Tensor log_temperature_, log_alpha_mean_, log_alpha_std_;
+  Networks target_{nullptr};
 };
 
 class MpoAlgorithm : public Algorithm {

@@ -58,6 +58,7 @@ TEST_P(LocalTrainerTest, LearnsTheObservationConditionedTarget) {
   config.mutable_network()->set_proprioception_size(2);
   config.mutable_network()->set_init_action_std(0.3);
   if (config.has_mpo()) config.mutable_mpo()->set_target_update_period(5);
+  if (config.has_vmpo()) config.mutable_vmpo()->set_target_update_period(5);
   auto learner = Learner::Create(config, 2, 1).value();
   SignTargetEnv train(16, 1), eval(8, 2);
   LocalTrainingOptions options;
