@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -308,7 +309,7 @@ int RunSynth(const Argv& argv) {
     return Fail("synth", absl::InvalidArgumentError("usage: ./mimic synth spikes --out DIR [--bins N] [--seed S]"));
   }
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
-                          {"out", "bins", "seed", "tuned", "untuned", "rollouts", "classes", "pca"});
+                          {"out", "bins", "seed", "tuned", "untuned", "rollouts", "classes", "pca", "baseline"});
   if (!args.ok()) return Fail("synth", args.status());
   if (!args->Has("out")) return Fail("synth", absl::InvalidArgumentError("--out DIR is required"));
   analysis::SynthOptions options;
@@ -316,6 +317,7 @@ int RunSynth(const Argv& argv) {
   options.seed = static_cast<uint64_t>(args->GetInt("seed", 1).value_or(1));
   options.tuned_per_class = args->GetInt("tuned", options.tuned_per_class).value_or(options.tuned_per_class);
   options.untuned = args->GetInt("untuned", options.untuned).value_or(options.untuned);
+  options.baseline = args->GetDouble("baseline", options.baseline).value_or(options.baseline);  // log rate per bin
   if (options.bins < 100 && !args->Has("rollouts")) return Fail("synth", absl::InvalidArgumentError("--bins must be >= 100"));
   const std::string dir = args->GetString("out", "");
   std::error_code ec;
@@ -342,7 +344,9 @@ int RunSynth(const Argv& argv) {
     return out.good();
   };
   bool ok = write(dir + "/counts.csv", s.counts, "n");
-  for (const auto& c : s.classes) ok = ok && write(dir + "/" + c.name + ".csv", c.features, c.name + "_");
+  // layer names hold '/', which must not become directories
+  auto file_name = [](std::string name) { return absl::StrReplaceAll(name, {{"/", "_"}}); };
+  for (const auto& c : s.classes) ok = ok && write(dir + "/" + file_name(c.name) + ".csv", c.features, file_name(c.name) + "_");
   std::ofstream truth(dir + "/truth.csv");
   truth << "neuron,class,lag_bins\n";
   for (size_t n = 0; n < s.true_class.size(); ++n) {
@@ -351,7 +355,7 @@ int RunSynth(const Argv& argv) {
   if (!ok || !truth) return Fail("synth", absl::PermissionDeniedError(absl::StrCat("cannot write to ", dir)));
   std::printf("wrote %d bins x %ld neurons (%d tuned per class, %d untuned) to %s: counts.csv, %s.csv, %s.csv, truth.csv\n",
               options.bins, static_cast<long>(s.counts.cols()), options.tuned_per_class, options.untuned, dir.c_str(),
-              s.classes[0].name.c_str(), s.classes[1].name.c_str());
+              file_name(s.classes[0].name).c_str(), file_name(s.classes[1].name).c_str());
   return 0;
 }
 

@@ -189,4 +189,13 @@ check "rollout without a checkpoint fails clearly" test $rc -ne 0 -a -n "$(grep 
 out=$($mimic rollout --checkpoint "$tmp/ckpt" --clips "$tmp/clip.h5" --out "$tmp/r3.h5" --noise wobbly 2>&1); rc=$?
 check "rollout refuses an unknown noise shape" test $rc -ne 0 -a -n "$(grep "wobbly" <<<"$out")"
 
+# analyses read the rollouts file: neurons planted on its features, then the encoding analysis on them
+out=$($mimic synth spikes --rollouts "$tmp/rollouts.h5" --classes joint_angles,latent/mean --out "$tmp/rsynth" --tuned 2 --untuned 1 --baseline 1 2>&1)
+check "synth plants neurons on rollout features" grep -q "wrote 19 bins x 5 neurons" <<<"$out"
+out=$($mimic analysis encoding --rollouts "$tmp/rollouts.h5" --classes joint_angles,latent/mean --pca 0.9 \
+  --counts "$tmp/rsynth/counts.csv" --folds 3 --json 2>&1)
+check "encoding runs on rollout layers" grep -qE '"class":"latent/mean","best_lag":0' <<<"$out"
+out=$($mimic analysis encoding --rollouts "$tmp/rollouts.h5" --classes decoder/lstm7/h --counts "$tmp/rsynth/counts.csv" 2>&1); rc=$?
+check "an unknown layer is refused by name" test $rc -ne 0 -a -n "$(grep "unknown feature class 'decoder/lstm7/h'" <<<"$out")"
+
 exit $fail
