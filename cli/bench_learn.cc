@@ -117,12 +117,16 @@ absl::StatusOr<TaskSetup> RodentSetup(const std::string& algo, const Args& args)
   LearnerConfig config;
   config.mutable_network()->set_proprioception_size(
       (*context)->spec().observation.proprioception_size());
+  config.set_policy_learning_rate(3e-4);
+  config.set_critic_learning_rate(3e-4);
   auto with_algo = WithAlgorithm(config, algo);
   if (!with_algo.ok()) return with_algo.status();
   setup.config = *with_algo;
+  // a short budget: refresh V-MPO's π_old often enough for the policy to move
+  if (algo == "vmpo") setup.config.mutable_vmpo()->set_target_update_period(10);
   setup.options.env_steps = 200'000;
   setup.options.unroll_length = 20;
-  setup.options.eval_every_steps = 20'000;
+  setup.options.eval_every_steps = 25'000;
   setup.options.eval_max_steps = 500;
   setup.train = std::move(*train);
   setup.eval = std::move(*eval);
