@@ -39,7 +39,7 @@ struct TaskSetup {
 };
 
 // Cartpole presets: small networks sized for 2 CPU cores (documented in docs/benchmarks.md).
-absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo) {
+absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo, int envs_override) {
   TaskSetup setup;
   LearnerConfig config;
   NetworkConfig* net = config.mutable_network();
@@ -75,6 +75,7 @@ absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo) {
     setup.target = 400;
   }
   setup.options.eval_max_steps = 1000;
+  if (envs_override > 0) envs = envs_override;
   auto train = CartpoleSwingup::Create(envs, 1);
   auto eval = CartpoleSwingup::Create(4, 2);
   if (!train.ok()) return train.status();
@@ -137,12 +138,12 @@ absl::StatusOr<TaskSetup> RodentSetup(const std::string& algo, const Args& args)
 
 int BenchLearn(const Argv& argv) {
   auto args = Args::Parse(argv, {"task", "algo", "steps", "eval_every", "stop_at", "threads",
-                                 "seed", "svg", "checkpoint_dir", "clips", "config", "lr"});
+                                 "seed", "svg", "checkpoint_dir", "clips", "config", "lr", "envs", "unroll"});
   if (!args.ok()) return Fail("bench learn", args.status());
   const std::string task = args->GetString("task", "cartpole");
   const std::string algo = args->GetString("algo", "mpo");
   absl::StatusOr<TaskSetup> setup =
-      task == "cartpole" ? CartpoleSetup(algo)
+      task == "cartpole" ? CartpoleSetup(algo, args->GetInt("envs", 0).value_or(0))
       : task == "rodent" ? RodentSetup(algo, *args)
                          : absl::InvalidArgumentError(absl::StrCat(
                                "unknown task '", task, "': expected cartpole or rodent"));
@@ -158,6 +159,9 @@ int BenchLearn(const Argv& argv) {
     if (!s.ok()) return Fail("bench learn", s);
   }
   setup->options.env_steps = static_cast<int64_t>(*steps);
+  auto unroll = args->GetInt("unroll", setup->options.unroll_length);
+  if (!unroll.ok() || *unroll < 1) return Fail("bench learn", absl::InvalidArgumentError("--unroll takes a positive integer"));
+  setup->options.unroll_length = *unroll;
   setup->options.eval_every_steps = static_cast<int64_t>(*eval_every);
   setup->options.stop_at_eval_return = *stop_at;
   setup->options.seed = *seed;
