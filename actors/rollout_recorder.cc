@@ -4,6 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
@@ -72,6 +73,10 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
     return absl::InvalidArgumentError("latent_samples and noise_gain must be non-negative");
   }
   networks->policy->SetLatentNoise(options.noise_shape, options.noise_gain);
+  // the networks are shared: restore the standard noise however this returns
+  absl::Cleanup restore_noise = [&networks] {
+    networks->policy->SetLatentNoise(LatentNoiseShape::kStandard, 1.0);
+  };
   const ReferenceLibrary& library = context->library();
   int64_t total = 0;
   for (int c = 0; c < library.num_clips(); ++c) {
@@ -162,7 +167,6 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "step", options.step));
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "control_timestep", spec.control_timestep));
   MIMIC_RETURN_IF_ERROR(file->Finish());
-  networks->policy->SetLatentNoise(LatentNoiseShape::kStandard, 1.0);
   summary.mean_reward = summary.steps > 0 ? reward_sum / summary.steps : 0;
   return summary;
 }

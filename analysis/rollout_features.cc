@@ -44,18 +44,18 @@ Eigen::MatrixXd Differentiate(const Eigen::MatrixXd& x, double dt) {
   return d;
 }
 
+// A dataset as (first dimension x everything else), converted to double.
+absl::StatusOr<Eigen::MatrixXd> ReadRows(const H5File& file, const std::string& dataset) {
+  MIMIC_ASSIGN_OR_RETURN(H5Array<double> a, file.ReadDoubles(dataset));
+  const int64_t rows = a.shape.empty() ? 0 : a.shape[0];
+  const int64_t cols = rows > 0 ? static_cast<int64_t>(a.values.size()) / rows : 0;
+  return Eigen::MatrixXd(Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      a.values.data(), rows, cols));
+}
+
 absl::StatusOr<Eigen::MatrixXd> ReadClipClass(const H5File& file, const std::string& group,
                                               const std::string& name, double dt) {
-  auto matrix = [&](const std::string& dataset) -> absl::StatusOr<Eigen::MatrixXd> {
-    MIMIC_ASSIGN_OR_RETURN(H5Array<double> a, file.ReadDoubles(group + "/" + dataset));
-    const int64_t rows = a.shape.empty() ? 0 : a.shape[0];
-    const int64_t cols = rows > 0 ? static_cast<int64_t>(a.values.size()) / rows : 0;
-    Eigen::MatrixXd m(rows, cols);
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t c = 0; c < cols; ++c) m(r, c) = a.values[r * cols + c];
-    }
-    return m;
-  };
+  auto matrix = [&](const std::string& dataset) { return ReadRows(file, group + "/" + dataset); };
   if (name == "joint_angles" || name == "joint_velocities") {
     const bool angles = name == "joint_angles";
     MIMIC_ASSIGN_OR_RETURN(Eigen::MatrixXd m, matrix(angles ? "qpos" : "qvel"));
@@ -88,14 +88,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadClipClass(const H5File& file, const std::str
     if (name == "egocentric_velocities") return velocity;
     return Differentiate(velocity, dt);
   }
-  MIMIC_ASSIGN_OR_RETURN(H5Array<float> layer, file.ReadFloats(group + "/layers/" + name));
-  const int64_t rows = layer.shape.empty() ? 0 : layer.shape[0];
-  const int64_t cols = rows > 0 ? static_cast<int64_t>(layer.values.size()) / rows : 0;
-  Eigen::MatrixXd m(rows, cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) m(r, c) = layer.values[r * cols + c];
-  }
-  return m;
+  return matrix("layers/" + name);
 }
 
 }  // namespace

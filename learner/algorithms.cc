@@ -16,6 +16,14 @@ torch::Tensor DualParameter(double init, int64_t size = 1) {
   return torch::full({size}, init);
 }
 
+// Target networks: same configuration and values as `online`, excluded from gradients.
+Networks FrozenCopyOf(Networks& online) {
+  Networks copy(online->config(), online->obs_size(), online->num_actions(), online->critic_kind());
+  for (auto& p : copy->parameters()) p.set_requires_grad(false);
+  copy->CopyFrom(*online);
+  return copy;
+}
+
 // Policy outputs on the batch's first T steps, from the stored initial state.
 PolicyOutput PolicyOnUnroll(const Batch& batch, Networks& online, const torch::Tensor& obs) {
   const int64_t T = batch.unroll_length();
@@ -82,10 +90,7 @@ class VmpoAlgorithm : public Algorithm {
   }
 
   void Init(Networks& online) override {
-    target_ = register_module("target", Networks(online->config(), online->obs_size(),
-                                                 online->num_actions(), CriticKind::kValue));
-    for (auto& p : target_->parameters()) p.set_requires_grad(false);
-    target_->CopyFrom(*online);
+    target_ = register_module("target", FrozenCopyOf(online));
   }
 
   void AfterUpdate(int64_t step, Networks& online) override {
@@ -167,10 +172,7 @@ class MpoAlgorithm : public Algorithm {
                                          DualParameter(mpo_.init_log_alpha_mean(), dual_size));
     log_alpha_std_ = register_parameter("log_alpha_std",
                                         DualParameter(mpo_.init_log_alpha_std(), dual_size));
-    target_ = register_module("target", Networks(online->config(), online->obs_size(),
-                                                 online->num_actions(), CriticKind::kActionValue));
-    for (auto& p : target_->parameters()) p.set_requires_grad(false);
-    target_->CopyFrom(*online);
+    target_ = register_module("target", FrozenCopyOf(online));
   }
 
   LossResult Loss(const Batch& batch, Networks& online, at::Generator& generator) override {

@@ -112,10 +112,8 @@ std::string Learner::Signature() const {
 absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   State& s = *state_;
   PolicyNet& policy = s.networks->policy;
-  std::vector<int64_t> hidden;
-  for (const auto& h : policy->InitialState(1).h) hidden.push_back(h.size(1));
-  MIMIC_RETURN_IF_ERROR(
-      ValidateBatch(batch, obs_size_, num_actions_, policy->latent_size(), hidden));
+  MIMIC_RETURN_IF_ERROR(ValidateBatch(batch, obs_size_, num_actions_, policy->latent_size(),
+                                      policy->lstm_hidden_sizes()));
 
   s.networks->normalizer->Update(batch.observations.slice(0, 0, batch.unroll_length()));
   LossResult result = s.algorithm->Loss(batch, s.networks, s.generator);

@@ -145,8 +145,7 @@ PolicyNetImpl::PolicyNetImpl(const NetworkConfig& config, int obs_size, int num_
 
 PolicyState PolicyNetImpl::InitialState(int batch_size) const {
   PolicyState state;
-  for (const auto& cell : lstm_) {
-    const int hidden = cell->options.hidden_size();
+  for (int64_t hidden : lstm_hidden_sizes()) {
     state.h.push_back(torch::zeros({batch_size, hidden}));
     state.c.push_back(torch::zeros({batch_size, hidden}));
   }
@@ -184,10 +183,8 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
   torch::Tensor latent_params = latent_head_->forward(encoded);
   out.latent_mean = latent_params.slice(-1, 0, latent_size_);
   out.latent_std = 0.99 * torch::sigmoid(latent_params.slice(-1, latent_size_)) + 0.01;
-  out.latent = noise_shape_ == LatentNoiseShape::kStandard && noise_gain_ == 1.0
-                   ? out.latent_mean + out.latent_std * latent_noise
-                   : out.latent_mean +
-                         ShapeLatentStd(out.latent_std, noise_shape_, noise_gain_) * latent_noise;
+  out.latent = out.latent_mean +
+               ShapeLatentStd(out.latent_std, noise_shape_, noise_gain_) * latent_noise;
 
   // AR(1) prior: the previous step's sample within the episode, else N(0, I).
   torch::Tensor keep = 1.0 - first;  // [T, B]

@@ -79,6 +79,11 @@ class PolicyNetImpl : public torch::nn::Module {
   int latent_size() const { return latent_size_; }
   int num_actions() const { return num_actions_; }
   int lstm_layers() const { return static_cast<int>(lstm_.size()); }
+  std::vector<int64_t> lstm_hidden_sizes() const {
+    std::vector<int64_t> sizes;
+    for (const auto& cell : lstm_) sizes.push_back(cell->options.hidden_size());
+    return sizes;
+  }
 
  private:
   NetworkConfig config_;
