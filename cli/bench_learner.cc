@@ -89,7 +89,11 @@ int BenchLearner(const Argv& argv) {
   } else {
     const double value = ForwardFlopsPerSample(*nets->value);
     update_flops = 3 * policy * T * B + 3 * value * (T + 1) * B;
+    if (algo == "vmpo") update_flops += policy * T * B;  // the target policy (π_old), forward only
   }
+
+  int64_t policy_params = 0;
+  for (const auto& p : nets->policy->parameters()) policy_params += p.numel();
 
   auto warm = (*learner)->Update(batch);  // first update allocates
   if (!warm.ok()) return Fail("bench learner", warm.status());
@@ -108,11 +112,7 @@ int BenchLearner(const Argv& argv) {
       "\"samples_per_s\":%.0f,\"achieved_gflops\":%.1f,\"sgemm_peak_gflops\":%.1f,"
       "\"ratio\":%.3f}\n",
       algo.c_str(), args->GetString("decoder", "lstm").c_str(), *threads, B, T,
-      static_cast<long long>(nets->policy->parameters().size() ? [&] {
-        int64_t n = 0;
-        for (const auto& p : nets->policy->parameters()) n += p.numel();
-        return n;
-      }() : 0),
+      static_cast<long long>(policy_params),
       update_flops / 1e9, *updates / seconds, samples_per_s, achieved_gflops, peak_gflops,
       achieved_gflops / peak_gflops);
   return 0;
