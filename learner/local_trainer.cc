@@ -45,7 +45,10 @@ absl::StatusOr<Batch> UnrollCollector::Collect() {
   for (int t = 0; t < T; ++t) {
     torch::Tensor o = FloatRows(env_->observations(), E, D);
     torch::Tensor f = FirstFlags(env_->first(), E);
+    const auto inference_start = std::chrono::steady_clock::now();
     ActionBatch act = actor_->Act(o, f);
+    const auto env_start = std::chrono::steady_clock::now();
+    inference_seconds_ += std::chrono::duration<double>(env_start - inference_start).count();
     obs.push_back(o);
     first.push_back(f);
     actions.push_back(act.action);
@@ -55,6 +58,7 @@ absl::StatusOr<Batch> UnrollCollector::Collect() {
     noise.push_back(act.latent_noise);
     torch::Tensor action = act.action.contiguous();
     MIMIC_RETURN_IF_ERROR(env_->Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
+    env_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - env_start).count();
     torch::Tensor r = torch::from_blob(const_cast<float*>(env_->rewards()), {E}).clone();
     rewards.push_back(r);
     discounts.push_back(torch::from_blob(const_cast<float*>(env_->discounts()), {E}).clone());

@@ -28,6 +28,9 @@ class UnrollCollector {
   // Returns and lengths of episodes finished since the last call.
   std::vector<double> TakeFinishedReturns();
   std::vector<int> TakeFinishedLengths();
+  // Time spent so far in policy inference and in stepping the environments.
+  double inference_seconds() const { return inference_seconds_; }
+  double env_seconds() const { return env_seconds_; }
 
  private:
   VectorEnv* env_;
@@ -37,6 +40,7 @@ class UnrollCollector {
   std::vector<int> running_length_;
   std::vector<double> finished_returns_;
   std::vector<int> finished_lengths_;
+  double inference_seconds_ = 0, env_seconds_ = 0;
 };
 
 struct EvaluationResult {

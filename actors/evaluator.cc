@@ -1,0 +1,167 @@
+#include "actors/evaluator.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_file.h"
+#include "common/status_macros.h"
+#include "envs/rodent_env.h"
+#include "learner/parameter_server.h"
+#include "learner/policy_actor.h"
+#include "learner/policy_network.h"
+#include "learner/wire_codec.h"
+
+namespace mimic {
+
+absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
+                                                    int max_steps) {
+  VectorEnv& env = *envs.env;
+  const int E = env.num_envs(), D = env.obs_size();
+  PolicyActor actor(networks, E, seed, /*deterministic=*/true);
+  MIMIC_RETURN_IF_ERROR(env.Reset());
+  std::vector<double> returns(E, 0.0);
+  std::vector<int> lengths(E, 0);
+  std::vector<bool> done(E, false);
+  double com = 0, body = 0, end_effector = 0;
+  int64_t tracked_steps = 0;
+  int remaining = E;
+  for (int t = 0; t < max_steps && remaining > 0; ++t) {
+    torch::Tensor obs = torch::from_blob(const_cast<float*>(env.observations()), {E, D}).clone();
+    torch::Tensor first = torch::from_blob(const_cast<uint8_t*>(env.first()), {E}, torch::kUInt8).to(torch::kFloat32);
+    torch::Tensor action = actor.Act(obs, first).action.contiguous();
+    MIMIC_RETURN_IF_ERROR(env.Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
+    for (int i = 0; i < E; ++i) {
+      if (done[i]) continue;
+      returns[i] += env.rewards()[i];
+      lengths[i] += 1;
+      if (env.first()[i]) {
+        done[i] = true;
+        --remaining;
+      } else if (envs.rodent) {
+        // the pose after this step against its reference frame (not after an auto-reset)
+        const RewardTerms terms = envs.rodent->env(i).CurrentTerms();
+        com += terms.com_distance;
+        body += terms.mean_body_error;
+        end_effector += terms.mean_end_effector_error;
+        ++tracked_steps;
+      }
+    }
+  }
+  TrackingEvaluation out;
+  out.episodes = E;
+  out.lengths = lengths;
+  double steps = 0;
+  for (int i = 0; i < E; ++i) {
+    out.mean_length += static_cast<double>(lengths[i]) / E;
+    out.mean_return += returns[i] / E;
+    steps += lengths[i];
+  }
+  out.reward_per_step = out.mean_return * E / std::max(1.0, steps);
+  if (tracked_steps > 0) {
+    out.com_error_mm = 1000 * com / tracked_steps;
+    out.body_error_mm = 1000 * body / tracked_steps;
+    out.end_effector_error_mm = 1000 * end_effector / tracked_steps;
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig& config, TaskEnvs envs,
+                                                             const EvaluatorOptions& options) {
+  std::unique_ptr<Evaluator> e(new Evaluator());
+  e->options_ = options;
+  e->envs_ = std::move(envs);
+  e->networks_ = Networks(WithNetworkDefaults(config.network(), e->envs_.obs_size), e->envs_.obs_size,
+                          e->envs_.num_actions, CriticKind::kValue);
+  e->networks_->eval();
+  e->registry_ = std::make_shared<prometheus::Registry>();
+  auto& r = *e->registry_;
+  e->version_ = &prometheus::BuildGauge().Name("mimic_evaluator_policy_version").Help("Parameter version last evaluated").Register(r).Add({});
+  e->length_ = &prometheus::BuildGauge().Name("mimic_evaluator_episode_length_steps").Help("Mean episode length, deterministic policy").Register(r).Add({});
+  e->reward_per_step_ = &prometheus::BuildGauge().Name("mimic_evaluator_reward_per_step").Help("Mean imitation reward per step").Register(r).Add({});
+  e->tracking_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_tracking_error_meters").Help("Mean tracking error by body part").Register(r);
+  if (!options.metrics_address.empty()) {
+    MIMIC_ASSIGN_OR_RETURN(e->metrics_server_, MetricsServer::Start(options.metrics_address));
+    e->metrics_server_->Register(e->registry_);
+  }
+  return e;
+}
+
+absl::Status Evaluator::Record(int64_t version, double wall_seconds, const TrackingEvaluation& result) {
+  version_->Set(static_cast<double>(version));
+  length_->Set(result.mean_length);
+  reward_per_step_->Set(result.reward_per_step);
+  if (!std::isnan(result.body_error_mm)) {
+    tracking_error_->Add({{"part", "com"}}).Set(result.com_error_mm / 1000);
+    tracking_error_->Add({{"part", "body"}}).Set(result.body_error_mm / 1000);
+    tracking_error_->Add({{"part", "end_effector"}}).Set(result.end_effector_error_mm / 1000);
+  }
+  if (!options_.csv_path.empty()) {
+    const bool fresh = !std::filesystem::exists(options_.csv_path);
+    std::ofstream csv(options_.csv_path, std::ios::app);
+    if (fresh) {
+      csv << "wall_s,version,episodes,mean_length,mean_return,reward_per_step,com_error_mm,body_error_mm,"
+             "end_effector_error_mm\n";
+    }
+    csv << absl::StrFormat("%.1f,%d,%d,%.2f,%.4f,%.5f,%.2f,%.2f,%.2f\n", wall_seconds, version, result.episodes,
+                           result.mean_length, result.mean_return, result.reward_per_step, result.com_error_mm,
+                           result.body_error_mm, result.end_effector_error_mm);
+    if (!csv.good()) return absl::UnavailableError("cannot append to " + options_.csv_path);
+  }
+  if (!options_.survival_path.empty()) {
+    const bool fresh = !std::filesystem::exists(options_.survival_path);
+    std::ofstream csv(options_.survival_path, std::ios::app);
+    if (fresh) csv << "version,episode,length\n";
+    for (size_t i = 0; i < result.lengths.size(); ++i) csv << version << "," << i << "," << result.lengths[i] << "\n";
+  }
+  if (!options_.status_path.empty()) {
+    MIMIC_RETURN_IF_ERROR(WriteStatusFile(options_.status_path,
+                                          {{"version", static_cast<double>(version)},
+                                           {"evaluations", static_cast<double>(evaluations_)},
+                                           {"mean_length", result.mean_length},
+                                           {"mean_return", result.mean_return},
+                                           {"reward_per_step", result.reward_per_step},
+                                           {"com_error_mm", result.com_error_mm},
+                                           {"body_error_mm", result.body_error_mm},
+                                           {"end_effector_error_mm", result.end_effector_error_mm}}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluator::Run(absl::Notification& stop) {
+  ParameterClient client(options_.learner_address);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t version = -1;
+  while (!stop.HasBeenNotified()) {
+    if (options_.max_evaluations > 0 && evaluations_ >= options_.max_evaluations) break;
+    const auto round_start = std::chrono::steady_clock::now();
+    absl::StatusOr<Parameters> fetched = client.FetchNewerThan(version, absl::Seconds(5));
+    if (fetched.ok() && fetched->updated()) {
+      absl::Status loaded = LoadPolicyParameters(fetched->tensors(), *networks_);
+      if (!loaded.ok()) {
+        std::fprintf(stderr, "evaluator: parameters v%ld refused: %s\n", static_cast<long>(fetched->version()),
+                     std::string(loaded.message()).c_str());
+      } else {
+        version = fetched->version();
+        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result,
+                               EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps));
+        ++evaluations_;
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        MIMIC_RETURN_IF_ERROR(Record(version, wall, result));
+        std::printf("evaluator: v%ld episode length %.1f, reward/step %.3f, body error %.1f mm\n",
+                    static_cast<long>(version), result.mean_length, result.reward_per_step, result.body_error_mm);
+      }
+    }
+    const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count();
+    // a short wait when nothing was evaluated (learner away or nothing new), the interval otherwise
+    const double wait = fetched.ok() && fetched->updated() ? std::max(0.0, options_.interval_s - spent) : 1.0;
+    stop.WaitForNotificationWithTimeout(absl::Seconds(wait));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mimic

@@ -1,0 +1,76 @@
+// The evaluator: runs the newest policy deterministically (no latent noise, action means) on the
+// evaluation clips whenever the learner has published a newer version, and reports what the
+// imitation looks like: episode lengths (the survival curve), return and reward per step, and
+// tracking error in mm for the centre of mass, the tracked bodies and the end effectors.
+#ifndef MIMIC_ACTORS_EVALUATOR_H_
+#define MIMIC_ACTORS_EVALUATOR_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "actors/task_factory.h"
+#include "common/metrics_server.h"
+#include "learner/networks.h"
+
+namespace mimic {
+
+struct TrackingEvaluation {
+  int episodes = 0;
+  std::vector<int> lengths;  // one per environment (its first episode)
+  double mean_length = 0;
+  double mean_return = 0;
+  double reward_per_step = 0;
+  // Mean over every evaluated step; NaN for tasks without a reference (cartpole).
+  double com_error_mm = std::nan("");
+  double body_error_mm = std::nan("");
+  double end_effector_error_mm = std::nan("");
+};
+
+// One episode per environment, deterministic policy, at most max_steps steps each.
+absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
+                                                    int max_steps);
+
+struct EvaluatorOptions {
+  std::string learner_address;
+  double interval_s = 60;       // at most one evaluation this often
+  int max_steps = 500;
+  uint64_t seed = 7;
+  std::string csv_path;         // eval.csv: one row per evaluation
+  std::string survival_path;    // survival.csv: version,episode,length
+  std::string status_path;
+  std::string metrics_address;
+  int64_t max_evaluations = 0;  // 0: until stopped
+};
+
+class Evaluator {
+ public:
+  static absl::StatusOr<std::unique_ptr<Evaluator>> Create(const LearnerConfig& config, TaskEnvs envs,
+                                                           const EvaluatorOptions& options);
+  absl::Status Run(absl::Notification& stop);
+  int64_t evaluations() const { return evaluations_; }
+
+ private:
+  Evaluator() = default;
+  absl::Status Record(int64_t version, double wall_seconds, const TrackingEvaluation& result);
+
+  EvaluatorOptions options_;
+  TaskEnvs envs_;
+  Networks networks_{nullptr};
+  int64_t evaluations_ = 0;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  prometheus::Gauge* version_ = nullptr;
+  prometheus::Gauge* length_ = nullptr;
+  prometheus::Gauge* reward_per_step_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* tracking_error_ = nullptr;
+};
+
+}  // namespace mimic
+
+#endif  // MIMIC_ACTORS_EVALUATOR_H_

@@ -1,0 +1,107 @@
+#include "actors/task_factory.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "envs/cartpole.h"
+#include "envs/clip_io.h"
+#include "envs/clip_recorder.h"
+#include "envs/env_context.h"
+
+namespace mimic {
+namespace {
+
+absl::StatusOr<std::vector<ReferenceClip>> SelectClips(const TaskConfig& task, TaskRole role) {
+  std::vector<ReferenceClip> all;
+  if (task.clips().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(RecordedClip recorded, RecordClip(task.env(), RecordOptions{}));
+    all.push_back(std::move(recorded.clip));
+  } else {
+    MIMIC_ASSIGN_OR_RETURN(all, ReadClips(task.clips()));
+  }
+  const auto& ids = role == TaskRole::kEvaluate && task.eval_clip_ids_size() > 0 ? task.eval_clip_ids()
+                                                                                  : task.clip_ids();
+  if (ids.empty()) return all;
+  std::vector<ReferenceClip> chosen;
+  for (int id : ids) {
+    if (id < 0 || id >= static_cast<int>(all.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("clip id ", id, " is out of range: ", task.clips(), " holds ",
+                                                     all.size(), " clips"));
+    }
+    chosen.push_back(all[id]);
+  }
+  return chosen;
+}
+
+}  // namespace
+
+absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,
+                                      uint64_t seed) {
+  if (num_envs < 1) return absl::InvalidArgumentError("num_envs must be at least 1");
+  TaskEnvs out;
+  if (task.name() == "cartpole") {
+    MIMIC_ASSIGN_OR_RETURN(auto env, CartpoleSwingup::Create(num_envs, seed));
+    out.env = std::move(env);
+  } else if (task.name() == "rodent") {
+    MIMIC_ASSIGN_OR_RETURN(std::vector<ReferenceClip> clips, SelectClips(task, role));
+    EnvConfig env_config = task.env();
+    // clips registered at another scale need the model at that scale
+    if (!task.env().has_model_scale()) env_config.set_model_scale(clips.front().model_scale);
+    MIMIC_ASSIGN_OR_RETURN(auto context, EnvContext::Create(env_config, clips));
+    out.proprioception_size = context->spec().observation.proprioception_size();
+    BatchedEnvOptions options;
+    options.num_envs = num_envs;
+    options.num_threads = std::max(1, threads);
+    options.seed = seed;
+    MIMIC_ASSIGN_OR_RETURN(auto env, BatchedEnv::Create(context, options));
+    out.rodent = env.get();
+    out.env = std::move(env);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("unknown task '", task.name(), "': expected rodent or cartpole"));
+  }
+  out.obs_size = out.env->obs_size();
+  out.num_actions = out.env->num_actions();
+  return out;
+}
+
+absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
+  if (config.num_actors() < 1) return absl::InvalidArgumentError("num_actors must be at least 1");
+  if (config.actor().unroll_length() < 1) return absl::InvalidArgumentError("actor.unroll_length must be at least 1");
+  if (config.learner_service().batch_size() < 1) return absl::InvalidArgumentError("learner_service.batch_size must be at least 1");
+  if (config.learner().algorithm_case() == LearnerConfig::ALGORITHM_NOT_SET) config.mutable_learner()->mutable_vmpo();
+  const bool off_policy = config.learner().has_mpo();
+  if (config.task().name() == "rodent" && !config.learner().network().has_proprioception_size()) {
+    MIMIC_ASSIGN_OR_RETURN(TaskEnvs probe, MakeTaskEnvs(config.task(), TaskRole::kTrain, 1, 1, 0));
+    config.mutable_learner()->mutable_network()->set_proprioception_size(probe.proprioception_size);
+  }
+  if (config.replay().tables_size() == 0) {
+    TableConfig* table = config.mutable_replay()->add_tables();
+    if (off_policy) {
+      table->set_name("mpo");
+      table->set_sampler(UNIFORM);
+      table->set_remover(FIFO);
+      table->set_max_size(20000);
+      auto* limiter = table->mutable_sample_to_insert_ratio();
+      limiter->set_samples_per_insert(4);
+      limiter->set_min_size(std::max(200, 2 * config.learner_service().batch_size()));
+      limiter->set_error_buffer(4.0 * config.learner_service().batch_size() * 4);
+    } else {
+      table->set_name("on_policy");
+      // a queue a few batches deep: actors block instead of acting far ahead of the learner
+      table->set_max_size(std::max<int64_t>(4 * config.learner_service().batch_size(),
+                                            2 * config.num_actors() * config.actor().num_envs()));
+      table->mutable_queue();
+    }
+  }
+  if (!config.learner_service().has_table()) {
+    config.mutable_learner_service()->set_table(config.replay().tables(0).name());
+  }
+  bool found = false;
+  for (const TableConfig& t : config.replay().tables()) found |= t.name() == config.learner_service().table();
+  if (!found) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("learner_service.table '", config.learner_service().table(), "' is not a replay table"));
+  }
+  return config;
+}
+
+}  // namespace mimic

@@ -1,0 +1,36 @@
+// Builds the environments a training run's processes step, from the run's TaskConfig: the rodent
+// imitating reference clips, or cartpole swing-up for smoke runs. Every process of a run calls
+// this with the same config, so observation and action sizes agree everywhere.
+#ifndef MIMIC_ACTORS_TASK_FACTORY_H_
+#define MIMIC_ACTORS_TASK_FACTORY_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "envs/batched_env.h"
+#include "envs/vector_env.h"
+#include "proto/train_config.pb.h"
+
+namespace mimic {
+
+struct TaskEnvs {
+  std::unique_ptr<VectorEnv> env;
+  BatchedEnv* rodent = nullptr;  // the same object when the task is the rodent, else null
+  int obs_size = 0;
+  int num_actions = 0;
+  int proprioception_size = 0;   // 0 = the whole observation
+};
+
+enum class TaskRole { kTrain, kEvaluate };
+
+absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,
+                                      uint64_t seed);
+
+// Fills what a run's processes must agree on and the config leaves open: the policy's
+// proprioception slice, the learner's replay table (on_policy or mpo) and the replay tables
+// themselves when none are given. Rejects configs that cannot run, naming the field.
+absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config);
+
+}  // namespace mimic
+
+#endif  // MIMIC_ACTORS_TASK_FACTORY_H_

@@ -1,0 +1,117 @@
+#include "learner/wire_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "learner/policy_actor.h"
+#include "learner/test_batches.h"
+
+namespace mimic {
+namespace {
+
+constexpr int kObs = 6, kActions = 2;
+
+std::unique_ptr<Learner> MakeLearner(const std::string& decoder = "lstm") {
+  return Learner::Create(TinyConfig("vmpo", decoder), kObs, kActions).value();
+}
+
+TEST(WireCodecTest, SplitThenStackGivesTheBatchBack) {
+  auto learner = MakeLearner();
+  Batch batch = RandomBatch(*learner, 5, 3, kObs, kActions, 1);
+  batch.initial_state.h[0] = torch::randn_like(batch.initial_state.h[0]);
+  UnrollOrigin origin;
+  origin.policy_version = 42;
+  origin.actor_id = 7;
+  origin.clip_ids = {0, 1, 2};
+  origin.first_frames = {10, 20, 30};
+  std::vector<Unroll> unrolls = SplitBatch(batch, origin);
+  ASSERT_EQ(unrolls.size(), 3u);
+  EXPECT_EQ(unrolls[2].policy_version(), 42);
+  EXPECT_EQ(unrolls[2].actor_id(), 7);
+  EXPECT_EQ(unrolls[2].env_id(), 2);
+  EXPECT_EQ(unrolls[1].clip_id(), 1);
+  EXPECT_EQ(unrolls[1].first_frame(), 20);
+  EXPECT_EQ(unrolls[0].tensors().at("observation").shape(0), 6);  // T+1
+  EXPECT_EQ(unrolls[0].tensors().at("action").shape(0), 5);
+
+  // reversed order: column b of the stack is unroll b
+  std::vector<const Unroll*> pointers = {&unrolls[2], &unrolls[1], &unrolls[0]};
+  Batch stacked = StackUnrolls(pointers, 2).value();
+  EXPECT_TRUE(torch::equal(stacked.observations.select(1, 0), batch.observations.select(1, 2)));
+  EXPECT_TRUE(torch::equal(stacked.actions.select(1, 2), batch.actions.select(1, 0)));
+  EXPECT_TRUE(torch::equal(stacked.latent_noise.select(1, 1), batch.latent_noise.select(1, 1)));
+  EXPECT_TRUE(torch::equal(stacked.initial_state.h[0][0], batch.initial_state.h[0][2]));
+  EXPECT_TRUE(torch::equal(stacked.initial_state.has_prev, batch.initial_state.has_prev.flip(0)));
+  // and the learner accepts it
+  EXPECT_TRUE(learner->Update(stacked).ok());
+}
+
+TEST(WireCodecTest, StackRefusesMissingAndMismatchedTensorsByName) {
+  auto learner = MakeLearner();
+  std::vector<Unroll> unrolls = SplitBatch(RandomBatch(*learner, 4, 2, kObs, kActions, 2), {});
+  Unroll missing = unrolls[1];
+  missing.mutable_tensors()->erase("reward");
+  auto result = StackUnrolls({&unrolls[0], &missing}, 2);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("'reward'"), std::string::npos) << result.status();
+
+  std::vector<Unroll> longer = SplitBatch(RandomBatch(*learner, 6, 1, kObs, kActions, 3), {});
+  result = StackUnrolls({&unrolls[0], &longer[0]}, 2);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("shape"), std::string::npos) << result.status();
+
+  Unroll corrupt = unrolls[0];
+  (*corrupt.mutable_tensors())["action"].mutable_data()->resize(3);
+  EXPECT_FALSE(StackUnrolls({&corrupt}, 2).ok());
+
+  // an MLP-decoder reader expects no LSTM state; an LSTM reader needs it
+  std::vector<Unroll> mlp = SplitBatch(RandomBatch(*MakeLearner("mlp"), 4, 1, kObs, kActions, 4), {});
+  result = StackUnrolls({&mlp[0]}, 2);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("state/h0"), std::string::npos) << result.status();
+}
+
+TEST(WireCodecTest, ParametersMoveTheActingPolicyExactly) {
+  auto source = MakeLearner();
+  auto target = MakeLearner();
+  // make them differ: train the source and feed its normaliser
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source->Update(RandomBatch(*source, 4, 2, kObs, kActions, 10 + i)).ok());
+  const TensorMap wire = PolicyParametersToProto(*source->networks());
+  EXPECT_EQ(wire.tensors().count("normalizer.mean"), 1u);
+  for (const auto& [name, unused] : wire.tensors()) EXPECT_EQ(name.rfind("value", 0), std::string::npos) << name;
+
+  torch::NoGradGuard no_grad;
+  torch::Tensor obs = torch::randn({3, kObs});
+  auto act = [&](Learner& l) {
+    PolicyActor actor(l.networks(), 3, 5, /*deterministic=*/true);
+    return actor.Act(obs, torch::ones({3})).mean;
+  };
+  ASSERT_FALSE(torch::allclose(act(*source), act(*target)));
+  ASSERT_TRUE(LoadPolicyParameters(wire, *target->networks()).ok());
+  EXPECT_TRUE(torch::equal(act(*source), act(*target)));
+}
+
+TEST(WireCodecTest, BadParametersChangeNothing) {
+  auto source = MakeLearner();
+  auto target = MakeLearner();
+  ASSERT_TRUE(source->Update(RandomBatch(*source, 4, 2, kObs, kActions, 1)).ok());
+  const torch::Tensor before = target->networks()->policy->parameters()[0].clone();
+
+  TensorMap wire = PolicyParametersToProto(*source->networks());
+  TensorMap wrong_shape = wire;
+  (*wrong_shape.mutable_tensors())["normalizer.mean"] = TensorToProto(torch::zeros({kObs + 1}));
+  absl::Status status = LoadPolicyParameters(wrong_shape, *target->networks());
+  EXPECT_NE(status.message().find("normalizer.mean"), std::string::npos) << status;
+
+  TensorMap unknown = wire;
+  (*unknown.mutable_tensors())["policy.extra"] = TensorToProto(torch::zeros({1}));
+  status = LoadPolicyParameters(unknown, *target->networks());
+  EXPECT_NE(status.message().find("policy.extra"), std::string::npos) << status;
+
+  TensorMap missing = wire;
+  missing.mutable_tensors()->erase("normalizer.mean");
+  EXPECT_FALSE(LoadPolicyParameters(missing, *target->networks()).ok());
+  EXPECT_TRUE(torch::equal(before, target->networks()->policy->parameters()[0]));
+}
+
+}  // namespace
+}  // namespace mimic
