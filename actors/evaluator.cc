@@ -154,6 +154,7 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
         MIMIC_RETURN_IF_ERROR(Record(version, wall, result));
         std::printf("evaluator: v%ld episode length %.1f, reward/step %.3f, body error %.1f mm\n",
                     static_cast<long>(version), result.mean_length, result.reward_per_step, result.body_error_mm);
+        if (options_.max_evaluations > 0 && evaluations_ >= options_.max_evaluations) break;
       }
     }
     const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count();
