@@ -131,7 +131,7 @@ void Actor::WriteStatus(double steps_per_second, double inference_fraction) {
 absl::Status Actor::Run(absl::Notification& stop) {
   if (!WaitForParameters(stop)) return absl::OkStatus();
   const int E = envs_.env->num_envs();
-  PolicyActor policy(networks_, E, options_.seed);
+  PolicyActor policy(networks_, E, options_.seed, /*deterministic=*/false, options_.inference_threads);
   UnrollCollector collector(envs_.env.get(), &policy, options_.unroll_length);
   MIMIC_RETURN_IF_ERROR(collector.Start());
   const std::vector<TablePriority> tables = [&] {

@@ -30,6 +30,7 @@ struct ActorOptions {
   int unroll_length = 20;
   int parameter_sync_steps = 20;
   int max_in_flight = 64;
+  int inference_threads = 1;     // the policy's forward pass split over this many threads
   uint64_t seed = 1;
   int64_t max_env_steps = 0;     // 0: until stopped
   std::string status_path;       // empty: no status file

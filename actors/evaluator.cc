@@ -19,10 +19,10 @@
 namespace mimic {
 
 absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
-                                                    int max_steps) {
+                                                    int max_steps, bool deterministic) {
   VectorEnv& env = *envs.env;
   const int E = env.num_envs(), D = env.obs_size();
-  PolicyActor actor(networks, E, seed, /*deterministic=*/true);
+  PolicyActor actor(networks, E, seed, deterministic);
   MIMIC_RETURN_IF_ERROR(env.Reset());
   std::vector<double> returns(E, 0.0);
   std::vector<int> lengths(E, 0);
@@ -81,7 +81,8 @@ absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig
   e->registry_ = std::make_shared<prometheus::Registry>();
   auto& r = *e->registry_;
   e->version_ = &prometheus::BuildGauge().Name("mimic_evaluator_policy_version").Help("Parameter version last evaluated").Register(r).Add({});
-  e->length_ = &prometheus::BuildGauge().Name("mimic_evaluator_episode_length_steps").Help("Mean episode length, deterministic policy").Register(r).Add({});
+  e->length_ = &prometheus::BuildGauge().Name("mimic_evaluator_episode_length_steps").Help("Mean episode length, by policy mode").Register(r).Add({{"policy", "deterministic"}});
+  e->noisy_length_ = &prometheus::BuildGauge().Name("mimic_evaluator_episode_length_steps").Help("Mean episode length, by policy mode").Register(r).Add({{"policy", "stochastic"}});
   e->reward_per_step_ = &prometheus::BuildGauge().Name("mimic_evaluator_reward_per_step").Help("Mean imitation reward per step").Register(r).Add({});
   e->tracking_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_tracking_error_meters").Help("Mean tracking error by body part").Register(r);
   if (!options.metrics_address.empty()) {
@@ -94,6 +95,7 @@ absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig
 absl::Status Evaluator::Record(int64_t version, double wall_seconds, const TrackingEvaluation& result) {
   version_->Set(static_cast<double>(version));
   length_->Set(result.mean_length);
+  if (!std::isnan(result.stochastic_mean_length)) noisy_length_->Set(result.stochastic_mean_length);
   reward_per_step_->Set(result.reward_per_step);
   if (!std::isnan(result.body_error_mm)) {
     tracking_error_->Add({{"part", "com"}}).Set(result.com_error_mm / 1000);
@@ -105,11 +107,12 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
     std::ofstream csv(options_.csv_path, std::ios::app);
     if (fresh) {
       csv << "wall_s,version,episodes,mean_length,mean_return,reward_per_step,com_error_mm,body_error_mm,"
-             "end_effector_error_mm\n";
+             "end_effector_error_mm,stochastic_mean_length,stochastic_reward_per_step\n";
     }
-    csv << absl::StrFormat("%.1f,%d,%d,%.2f,%.4f,%.5f,%.2f,%.2f,%.2f\n", wall_seconds, version, result.episodes,
-                           result.mean_length, result.mean_return, result.reward_per_step, result.com_error_mm,
-                           result.body_error_mm, result.end_effector_error_mm);
+    csv << absl::StrFormat("%.1f,%d,%d,%.2f,%.4f,%.5f,%.2f,%.2f,%.2f,%.2f,%.5f\n", wall_seconds, version,
+                           result.episodes, result.mean_length, result.mean_return, result.reward_per_step,
+                           result.com_error_mm, result.body_error_mm, result.end_effector_error_mm,
+                           result.stochastic_mean_length, result.stochastic_reward_per_step);
     if (!csv.good()) return absl::UnavailableError("cannot append to " + options_.csv_path);
   }
   if (!options_.survival_path.empty()) {
@@ -127,7 +130,9 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
                                            {"reward_per_step", result.reward_per_step},
                                            {"com_error_mm", result.com_error_mm},
                                            {"body_error_mm", result.body_error_mm},
-                                           {"end_effector_error_mm", result.end_effector_error_mm}}));
+                                           {"end_effector_error_mm", result.end_effector_error_mm},
+                                           {"stochastic_mean_length", result.stochastic_mean_length},
+                                           {"stochastic_reward_per_step", result.stochastic_reward_per_step}}));
   }
   return absl::OkStatus();
 }
@@ -149,11 +154,16 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
         version = fetched->version();
         MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result,
                                EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps));
+        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation noisy,
+                               EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, false));
+        result.stochastic_mean_length = noisy.mean_length;
+        result.stochastic_reward_per_step = noisy.reward_per_step;
         ++evaluations_;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         MIMIC_RETURN_IF_ERROR(Record(version, wall, result));
-        std::printf("evaluator: v%ld episode length %.1f, reward/step %.3f, body error %.1f mm\n",
-                    static_cast<long>(version), result.mean_length, result.reward_per_step, result.body_error_mm);
+        std::printf("evaluator: v%ld episode length %.1f (with noise %.1f), reward/step %.3f (%.3f), body error %.1f mm\n",
+                    static_cast<long>(version), result.mean_length, result.stochastic_mean_length,
+                    result.reward_per_step, result.stochastic_reward_per_step, result.body_error_mm);
         if (options_.max_evaluations > 0 && evaluations_ >= options_.max_evaluations) break;
       }
     }

@@ -35,7 +35,7 @@ absl::StatusOr<std::vector<ReferenceClip>> SelectClips(const TaskConfig& task, T
 }  // namespace
 
 absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,
-                                      uint64_t seed) {
+                                      uint64_t seed, bool from_clip_start) {
   if (num_envs < 1) return absl::InvalidArgumentError("num_envs must be at least 1");
   TaskEnvs out;
   if (task.name() == "cartpole") {
@@ -46,6 +46,9 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
     EnvConfig env_config = task.env();
     // clips registered at another scale need the model at that scale
     if (!task.env().has_model_scale()) env_config.set_model_scale(clips.front().model_scale);
+    // start frames are drawn from [0, T - min_frames_after_start]: a margin past every clip's
+    // length leaves only frame 0
+    if (from_clip_start) env_config.set_min_frames_after_start(1 << 30);
     MIMIC_ASSIGN_OR_RETURN(auto context, EnvContext::Create(env_config, clips));
     out.proprioception_size = context->spec().observation.proprioception_size();
     BatchedEnvOptions options;
@@ -64,6 +67,10 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
 }
 
 absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
+  if (config.task().name() != "rodent" && config.task().name() != "cartpole") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task.name '", config.task().name(), "' is unknown: expected rodent or cartpole"));
+  }
   if (config.num_actors() < 1) return absl::InvalidArgumentError("num_actors must be at least 1");
   if (config.actor().unroll_length() < 1) return absl::InvalidArgumentError("actor.unroll_length must be at least 1");
   if (config.learner_service().batch_size() < 1) return absl::InvalidArgumentError("learner_service.batch_size must be at least 1");

@@ -21,10 +21,11 @@ struct TaskEnvs {
   int proprioception_size = 0;   // 0 = the whole observation
 };
 
+// kEvaluate uses the evaluation clips; with from_clip_start, episodes begin at frame 0.
 enum class TaskRole { kTrain, kEvaluate };
 
 absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,
-                                      uint64_t seed);
+                                      uint64_t seed, bool from_clip_start = false);
 
 // Fills what a run's processes must agree on and the config leaves open: the policy's
 // proprioception slice, the learner's replay table (on_policy or mpo) and the replay tables

@@ -26,6 +26,8 @@ const Benchmark kBenchmarks[] = {
      BenchLearn},
     {"learner", "learner update samples/s, paper-sized network, batch 32 x unroll 20, vs LibTorch sgemm peak [--algo --updates]",
      BenchLearner},
+    {"actor", "actor env steps/s: paper-sized policy, batched inference over 64 rodent envs, vs the same envs without a policy [--envs --threads --steps]",
+     BenchActor},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@ int BenchStac(const Argv& args);    // STAC frames/s vs stac-mjx's GPU rate
 int BenchGlm(const Argv& args);     // GLM fits/s vs statsmodels IRLS
 int BenchLearn(const Argv& args);   // learning curves: cartpole swing-up or the rodent task
 int BenchLearner(const Argv& args); // learner update samples/s vs the machine's sgemm peak
+int BenchActor(const Argv& args);   // actor env steps/s with batched policy inference vs physics only
 
 }  // namespace mimic::cli
 

@@ -18,15 +18,18 @@ out=$($mimic record-clip --out "$tmp/clip.h5" --frames 20 --seed 3 2>&1)
 check "record-clip writes a clip" test -s "$tmp/clip.h5"
 check "record-clip reports 20 frames" grep -q "20 frames" <<<"$out"
 
-out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 2>&1); rc=$?
+out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 --train_s 15 2>&1); rc=$?
 check "demo succeeds" test $rc -eq 0
 check "demo prints the policy table" grep -q "random" <<<"$out"
 check "demo registers the real recording" grep -qE "STAC registration .* 1000 frames -> 4 clips" <<<"$out"
 resid=$(grep -oE "mean keypoint residual [0-9.]+" <<<"$out" | grep -oE "[0-9.]+$")
 check "demo residual is at most 5 mm" awk -v r="$resid" 'BEGIN { exit !(r != "" && r <= 5) }' 
 check "demo writes its clip file" test -s "$tmp/demo/clips.h5"
+check "demo trains with the whole topology" grep -qE "train: [0-9]+ s, [0-9]+ env steps, [1-9][0-9]* learner updates, 0 restarts" <<<"$out"
+check "demo writes a rollouts file of every clip" grep -qE "wrote .*rollouts.h5: 4 clips" <<<"$out"
+check "demo's run has an evaluation curve" test -s "$tmp/demo/train/eval.svg"
 
-out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 2>&1)
+out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 --train_s 0 2>&1)
 check "demo runs on a given clip file" grep -q "1 read from" <<<"$out"
 
 out=$($mimic stac --keypoints data/mocap/rodent_mocap_1000_frames.nwb --out "$tmp/nwb_clips.h5" --json 2>/dev/null); rc=$?
@@ -86,6 +89,25 @@ done
 for config in configs/replay_*.pbtxt; do
   $mimic replay --config "$config" --check >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
+
+for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt; do
+  $mimic train --config "$config" --check >/dev/null 2>&1; check "bundled training config $config is valid" test $? -eq 0
+done
+printf 'task { name: "rodent" }\nnum_actors: 0\n' >"$tmp/bad_train.pbtxt"
+out=$($mimic train --config "$tmp/bad_train.pbtxt" --check 2>&1); rc=$?
+check "a training config without actors is refused, naming the field" test $rc -ne 0 -a -n "$(grep num_actors <<<"$out")"
+printf 'task { name: "hamster" }\n' >"$tmp/bad_task.pbtxt"
+out=$($mimic train --config "$tmp/bad_task.pbtxt" --check 2>&1)
+check "an unknown task is named" grep -q "hamster" <<<"$out"
+printf 'learner_service { table: "nope" }\n' >"$tmp/bad_table.pbtxt"
+out=$($mimic train --config "$tmp/bad_table.pbtxt" --check 2>&1)
+check "a learner table that replay lacks is named" grep -q "'nope'" <<<"$out"
+out=$($mimic learner --config configs/smoke.pbtxt 2>&1); rc=$?
+check "learner without --replay is refused" test $rc -ne 0 -a -n "$(grep -- --replay <<<"$out")"
+out=$($mimic actor --config configs/smoke.pbtxt --replay 127.0.0.1:1 2>&1); rc=$?
+check "actor without --learner is refused" test $rc -ne 0 -a -n "$(grep -- --learner <<<"$out")"
+out=$($mimic bench actor --envs 4 --steps 20 --unroll 10 2>/dev/null)
+check "bench actor prints one JSON line ending in the ratio" grep -qE '^\{.*"ratio": [0-9.]+\}$' <<<"$out"
 
 out=$($mimic env-info 2>&1)
 check "env-info lists reference slices" grep -q "ref/4/end_effectors" <<<"$out"

@@ -1,11 +1,17 @@
-// `mimic demo`: the main job on bundled data: STAC registration of the real rat recording into
-// reference clips, then episode sets of the imitation environment on them with a zero and a
-// random policy (the untrained baselines a trained policy must beat).
+// `mimic demo`: the main job on bundled data, end to end: STAC registration of the real rat
+// recording into reference clips; episode sets of the imitation environment with a zero and a
+// random policy (the untrained baselines); a short local training run of the whole distributed
+// topology (replay, learner, actors, evaluator as separate processes); and a rollout of the
+// trained policy over every clip into rollouts.h5, the file the neural analyses read.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <random>
+
+#include <fstream>
+
+#include <google/protobuf/text_format.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,7 +20,9 @@
 #include "common/progress.h"
 #include "envs/batched_env.h"
 #include "envs/clip_io.h"
+#include "common/text_proto.h"
 #include "preprocess/stac_job.h"
+#include "proto/train_config.pb.h"
 
 namespace mimic::cli {
 namespace {
@@ -67,15 +75,16 @@ std::string EndsSummary(const std::map<std::string, int>& ends) {
 }  // namespace
 
 int RunDemo(const Argv& argv) {
-  auto args = Args::Parse(argv, {"clips", "out", "steps", "envs", "threads", "config"});
+  auto args = Args::Parse(argv, {"clips", "out", "steps", "envs", "threads", "config", "train_s"});
   if (!args.ok()) return Fail("demo", args.status());
   auto config = ConfigFromArgs(*args);
   if (!config.ok()) return Fail("demo", config.status());
   auto steps = args->GetInt("steps", 400);
   auto num_envs = args->GetInt("envs", 8);
   auto threads = args->GetInt("threads", 2);
-  if (!steps.ok() || !num_envs.ok() || !threads.ok()) {
-    return Fail("demo", absl::InvalidArgumentError("--steps, --envs and --threads take integers"));
+  auto train_s = args->GetInt("train_s", 60);
+  if (!steps.ok() || !num_envs.ok() || !threads.ok() || !train_s.ok()) {
+    return Fail("demo", absl::InvalidArgumentError("--steps, --envs, --threads and --train_s take integers"));
   }
   const std::string out_dir = args->GetString("out", "runs/demo");
   std::error_code ec;
@@ -93,7 +102,7 @@ int RunDemo(const Argv& argv) {
     job.on_progress = StacProgressPrinter("  stac ");
     auto outcome = preprocess::RunStacJob(job);
     if (!outcome.ok()) return Fail("demo", outcome.status());
-    std::printf("[1/3] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
+    std::printf("[1/5] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
                 "pose pass %.0f frames/s on %d threads\n",
                 job.keypoints.c_str(), outcome->frames, outcome->clips, job.out.c_str(), outcome->mean_residual_mm,
                 outcome->pose_pass_frames_per_s, outcome->threads);
@@ -103,7 +112,7 @@ int RunDemo(const Argv& argv) {
   auto read = ReadClips(clips_path);
   if (!read.ok()) return Fail("demo", read.status());
   clips = *std::move(read);
-  if (args->Has("clips")) std::printf("[1/3] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
+  if (args->Has("clips")) std::printf("[1/5] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
   // play the clips on the model at the scale they were registered with
   if (!args->Has("config")) config->set_model_scale(clips.front().model_scale);
 
@@ -111,7 +120,7 @@ int RunDemo(const Argv& argv) {
   auto context = EnvContext::Create(*config, clips);
   if (!context.ok()) return Fail("demo", context.status());
   const EnvSpec& spec = (*context)->spec();
-  std::printf("[2/3] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
+  std::printf("[2/5] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
               "actions, control %.3f s = %d x %.3f s physics\n",
               spec.observation.size(), spec.observation.proprioception_size(), spec.reference_window,
               spec.num_actions, spec.control_timestep, spec.substeps, spec.physics_timestep);
@@ -123,7 +132,7 @@ int RunDemo(const Argv& argv) {
   options.seed = 1;
   auto batch = BatchedEnv::Create(*context, options);
   if (!batch.ok()) return Fail("demo", batch.status());
-  std::printf("[3/3] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
+  std::printf("[3/5] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> uniform(-1.f, 1.f);
   std::vector<std::pair<std::string, EpisodeSetStats>> rows;
@@ -146,6 +155,42 @@ int RunDemo(const Argv& argv) {
               "Untrained policies earn well under the maximum: random actions fall out of the reference within\n"
               "a second; doing nothing keeps the body near this slow-moving rat but tracks it poorly.\n",
               5.0, 1000 * spec.control_timestep);
+  if (*train_s <= 0) return 0;
+
+  // 4. a short training run of the real topology on the first clip (configs/smoke.pbtxt's sizes)
+  std::printf("\n[4/5] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
+              *train_s);
+  std::fflush(stdout);
+  auto smoke = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
+  if (!smoke.ok()) return Fail("demo", smoke.status());
+  smoke->mutable_task()->set_clips(clips_path);
+  smoke->mutable_task()->clear_clip_ids();
+  smoke->mutable_task()->add_clip_ids(0);
+  smoke->mutable_evaluator()->set_from_clip_start(true);
+  const std::string train_config = out_dir + "/demo_train.pbtxt";
+  {
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(*smoke, &text);
+    std::ofstream(train_config) << text;
+  }
+  const std::string run_dir = out_dir + "/train";
+  std::filesystem::remove_all(run_dir, ec);
+  if (int rc = RunTrain({"--config", train_config, "--run_dir", run_dir, "--max_wall_s", absl::StrCat(*train_s)});
+      rc != 0) {
+    return rc;
+  }
+
+  // 5. the trained policy over every clip: kinematics and every named layer for the analyses
+  std::printf("\n[5/5] rollout of the trained policy over all %zu clips\n", clips.size());
+  std::fflush(stdout);
+  const std::string rollouts = out_dir + "/rollouts.h5";
+  if (int rc = RunRollout({"--checkpoint", run_dir + "/checkpoints", "--clips", clips_path, "--out", rollouts});
+      rc != 0) {
+    return rc;
+  }
+  std::printf("\nDone. Next: ./mimic analysis encoding --rollouts %s (with recorded or `./mimic synth spikes` "
+              "neurons);\nthe training curves are in %s/eval.svg, the run's logs and metrics under %s.\n",
+              rollouts.c_str(), run_dir.c_str(), run_dir.c_str());
   return 0;
 }
 

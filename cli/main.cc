@@ -21,7 +21,7 @@ const Command kCommands[] = {
      "run the preprocessing job service (STAC) until SIGTERM", RunServe},
     {"jobs", "stac|get|watch|list|cancel --server HOST:PORT [--id ID] [--keypoints F --out F --wait]",
      "submit and follow jobs on a MIMIC job service", RunJobs},
-    {"train", "--config configs/NAME.pbtxt [--run_dir DIR] [--max_wall_s S] [--max_updates N] [--actors N]",
+    {"train", "--config configs/NAME.pbtxt [--run_dir DIR] [--max_wall_s S] [--max_updates N] [--actors N] [--check]",
      "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",
      RunTrain},
     {"learner", "--config RUN/train.pbtxt --replay HOST:PORT [--checkpoint_dir DIR] [--status F] [--address A]",

@@ -47,7 +47,9 @@ int RunReplay(const Argv& argv) {
   if ((*server)->metrics_port() > 0) std::printf(", /metrics on port %d", (*server)->metrics_port());
   if ((*server)->core().restored()) std::printf(", restored from %s", config->checkpoint_dir().c_str());
   std::printf("\n");
-  for (const auto& t : info.tables()) std::printf("  table %-16s %6ld / %ld items\n", t.name().c_str(), t.size(), t.max_size());
+  for (const auto& t : info.tables()) {
+    std::printf("  table %-16s %6ld / %ld items, %ld inserts\n", t.name().c_str(), t.size(), t.max_size(), t.inserts());
+  }
   std::fflush(stdout);
 
   int signal = 0;

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/env_setup.h"
 #include "cli/stop_signals.h"
+#include "common/blas_threads.h"
 #include "common/text_proto.h"
 #include "learner/learner_service.h"
 
@@ -28,6 +29,12 @@ absl::StatusOr<TrainConfig> LoadRunConfig(const Args& args) {
 
 void SetIntraOpThreads(const LearnerConfig& config) {
   if (config.intra_op_threads() > 0) torch::set_num_threads(config.intra_op_threads());
+}
+
+// Actors and the evaluator share their cores with the physics: one BLAS thread (bench actor).
+void SetActingThreads() {
+  torch::set_num_threads(1);
+  SetBlasThreads(1);
 }
 
 }  // namespace
@@ -85,12 +92,13 @@ int RunActor(const Argv& argv) {
   if (!args->Has("learner")) return Fail("actor", absl::InvalidArgumentError("--learner HOST:PORT is required"));
   auto id = args->GetInt("id", 0);
   if (!id.ok()) return Fail("actor", id.status());
-  SetIntraOpThreads(config->learner());
+  SetActingThreads();
   const ActorConfig& actor_config = config->actor();
 
   if (args->Has("evaluator")) {
     const EvaluatorConfig& eval = config->evaluator();
-    auto envs = MakeTaskEnvs(config->task(), TaskRole::kEvaluate, eval.num_envs(), 1, actor_config.seed() + 777);
+    auto envs = MakeTaskEnvs(config->task(), TaskRole::kEvaluate, eval.num_envs(), 1, actor_config.seed() + 777,
+                             eval.from_clip_start());
     if (!envs.ok()) return Fail("evaluator", envs.status());
     EvaluatorOptions options;
     options.learner_address = args->GetString("learner", "");
@@ -122,6 +130,7 @@ int RunActor(const Argv& argv) {
   options.unroll_length = actor_config.unroll_length();
   options.parameter_sync_steps = actor_config.parameter_sync_steps();
   options.max_in_flight = actor_config.max_in_flight();
+  options.inference_threads = actor_config.inference_threads();
   // a restarted actor draws fresh noise: the pid keeps incarnations apart
   options.seed = actor_config.seed() + 1000 * static_cast<uint64_t>(*id) + 7919 * static_cast<uint64_t>(getpid());
   auto max_steps = args->GetInt("max_steps", 0);

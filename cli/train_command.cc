@@ -106,11 +106,12 @@ void WriteEvalFigure(const RunLayout& run) {
   if (columns["version"].empty()) return;
   const std::vector<double>& x = columns["version"];
   std::vector<std::string> charts;
-  charts.push_back(LineChartSvg({"Evaluator: mean episode length (deterministic policy)", "learner update",
-                                 "steps", 900, 300},
-                                x, {{"episode length", columns["mean_length"], ""}}));
+  charts.push_back(LineChartSvg({"Evaluator: mean episode length", "learner update", "steps", 900, 300}, x,
+                                {{"deterministic policy", columns["mean_length"], ""},
+                                 {"with the policy's noise", columns["stochastic_mean_length"], ""}}));
   charts.push_back(LineChartSvg({"Imitation reward per step", "learner update", "reward / step", 900, 300}, x,
-                                {{"reward per step", columns["reward_per_step"], ""}}));
+                                {{"deterministic policy", columns["reward_per_step"], ""},
+                                 {"with the policy's noise", columns["stochastic_reward_per_step"], ""}}));
   charts.push_back(LineChartSvg({"Tracking error", "learner update", "mm", 900, 300}, x,
                                 {{"centre of mass", columns["com_error_mm"], ""},
                                  {"tracked bodies", columns["body_error_mm"], ""},
@@ -132,7 +133,7 @@ double Get(const StatusFigures& f, const std::string& key) {
 struct RunFigures {
   double env_steps = 0, env_steps_per_s = 0, episode_return = std::nan(""), updates = 0, updates_per_s = 0,
          policy_lag = std::nan(""), eval_length = std::nan(""), eval_body_error_mm = std::nan(""),
-         eval_reward_per_step = std::nan("");
+         eval_reward_per_step = std::nan(""), eval_noisy_length = std::nan("");
 };
 
 RunFigures Gather(const RunLayout& run, int actors) {
@@ -157,6 +158,7 @@ RunFigures Gather(const RunLayout& run, int actors) {
   out.eval_length = Get(e, "mean_length");
   out.eval_body_error_mm = Get(e, "body_error_mm");
   out.eval_reward_per_step = Get(e, "reward_per_step");
+  out.eval_noisy_length = Get(e, "stochastic_mean_length");
   return out;
 }
 
@@ -165,7 +167,9 @@ std::string ProgressLine(const RunFigures& f, double elapsed, double max_wall) {
                                      f.env_steps, f.env_steps_per_s, f.updates, f.updates_per_s);
   if (!std::isnan(f.episode_return)) absl::StrAppend(&line, absl::StrFormat(" | return %.1f", f.episode_return));
   if (!std::isnan(f.policy_lag)) absl::StrAppend(&line, absl::StrFormat(" | lag %.1f", f.policy_lag));
-  if (!std::isnan(f.eval_length)) absl::StrAppend(&line, absl::StrFormat(" | eval length %.1f", f.eval_length));
+  if (!std::isnan(f.eval_length)) {
+    absl::StrAppend(&line, absl::StrFormat(" | eval length %.0f (noisy %.0f)", f.eval_length, f.eval_noisy_length));
+  }
   if (!std::isnan(f.eval_body_error_mm)) absl::StrAppend(&line, absl::StrFormat(" err %.1f mm", f.eval_body_error_mm));
   if (max_wall > 0) absl::StrAppend(&line, absl::StrFormat(" | ETA %.0fs", std::max(0.0, max_wall - elapsed)));
   return line;
@@ -205,7 +209,7 @@ absl::Status PrepareClips(TrainConfig& config, const RunLayout& run) {
 }  // namespace
 
 int RunTrain(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "run_dir", "max_wall_s", "max_updates", "actors"});
+  auto args = Args::Parse(argv, {"config", "run_dir", "max_wall_s", "max_updates", "actors"}, {"check"});
   if (!args.ok()) return Fail("train", args.status());
   StopSignals signals("train");
   if (!args->Has("config")) return Fail("train", absl::InvalidArgumentError("--config configs/NAME.pbtxt is required"));
@@ -220,6 +224,21 @@ int RunTrain(const Argv& argv) {
     return Fail("train", absl::InvalidArgumentError("--max_wall_s, --max_updates and --actors take numbers"));
   }
   config.set_num_actors(*actors);
+  if (args->Has("check")) {
+    // validate without starting anything or touching a run directory
+    if (!config.task().keypoints().empty() && !fs::exists(config.task().keypoints())) {
+      return Fail("train", absl::NotFoundError(absl::StrCat("task.keypoints: no file ", config.task().keypoints())));
+    }
+    TrainConfig probe = config;
+    probe.mutable_task()->clear_keypoints();
+    auto checked = CompleteTrainConfig(probe);
+    if (!checked.ok()) return Fail("train", checked.status());
+    std::printf("train: config OK (%s, %d actors x %d envs, tables:", config_path.c_str(), checked->num_actors(),
+                checked->actor().num_envs());
+    for (const auto& t : checked->replay().tables()) std::printf(" %s", t.name().c_str());
+    std::printf(")\n");
+    return 0;
+  }
   const std::string name = fs::path(config_path).stem().string();
   const RunLayout run(args->GetString("run_dir", "runs/train-" + name));
   std::error_code ec;
@@ -332,20 +351,31 @@ int RunTrain(const Argv& argv) {
                            {"restarts", static_cast<double>(restarts)},
                            {"eval_mean_length", figures.eval_length},
                            {"eval_body_error_mm", figures.eval_body_error_mm},
-                           {"eval_reward_per_step", figures.eval_reward_per_step}};
+                           {"eval_reward_per_step", figures.eval_reward_per_step},
+                           {"eval_noisy_mean_length", figures.eval_noisy_length}};
   auto evals = ReadEvalCsv(run.eval_csv);
   if (!evals["mean_length"].empty()) {
     summary["eval_first_mean_length"] = evals["mean_length"].front();
     summary["eval_best_mean_length"] = *std::max_element(evals["mean_length"].begin(), evals["mean_length"].end());
     summary["evaluations"] = static_cast<double>(evals["mean_length"].size());
+    const auto& noisy = evals["stochastic_mean_length"];
+    if (!noisy.empty()) {
+      summary["eval_first_noisy_mean_length"] = noisy.front();
+      summary["eval_best_noisy_mean_length"] = *std::max_element(noisy.begin(), noisy.end());
+    }
+    summary["eval_first_reward_per_step"] = evals["reward_per_step"].front();
+    summary["eval_first_body_error_mm"] = evals["body_error_mm"].front();
   }
   WriteStatusFile(run.dir + "/summary.json", summary).IgnoreError();
   std::printf("train: %.0f s, %.0f env steps, %.0f learner updates, %d restarts", elapsed, figures.env_steps,
               figures.updates, restarts);
   if (!evals["mean_length"].empty()) {
-    std::printf("; evaluator episode length %.1f -> %.1f (best %.1f) over %zu evaluations",
-                evals["mean_length"].front(), evals["mean_length"].back(), summary["eval_best_mean_length"],
-                evals["mean_length"].size());
+    std::printf("; over %zu evaluations: episode length %.1f -> %.1f, with the policy's noise %.1f -> %.1f, "
+                "reward/step %.3f -> %.3f, body error %.1f -> %.1f mm",
+                evals["mean_length"].size(), evals["mean_length"].front(), evals["mean_length"].back(),
+                evals["stochastic_mean_length"].front(), evals["stochastic_mean_length"].back(),
+                evals["reward_per_step"].front(), evals["reward_per_step"].back(), evals["body_error_mm"].front(),
+                evals["body_error_mm"].back());
   }
   std::printf("\ntrain: run directory %s (summary.json, eval.csv, eval.svg, checkpoints/, logs/, metrics/)\n",
               run.dir.c_str());

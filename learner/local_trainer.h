@@ -15,33 +15,9 @@
 #include "learner/batch.h"
 #include "learner/learner.h"
 #include "learner/policy_actor.h"
+#include "learner/unroll_collector.h"
 
 namespace mimic {
-
-// Runs T steps of every environment and returns them as a batch; the next call continues where
-// this one stopped (the last observation is the next batch's first).
-class UnrollCollector {
- public:
-  UnrollCollector(VectorEnv* env, PolicyActor* actor, int unroll_length);
-  absl::Status Start();  // resets the environments
-  absl::StatusOr<Batch> Collect();
-  // Returns and lengths of episodes finished since the last call.
-  std::vector<double> TakeFinishedReturns();
-  std::vector<int> TakeFinishedLengths();
-  // Time spent so far in policy inference and in stepping the environments.
-  double inference_seconds() const { return inference_seconds_; }
-  double env_seconds() const { return env_seconds_; }
-
- private:
-  VectorEnv* env_;
-  PolicyActor* actor_;
-  int unroll_length_;
-  std::vector<double> running_return_;
-  std::vector<int> running_length_;
-  std::vector<double> finished_returns_;
-  std::vector<int> finished_lengths_;
-  double inference_seconds_ = 0, env_seconds_ = 0;
-};
 
 struct EvaluationResult {
   double mean_return = 0;

@@ -115,3 +115,26 @@ TEST(WireCodecTest, BadParametersChangeNothing) {
 
 }  // namespace
 }  // namespace mimic
+
+namespace mimic {
+namespace {
+
+TEST(PolicyActorTest, InferenceSplitAcrossThreadsActsLikeOneThread) {
+  auto learner = Learner::Create(TinyConfig("vmpo"), kObs, kActions).value();
+  constexpr int kEnvs = 7;  // uneven shards
+  PolicyActor one(learner->networks(), kEnvs, 11);
+  PolicyActor three(learner->networks(), kEnvs, 11, /*deterministic=*/false, /*inference_threads=*/3);
+  torch::manual_seed(3);
+  for (int t = 0; t < 5; ++t) {
+    torch::Tensor obs = torch::randn({kEnvs, kObs});
+    torch::Tensor first = (torch::rand({kEnvs}) < 0.3).to(torch::kFloat32);
+    ActionBatch a = one.Act(obs, first), b = three.Act(obs, first);
+    ASSERT_TRUE(torch::allclose(a.mean, b.mean, 1e-5, 1e-6)) << "step " << t;
+    ASSERT_TRUE(torch::allclose(a.action, b.action, 1e-5, 1e-6)) << "step " << t;
+    ASSERT_TRUE(torch::allclose(a.log_prob, b.log_prob, 1e-4, 1e-5)) << "step " << t;
+    ASSERT_TRUE(torch::allclose(one.state().h[1], three.state().h[1], 1e-5, 1e-6)) << "step " << t;
+  }
+}
+
+}  // namespace
+}  // namespace mimic

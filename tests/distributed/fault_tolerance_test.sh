@@ -55,11 +55,21 @@ check "update counter continues past the resume point" wait_until 60 "updates" u
 actor_version() { local v; v=$(figure "$run/status/actor-1.json" policy_version); [ -n "$v" ] && [ "${v%.*}" -gt "$resumed_at" ]; }
 check "actors resync to the new learner's versions" wait_until 30 "actor-1 version" actor_version
 
-# 3. replay dies: it restores its checkpoint, writers and the sampler reconnect, learning goes on
+# 3. replay dies: it restores its checkpoint (written every 2 s), writers and the sampler
+# reconnect, learning goes on. The loss bound: what was acknowledged after the last checkpoint,
+# so the restored insert count must be at least the count 3 s before the kill.
 replay=$(pid_of replay)
+replay_address=$(grep -oE 'address: "127.0.0.1:[0-9]+"' "$run/replay.pbtxt" | head -1 | grep -oE "[0-9.]+:[0-9]+")
+inserts() { $mimic replay-info --server "$replay_address" 2>/dev/null | awk '$1 == "on_policy" { print $4 }'; }
+inserts_before=$(inserts)
+sleep 3
+inserts_at_kill=$(inserts)
 kill -9 "$replay"
 restored() { [ "$(grep -c "restored from" "$run/logs/replay.log")" -ge 1 ]; }
 check "killed replay restarts from its checkpoint" wait_until 60 "restored replay" restored
+inserts_restored=$(grep -A3 "restored from" "$run/logs/replay.log" | grep -oE "[0-9]+ inserts" | head -1 | awk '{print $1}')
+echo "replay inserts: ${inserts_before:-?} 3 s before the kill, ${inserts_at_kill:-?} at the kill, ${inserts_restored:-?} restored (lost $(( ${inserts_at_kill:-0} - ${inserts_restored:-0} )))"
+check "replay loses at most the last checkpoint interval" test "${inserts_restored:-0}" -ge "${inserts_before:-1}"
 after_replay=$(updates)
 check "learning resumes through the new replay" wait_until 90 "updates" updates_above $((after_replay + 10))
 
