@@ -65,6 +65,9 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &s->port_);
   builder.SetMaxSendMessageSize(-1);
   builder.RegisterService(s->parameters_.get());
+  s->grpc_metrics_ = std::make_unique<GrpcMetrics>("learner");
+  s->grpc_metrics_->Install(builder);
+  if (s->metrics_server_) s->metrics_server_->Register(s->grpc_metrics_->registry());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", options.address));
   s->server_->GetHealthCheckService()->SetServingStatus(true);

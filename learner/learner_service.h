@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/grpc_metrics.h"
 #include "common/metrics_server.h"
 #include "learner/learner.h"
 #include "learner/parameter_server.h"
@@ -64,6 +65,7 @@ class LearnerService {
   LearnerServiceOptions options_;
   std::unique_ptr<Learner> learner_;
   std::unique_ptr<ParameterServer> parameters_;
+  std::unique_ptr<GrpcMetrics> grpc_metrics_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<replay::ReplaySampler> sampler_;
   std::string resumed_from_;

@@ -22,6 +22,8 @@ absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayCo
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_bytes));
   builder.RegisterService(s->service_.get());
+  s->grpc_metrics_ = std::make_unique<GrpcMetrics>("replay");
+  s->grpc_metrics_->Install(builder);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
   s->server_ = builder.BuildAndStart();
@@ -31,6 +33,7 @@ absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayCo
     MIMIC_ASSIGN_OR_RETURN(s->metrics_, MetricsServer::Start(config.metrics_address()));
     s->metrics_collectable_ = std::make_shared<ReplayMetrics>(s->core_.get());
     s->metrics_->Register(s->metrics_collectable_);
+    s->metrics_->Register(s->grpc_metrics_->registry());
   }
   if (!config.checkpoint_dir().empty() && config.checkpoint_interval_s() > 0) {
     s->checkpointer_ = std::thread([server = s.get()] { server->CheckpointLoop(); });

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/grpc_metrics.h"
 #include "common/metrics_server.h"
 #include "replay/replay_core.h"
 #include "replay/replay_metrics.h"
@@ -40,6 +41,7 @@ class ReplayServer {
 
   std::unique_ptr<ReplayCore> core_;
   std::unique_ptr<ReplayServiceImpl> service_;
+  std::unique_ptr<GrpcMetrics> grpc_metrics_;  // outlives server_ (its interceptors point here)
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<ReplayMetrics> metrics_collectable_;
   std::unique_ptr<MetricsServer> metrics_;

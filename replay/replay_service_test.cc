@@ -330,8 +330,19 @@ TEST(ReplayServiceTest, ServesPrometheusMetrics) {
   ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
   ASSERT_TRUE(writer.Insert(TaggedItem(0, 1), To("q")).ok());
   ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+  ReplaySampler sampler(ChannelStubFactory(Address(**server)), {.table = "nope"});
+  ASSERT_TRUE(sampler.Info().ok());
+  ASSERT_TRUE(sampler.Info().ok());
+  ASSERT_FALSE(sampler.Next(absl::Seconds(1)).ok());  // unknown table
   const std::string metrics = FetchMetrics((*server)->metrics_port());
   EXPECT_NE(metrics.find("mimic_replay_items{table=\"q\"} 1"), std::string::npos) << metrics;
+  // finished calls are counted by method and status code
+  EXPECT_NE(metrics.find("mimic_replay_grpc_calls_total{code=\"OK\",method=\"/mimic.ReplayService/Info\"} 2"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mimic_replay_grpc_calls_total{code=\"NOT_FOUND\",method=\"/mimic.ReplayService/Sample\"} 1"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mimic_replay_grpc_call_seconds_count{method=\"/mimic.ReplayService/Info\"} 2"),
+            std::string::npos) << metrics;
   EXPECT_NE(metrics.find("mimic_replay_capacity_items{table=\"q\"} 7"), std::string::npos);
   EXPECT_NE(metrics.find("mimic_replay_inserts_total{table=\"q\"} 1"), std::string::npos);
 }
