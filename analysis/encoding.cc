@@ -15,6 +15,12 @@ absl::StatusOr<std::vector<NeuronEncoding>> RunEncoding(const std::vector<Featur
     }
   }
   if (options.lags.empty()) return absl::InvalidArgumentError("no lags");
+  if (!counts.allFinite()) return absl::InvalidArgumentError("the spike counts hold NaN or infinite values");
+  for (const FeatureClass& c : classes) {
+    if (!c.features.allFinite()) {
+      return absl::InvalidArgumentError(absl::StrCat("feature class '", c.name, "' holds NaN or infinite values"));
+    }
+  }
   std::vector<NeuronEncoding> out(counts.cols());
   std::vector<double> p_values;
   for (Eigen::Index n = 0; n < counts.cols(); ++n) {
@@ -39,6 +45,9 @@ absl::StatusOr<std::vector<NeuronEncoding>> RunEncoding(const std::vector<Featur
       best.p_value = WilcoxonSignedRankGreater(best.score.fold_llr);
       p_values.push_back(best.p_value);
       out[n].classes.push_back(best);
+    }
+    if (options.on_neuron && !options.on_neuron(static_cast<int>(n) + 1, static_cast<int>(counts.cols()))) {
+      return absl::CancelledError(absl::StrCat("cancelled after ", n + 1, " of ", counts.cols(), " neurons"));
     }
   }
   const std::vector<bool> reject = BenjaminiHochberg(p_values, options.fdr);

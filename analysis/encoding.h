@@ -5,6 +5,7 @@
 #ifndef MIMIC_ANALYSIS_ENCODING_H_
 #define MIMIC_ANALYSIS_ENCODING_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct EncodingOptions {
   int folds = 10;
   GlmOptions glm;
   double fdr = 0.05;
+  // Called after each neuron with (done, total); returning false cancels (CANCELLED).
+  std::function<bool(int, int)> on_neuron;
 };
 
 struct ClassResult {

@@ -5,12 +5,14 @@
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
 
+#include "common/bearer_auth.h"
 #include "common/grpc_status.h"
 
 namespace mimic {
 
-grpc::Status OperationsServiceImpl::GetOperation(grpc::ServerContext*, const OperationRequest* request,
+grpc::Status OperationsServiceImpl::GetOperation(grpc::ServerContext* context, const OperationRequest* request,
                                                  Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   auto op = runner_->Get(request->id());
   if (!op.ok()) return ToGrpcStatus(op.status());
   *response = *op;
@@ -19,6 +21,7 @@ grpc::Status OperationsServiceImpl::GetOperation(grpc::ServerContext*, const Ope
 
 grpc::Status OperationsServiceImpl::WatchOperation(grpc::ServerContext* context, const OperationRequest* request,
                                                    grpc::ServerWriter<Operation>* writer) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   auto op = runner_->Get(request->id());
   if (!op.ok()) return ToGrpcStatus(op.status());
   while (true) {
@@ -34,14 +37,16 @@ grpc::Status OperationsServiceImpl::WatchOperation(grpc::ServerContext* context,
   }
 }
 
-grpc::Status OperationsServiceImpl::ListOperations(grpc::ServerContext*, const ListOperationsRequest*,
+grpc::Status OperationsServiceImpl::ListOperations(grpc::ServerContext* context, const ListOperationsRequest*,
                                                    ListOperationsResponse* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   for (const Operation& op : runner_->List()) *response->add_operations() = op;
   return grpc::Status::OK;
 }
 
-grpc::Status OperationsServiceImpl::CancelOperation(grpc::ServerContext*, const OperationRequest* request,
+grpc::Status OperationsServiceImpl::CancelOperation(grpc::ServerContext* context, const OperationRequest* request,
                                                     Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   auto op = runner_->Cancel(request->id());
   if (!op.ok()) return ToGrpcStatus(op.status());
   *response = *op;

@@ -15,15 +15,19 @@ namespace mimic {
 
 class OperationsServiceImpl final : public Operations::Service {
  public:
-  explicit OperationsServiceImpl(JobRunner* runner) : runner_(runner) {}
-  grpc::Status GetOperation(grpc::ServerContext*, const OperationRequest* request, Operation* response) override;
+  // With a non-empty `token`, every call must carry it as a bearer token.
+  explicit OperationsServiceImpl(JobRunner* runner, std::string token = "")
+      : runner_(runner), token_(std::move(token)) {}
+  grpc::Status GetOperation(grpc::ServerContext* context, const OperationRequest* request, Operation* response) override;
   grpc::Status WatchOperation(grpc::ServerContext* context, const OperationRequest* request,
                               grpc::ServerWriter<Operation>* writer) override;
-  grpc::Status ListOperations(grpc::ServerContext*, const ListOperationsRequest*, ListOperationsResponse* response) override;
-  grpc::Status CancelOperation(grpc::ServerContext*, const OperationRequest* request, Operation* response) override;
+  grpc::Status ListOperations(grpc::ServerContext* context, const ListOperationsRequest*,
+                              ListOperationsResponse* response) override;
+  grpc::Status CancelOperation(grpc::ServerContext* context, const OperationRequest* request, Operation* response) override;
 
  private:
   JobRunner* runner_;
+  std::string token_;
 };
 
 class JobMetrics : public prometheus::Collectable {

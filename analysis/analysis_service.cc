@@ -1,0 +1,104 @@
+#include "analysis/analysis_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "analysis/encoding_job.h"
+#include "common/bearer_auth.h"
+#include "common/grpc_status.h"
+
+namespace mimic::analysis {
+namespace {
+
+absl::StatusOr<std::string> ResolveNamed(const PathGuard& guard, const std::string& what, const std::string& path,
+                                         bool must_exist) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no path given"));
+  auto resolved = guard.Resolve(path, must_exist);
+  if (!resolved.ok()) return absl::Status(resolved.status().code(), absl::StrCat(what, ": ", resolved.status().message()));
+  return resolved;
+}
+
+}  // namespace
+
+absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                      const EncodingJobSpec& spec) {
+  EncodingJobInputs inputs;
+  if (!spec.rollouts().empty()) {
+    auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
+    if (!rollouts.ok()) return rollouts.status();
+    inputs.rollouts = *rollouts;
+  }
+  inputs.classes.assign(spec.classes().begin(), spec.classes().end());
+  for (const auto& [name, file] : spec.features()) {
+    auto path = ResolveNamed(guard, absl::StrCat("features '", name, "'"), file, true);
+    if (!path.ok()) return path.status();
+    inputs.features[name] = *path;
+  }
+  if (inputs.rollouts.empty() && inputs.features.empty()) {
+    return absl::InvalidArgumentError("give a rollouts file or feature arrays");
+  }
+  auto counts = ResolveNamed(guard, "counts", spec.counts(), true);
+  if (!counts.ok()) return counts.status();
+  inputs.counts = *counts;
+  auto out = ResolveNamed(guard, "out", spec.out(), false);
+  if (!out.ok()) return out.status();
+  inputs.out = *out;
+  if (spec.pca_fraction() < 0 || spec.pca_fraction() > 1) return absl::InvalidArgumentError("pca_fraction must be in [0, 1]");
+  inputs.pca_fraction = spec.pca_fraction();
+  const int step = spec.lag_step() == 0 ? 1 : spec.lag_step();
+  if (step < 0 || spec.lag_max() < spec.lag_min()) {
+    return absl::InvalidArgumentError("lags: need lag_min <= lag_max and lag_step > 0");
+  }
+  inputs.options.lags.clear();
+  for (int lag = spec.lag_min(); lag <= spec.lag_max(); lag += step) {
+    inputs.options.lags.push_back(lag);
+    if (static_cast<int>(inputs.options.lags.size()) > limits.max_lags) {
+      return absl::ResourceExhaustedError(absl::StrCat("more than ", limits.max_lags, " lags"));
+    }
+  }
+  inputs.options.folds = spec.folds() == 0 ? 10 : spec.folds();
+  if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
+  inputs.options.glm.ridge = spec.ridge() == 0 ? 1.0 : spec.ridge();
+  if (inputs.options.glm.ridge < 0) return absl::InvalidArgumentError("ridge must be >= 0");
+  inputs.options.fdr = spec.fdr() == 0 ? 0.05 : spec.fdr();
+  if (inputs.options.fdr <= 0 || inputs.options.fdr >= 1) return absl::InvalidArgumentError("fdr must be in (0, 1)");
+  inputs.max_cells = limits.max_cells;
+  const std::string out_name = spec.out();
+  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+    auto outcome = RunEncodingJob(
+        inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); },
+        [&context] { return context.cancelled(); });
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs.push_back(out_name);
+    std::string figure = out_name;
+    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
+    output.outputs.push_back(figure + ".svg");
+    output.summary = absl::StrCat(outcome->neurons, " neurons x ", outcome->class_names.size(), " feature classes over ",
+                                  outcome->bins, " bins; ", outcome->neurons - outcome->untuned,
+                                  " significantly tuned");
+    output.result_json = outcome->json;
+    return output;
+  });
+}
+
+JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
+  return [guard, limits](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
+    SubmitEncodingRequest request;
+    if (kind != "encoding" || !request.ParseFromString(spec)) {
+      return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
+    }
+    return MakeEncodingJob(*guard, limits, request.spec());
+  };
+}
+
+grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, const SubmitEncodingRequest* request,
+                                                 Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
+  auto fn = MakeEncodingJob(guard_, limits_, request->spec());
+  if (!fn.ok()) return ToGrpcStatus(fn.status());
+  auto op = runner_->Submit("encoding", *std::move(fn), request->SerializeAsString());
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  *response = *op;
+  return grpc::Status::OK;
+}
+
+}  // namespace mimic::analysis

@@ -1,0 +1,205 @@
+// The analysis service over loopback gRPC: an encoding job on a synthetic session with planted
+// tuning recovers it and writes HDF5 results and a figure; bearer tokens, data-root confinement,
+// bad input and cancellation behave, and the service keeps serving after a failed job.
+#include "analysis/analysis_service.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "analysis/synthetic.h"
+#include "common/bearer_auth.h"
+#include "common/h5_file.h"
+#include "common/operations_service.h"
+
+namespace mimic::analysis {
+namespace {
+
+namespace fs = std::filesystem;
+
+void WriteCsv(const std::string& path, const Eigen::MatrixXd& m) {
+  std::ofstream out(path);
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) out << (c ? "," : "") << m(r, c);
+    out << "\n";
+  }
+}
+
+class AnalysisServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = ::testing::TempDir() + "/analysis_root";
+    fs::remove_all(root_);
+    fs::create_directories(root_ + "/session");
+    fs::create_directories(root_ + "/results");
+    SynthOptions options;
+    options.bins = 3000;
+    options.tuned_per_class = 4;
+    options.untuned = 4;
+    options.lags = {0};
+    session_ = MakeSyntheticSession(options);
+    for (const FeatureClass& c : session_.classes) WriteCsv(root_ + "/session/" + c.name + ".csv", c.features);
+    WriteCsv(root_ + "/session/counts.csv", session_.counts);
+    std::ofstream(root_ + "/session/corrupt.csv") << "1,2\n3\n";
+
+    guard_ = std::make_unique<PathGuard>(PathGuard::Create(root_).value());
+    runner_ = std::make_unique<JobRunner>(1);
+    service_ = std::make_unique<AnalysisServiceImpl>(runner_.get(), *guard_, AnalysisLimits{}, "s3cret");
+    operations_ = std::make_unique<OperationsServiceImpl>(runner_.get(), "s3cret");
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(service_.get());
+    builder.RegisterService(operations_.get());
+    server_ = builder.BuildAndStart();
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+    stub_ = AnalysisService::NewStub(channel);
+    ops_ = Operations::NewStub(channel);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  EncodingJobSpec Spec(const std::string& counts = "session/counts.csv") {
+    EncodingJobSpec spec;
+    for (const FeatureClass& c : session_.classes) (*spec.mutable_features())[c.name] = "session/" + c.name + ".csv";
+    spec.set_counts(counts);
+    spec.set_out("results/encoding.h5");
+    return spec;
+  }
+
+  grpc::Status Submit(const EncodingJobSpec& spec, Operation* op, const std::string& token = "s3cret") {
+    grpc::ClientContext context;
+    AddBearer(&context, token);
+    SubmitEncodingRequest request;
+    *request.mutable_spec() = spec;
+    return stub_->SubmitEncoding(&context, request, op);
+  }
+
+  Operation WaitFinished(const std::string& id) {
+    Operation op;
+    for (int i = 0; i < 600; ++i) {
+      grpc::ClientContext context;
+      AddBearer(&context, "s3cret");
+      OperationRequest request;
+      request.set_id(id);
+      EXPECT_TRUE(ops_->GetOperation(&context, request, &op).ok());
+      if (IsFinished(op.state())) return op;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ADD_FAILURE() << "job " << id << " did not finish";
+    return op;
+  }
+
+  std::string root_;
+  SynthSession session_;
+  std::unique_ptr<PathGuard> guard_;
+  std::unique_ptr<JobRunner> runner_;
+  std::unique_ptr<AnalysisServiceImpl> service_;
+  std::unique_ptr<OperationsServiceImpl> operations_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<AnalysisService::Stub> stub_;
+  std::unique_ptr<Operations::Stub> ops_;
+  int port_ = 0;
+};
+
+TEST_F(AnalysisServiceTest, EncodingJobRecoversPlantedTuningAndWritesResults) {
+  fs::create_directories(root_ + "/results");
+  Operation op;
+  ASSERT_TRUE(Submit(Spec(), &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  ASSERT_EQ(op.outputs_size(), 2);
+  EXPECT_EQ(op.outputs(1), "results/encoding.svg");
+  EXPECT_TRUE(fs::file_size(root_ + "/results/encoding.svg") > 1000);
+  auto file = H5File::Open(root_ + "/results/encoding.h5").value();
+  const auto classes = file->ReadStrings("/classes").value();
+  const auto best = file->ReadInts("/best_class").value();
+  ASSERT_EQ(best.values.size(), session_.true_class.size());
+  int tuned = 0, recovered = 0, false_positives = 0;
+  for (size_t n = 0; n < best.values.size(); ++n) {
+    const int truth = session_.true_class[n];
+    if (truth < 0) {
+      false_positives += best.values[n] >= 0;
+      continue;
+    }
+    ++tuned;
+    // classes in the results are in the spec's map order (by name), the truth in session order
+    recovered += best.values[n] >= 0 && classes[best.values[n]] == session_.classes[truth].name;
+  }
+  EXPECT_GE(recovered, 0.9 * tuned) << recovered << " of " << tuned;
+  EXPECT_LE(false_positives, 1);
+  EXPECT_NE(op.result_json().find("\"neurons\":12"), std::string::npos) << op.result_json();
+  EXPECT_EQ(file->Shape("/cv_llr_bits_per_spike").value(), (std::vector<int64_t>{12, 2}));
+}
+
+TEST_F(AnalysisServiceTest, TokensAreCheckedOnEveryCall) {
+  Operation op;
+  EXPECT_EQ(Submit(Spec(), &op, "").error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(Submit(Spec(), &op, "wrong").error_code(), grpc::UNAUTHENTICATED);
+  grpc::ClientContext context;
+  ListOperationsResponse list;
+  EXPECT_EQ(ops_->ListOperations(&context, ListOperationsRequest(), &list).error_code(), grpc::UNAUTHENTICATED);
+}
+
+TEST_F(AnalysisServiceTest, PathsOutsideTheDataRootAreRefusedBeforeQueueing) {
+  Operation op;
+  EncodingJobSpec escape = Spec("../outside.csv");
+  grpc::Status status = Submit(escape, &op);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.error_message().find("counts"), std::string::npos) << status.error_message();
+  fs::create_symlink("/etc", root_ + "/session/link");
+  status = Submit(Spec("session/link/passwd"), &op);
+  EXPECT_FALSE(status.ok()) << "a symlink out of the root was followed";
+  EncodingJobSpec out = Spec();
+  out.set_out("/tmp/elsewhere.h5");
+  EXPECT_FALSE(Submit(out, &op).ok());
+  EncodingJobSpec bad_lags = Spec();
+  bad_lags.set_lag_min(5);
+  bad_lags.set_lag_max(-5);
+  EXPECT_EQ(Submit(bad_lags, &op).error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_TRUE(runner_->List().empty());  // nothing was queued
+}
+
+TEST_F(AnalysisServiceTest, BadInputFailsTheJobAndTheServiceKeepsServing) {
+  fs::create_directories(root_ + "/results");
+  Operation op;
+  ASSERT_TRUE(Submit(Spec("session/corrupt.csv"), &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("counts"), std::string::npos) << op.message();
+  // mismatched lengths: counts with fewer bins than the features
+  WriteCsv(root_ + "/session/short.csv", session_.counts.topRows(100));
+  ASSERT_TRUE(Submit(Spec("session/short.csv"), &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("bins"), std::string::npos) << op.message();
+  // NaN in a feature class
+  Eigen::MatrixXd with_nan = session_.classes[0].features;
+  with_nan(10, 0) = std::nan("");
+  WriteCsv(root_ + "/session/" + session_.classes[0].name + ".csv", with_nan);
+  ASSERT_TRUE(Submit(Spec(), &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("NaN"), std::string::npos) << op.message();
+}
+
+TEST_F(AnalysisServiceTest, CancellingARunningJobStopsIt) {
+  fs::create_directories(root_ + "/results");
+  EncodingJobSpec slow = Spec();
+  slow.set_lag_min(-40);
+  slow.set_lag_max(40);
+  Operation op;
+  ASSERT_TRUE(Submit(slow, &op).ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  grpc::ClientContext context;
+  AddBearer(&context, "s3cret");
+  OperationRequest request;
+  request.set_id(op.id());
+  Operation cancelled;
+  ASSERT_TRUE(ops_->CancelOperation(&context, request, &cancelled).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), CANCELLED) << op.message();
+}
+
+}  // namespace
+}  // namespace mimic::analysis

@@ -1,0 +1,125 @@
+#include "analysis/encoding_job.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "analysis/array_io.h"
+#include "analysis/rollout_features.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
+#include "common/svg_chart.h"
+
+namespace mimic::analysis {
+namespace {
+
+std::string FigurePath(const std::string& out) {
+  std::filesystem::path p(out);
+  return (p.parent_path() / (p.stem().string() + ".svg")).string();
+}
+
+absl::Status WriteResults(const std::string& path, const std::vector<std::string>& names,
+                          const std::vector<NeuronEncoding>& result, const EncodingOptions& options) {
+  const int64_t N = static_cast<int64_t>(result.size()), C = static_cast<int64_t>(names.size());
+  std::vector<double> llr, r2, p;
+  std::vector<int32_t> lag, significant, best;
+  for (const NeuronEncoding& n : result) {
+    for (const ClassResult& c : n.classes) {
+      llr.push_back(c.score.cv_llr_bits_per_spike);
+      r2.push_back(c.score.pseudo_r2);
+      p.push_back(c.p_value);
+      lag.push_back(c.best_lag);
+      significant.push_back(c.significant ? 1 : 0);
+    }
+    best.push_back(n.best_class);
+  }
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Create(path));
+  MIMIC_RETURN_IF_ERROR(file->WriteStrings("/classes", names));
+  MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/cv_llr_bits_per_spike", {N, C}, llr.data()));
+  MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/pseudo_r2", {N, C}, r2.data()));
+  MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_value", {N, C}, p.data()));
+  MIMIC_RETURN_IF_ERROR(file->WriteInts("/best_lag_bins", {N, C}, lag.data()));
+  MIMIC_RETURN_IF_ERROR(file->WriteInts("/significant", {N, C}, significant.data()));
+  MIMIC_RETURN_IF_ERROR(file->WriteInts("/best_class", {N}, best.data()));
+  MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "format", std::string("mimic.encoding")));
+  MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "folds", static_cast<int64_t>(options.folds)));
+  MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "fdr", options.fdr));
+  MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "ridge", options.glm.ridge));
+  return file->Finish();
+}
+
+}  // namespace
+
+absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
+                                                  const std::function<void(const std::string&, double)>& progress,
+                                                  const std::function<bool()>& cancelled) {
+  progress("reading inputs", 0);
+  std::vector<FeatureClass> classes;
+  if (!inputs.rollouts.empty()) {
+    MIMIC_ASSIGN_OR_RETURN(RolloutFeatures rollout, ReadRolloutFeatures(inputs.rollouts, inputs.classes));
+    classes = std::move(rollout.classes);
+  }
+  for (const auto& [name, file] : inputs.features) {
+    auto m = ReadMatrix(file);
+    if (!m.ok()) return absl::Status(m.status().code(), absl::StrCat("feature class '", name, "': ", m.status().message()));
+    classes.push_back({name, m->values});
+  }
+  if (classes.empty()) return absl::InvalidArgumentError("no feature classes: give a rollouts file or feature arrays");
+  auto counts = ReadMatrix(inputs.counts);
+  if (!counts.ok()) return absl::Status(counts.status().code(), absl::StrCat("counts: ", counts.status().message()));
+  if (inputs.max_cells > 0) {
+    int64_t cells = counts->values.size();
+    for (const FeatureClass& c : classes) cells += c.features.size();
+    if (cells > inputs.max_cells) {
+      return absl::ResourceExhaustedError(absl::StrCat("the job's arrays hold ", cells, " values, over this server's limit of ",
+                                                       inputs.max_cells));
+    }
+  }
+  if (inputs.pca_fraction > 0) {
+    if (inputs.pca_fraction > 1) return absl::InvalidArgumentError("pca_fraction must be in (0, 1]");
+    progress("pca", 0);
+    for (FeatureClass& c : classes) c.features = PcaReduce(c.features, inputs.pca_fraction);
+  }
+  EncodingOptions options = inputs.options;
+  options.on_neuron = [&](int done, int total) {
+    progress("fitting GLMs", static_cast<double>(done) / total);
+    return !cancelled();
+  };
+  progress("fitting GLMs", 0);
+  MIMIC_ASSIGN_OR_RETURN(std::vector<NeuronEncoding> result, RunEncoding(classes, counts->values, options));
+
+  progress("writing results", 1);
+  EncodingJobOutcome outcome;
+  outcome.neurons = static_cast<int>(result.size());
+  outcome.bins = static_cast<int>(counts->values.rows());
+  for (const FeatureClass& c : classes) outcome.class_names.push_back(c.name);
+  outcome.best_class_counts.assign(classes.size(), 0);
+  std::vector<double> mean_llr(classes.size(), 0.0);
+  for (const NeuronEncoding& n : result) {
+    if (n.best_class >= 0) ++outcome.best_class_counts[n.best_class];
+    else ++outcome.untuned;
+    for (size_t c = 0; c < n.classes.size(); ++c) mean_llr[c] += n.classes[c].score.cv_llr_bits_per_spike / result.size();
+  }
+  MIMIC_RETURN_IF_ERROR(WriteResults(inputs.out, outcome.class_names, result, options));
+
+  std::vector<double> share;
+  for (int count : outcome.best_class_counts) share.push_back(static_cast<double>(count) / std::max(1, outcome.neurons));
+  outcome.figure = FigurePath(inputs.out);
+  std::ofstream(outcome.figure) << StackSvg(
+      {BarChartSvg({"Mean CV log-likelihood ratio per feature class", "feature class", "bits / spike", 900, 320},
+                   outcome.class_names, {{"mean over neurons", mean_llr, ""}}),
+       BarChartSvg({"Neurons best explained by each class (significant, BH-corrected)", "feature class",
+                    "share of neurons", 900, 320},
+                   outcome.class_names, {{"share", share, ""}})},
+      900);
+  outcome.json = absl::StrFormat("{\"neurons\":%d,\"bins\":%d,\"untuned\":%d,\"best_class_counts\":{", outcome.neurons,
+                                 outcome.bins, outcome.untuned);
+  for (size_t c = 0; c < classes.size(); ++c) {
+    absl::StrAppendFormat(&outcome.json, "%s\"%s\":%d", c ? "," : "", outcome.class_names[c], outcome.best_class_counts[c]);
+  }
+  outcome.json += "}}";
+  return outcome;
+}
+
+}  // namespace mimic::analysis

@@ -1,0 +1,45 @@
+// The encoding analysis as a job: reads the feature classes (from a rollouts file and/or plain
+// arrays) and the spike counts, runs the GLMs with progress and cancellation, and writes the
+// results as HDF5 plus an SVG figure (mean CV-LLR per class, share of neurons best explained by
+// each class). Paths here are already resolved; the service checks them against its data root.
+#ifndef MIMIC_ANALYSIS_ENCODING_JOB_H_
+#define MIMIC_ANALYSIS_ENCODING_JOB_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "analysis/encoding.h"
+
+namespace mimic::analysis {
+
+struct EncodingJobInputs {
+  std::string rollouts;                        // empty: none
+  std::vector<std::string> classes;            // of the rollouts file
+  std::map<std::string, std::string> features; // name -> plain array file
+  std::string counts;
+  double pca_fraction = 0;
+  EncodingOptions options;
+  std::string out;                             // results .h5
+  int64_t max_cells = 0;                       // 0 = no limit on bins x (features + neurons)
+};
+
+struct EncodingJobOutcome {
+  int neurons = 0;
+  int bins = 0;
+  std::vector<std::string> class_names;
+  std::vector<int> best_class_counts;  // per class; neurons with no significant class not counted
+  int untuned = 0;
+  std::string figure;                  // path of the SVG
+  std::string json;
+};
+
+absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
+                                                  const std::function<void(const std::string&, double)>& progress,
+                                                  const std::function<bool()>& cancelled);
+
+}  // namespace mimic::analysis
+
+#endif  // MIMIC_ANALYSIS_ENCODING_JOB_H_
