@@ -28,6 +28,26 @@ check "demo writes its clip file" test -s "$tmp/demo/clips.h5"
 check "demo trains with the whole topology" grep -qE "train: [0-9]+ s, [0-9]+ env steps, [1-9][0-9]* learner updates, 0 restarts" <<<"$out"
 check "demo writes a rollouts file of every clip" grep -qE "wrote .*rollouts.h5: 4 clips" <<<"$out"
 check "demo's run has an evaluation curve" test -s "$tmp/demo/train/eval.svg"
+check "demo ends with a successful analysis job" grep -qE "encoding-000001 +succeeded .* 18 neurons x 2 feature classes" <<<"$out"
+check "demo's analysis wrote results and a figure" test -s "$tmp/demo/analysis/encoding.h5" -a -s "$tmp/demo/analysis/encoding.svg"
+
+# the analysis service from the command line, with a bearer token, on the demo's files
+aport=$((20000 + RANDOM % 20000))
+$mimic serve analysis --address "127.0.0.1:$aport" --data_root "$tmp/demo" --token t0k >"$tmp/analysis.log" 2>&1 &
+apid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$aport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+out=$($mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles --counts synth/counts.csv --out analysis/cli.h5 2>&1); rc=$?
+check "analysis refuses a job without the token" test $rc -ne 0 -a -n "$(grep -i token <<<"$out")"
+out=$($mimic jobs encoding --server "127.0.0.1:$aport" --token t0k --rollouts rollouts.h5 --classes joint_angles --counts ../../etc/passwd --out analysis/cli.h5 2>&1); rc=$?
+check "analysis refuses a path outside its data root" test $rc -ne 0
+out=$(MIMIC_TOKEN=t0k $mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,no_such_layer --counts synth/counts.csv --out analysis/cli.h5 --wait 2>&1); rc=$?
+check "an unknown layer fails the job, naming it" test $rc -ne 0 -a -n "$(grep no_such_layer <<<"$out")"
+out=$(MIMIC_TOKEN=t0k $mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,latent/mean --counts synth/counts.csv --out analysis/cli.h5 --lags -10:5:5 --wait 2>&1); rc=$?
+check "the service keeps serving and runs the next job" test $rc -eq 0 -a -s "$tmp/demo/analysis/cli.h5"
+out=$($mimic jobs list --server "127.0.0.1:$aport" --token t0k 2>&1)
+check "jobs list shows both jobs" test "$(grep -c "^encoding-" <<<"$out")" -eq 2
+kill -TERM $apid; wait $apid; rc=$?
+check "analysis service exits cleanly on SIGTERM" test $rc -eq 0
 
 out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 --train_s 0 2>&1)
 check "demo runs on a given clip file" grep -q "1 read from" <<<"$out"

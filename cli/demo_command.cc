@@ -20,6 +20,12 @@
 #include "common/progress.h"
 #include "envs/batched_env.h"
 #include "envs/clip_io.h"
+#include <grpcpp/grpcpp.h>
+
+#include "analysis/analysis_service.h"
+#include "common/job_runner.h"
+#include "common/operations_service.h"
+#include "common/path_guard.h"
 #include "common/text_proto.h"
 #include "preprocess/stac_job.h"
 #include "proto/train_config.pb.h"
@@ -102,7 +108,7 @@ int RunDemo(const Argv& argv) {
     job.on_progress = StacProgressPrinter("  stac ");
     auto outcome = preprocess::RunStacJob(job);
     if (!outcome.ok()) return Fail("demo", outcome.status());
-    std::printf("[1/5] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
+    std::printf("[1/6] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
                 "pose pass %.0f frames/s on %d threads\n",
                 job.keypoints.c_str(), outcome->frames, outcome->clips, job.out.c_str(), outcome->mean_residual_mm,
                 outcome->pose_pass_frames_per_s, outcome->threads);
@@ -112,7 +118,7 @@ int RunDemo(const Argv& argv) {
   auto read = ReadClips(clips_path);
   if (!read.ok()) return Fail("demo", read.status());
   clips = *std::move(read);
-  if (args->Has("clips")) std::printf("[1/5] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
+  if (args->Has("clips")) std::printf("[1/6] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
   // play the clips on the model at the scale they were registered with
   if (!args->Has("config")) config->set_model_scale(clips.front().model_scale);
 
@@ -120,7 +126,7 @@ int RunDemo(const Argv& argv) {
   auto context = EnvContext::Create(*config, clips);
   if (!context.ok()) return Fail("demo", context.status());
   const EnvSpec& spec = (*context)->spec();
-  std::printf("[2/5] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
+  std::printf("[2/6] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
               "actions, control %.3f s = %d x %.3f s physics\n",
               spec.observation.size(), spec.observation.proprioception_size(), spec.reference_window,
               spec.num_actions, spec.control_timestep, spec.substeps, spec.physics_timestep);
@@ -132,7 +138,7 @@ int RunDemo(const Argv& argv) {
   options.seed = 1;
   auto batch = BatchedEnv::Create(*context, options);
   if (!batch.ok()) return Fail("demo", batch.status());
-  std::printf("[3/5] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
+  std::printf("[3/6] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> uniform(-1.f, 1.f);
   std::vector<std::pair<std::string, EpisodeSetStats>> rows;
@@ -158,7 +164,7 @@ int RunDemo(const Argv& argv) {
   if (*train_s <= 0) return 0;
 
   // 4. a short training run of the real topology on the first clip (configs/smoke.pbtxt's sizes)
-  std::printf("\n[4/5] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
+  std::printf("\n[4/6] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
               *train_s);
   std::fflush(stdout);
   auto smoke = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
@@ -181,16 +187,46 @@ int RunDemo(const Argv& argv) {
   }
 
   // 5. the trained policy over every clip: kinematics and every named layer for the analyses
-  std::printf("\n[5/5] rollout of the trained policy over all %zu clips\n", clips.size());
+  std::printf("\n[5/6] rollout of the trained policy over all %zu clips\n", clips.size());
   std::fflush(stdout);
   const std::string rollouts = out_dir + "/rollouts.h5";
   if (int rc = RunRollout({"--checkpoint", run_dir + "/checkpoints", "--clips", clips_path, "--out", rollouts});
       rc != 0) {
     return rc;
   }
-  std::printf("\nDone. Next: ./mimic analysis encoding --rollouts %s (with recorded or `./mimic synth spikes` "
-              "neurons);\nthe training curves are in %s/eval.svg, the run's logs and metrics under %s.\n",
-              rollouts.c_str(), run_dir.c_str(), run_dir.c_str());
+
+  // 6. the neural comparison as a job on the analysis service: synthetic neurons planted on the
+  // rollout's joint angles and latent means, then GLMs per neuron and feature class
+  std::printf("\n[6/6] analysis job: synthetic neurons planted on the rollout's features, encoding GLMs over "
+              "gRPC\n");
+  std::fflush(stdout);
+  if (int rc = RunSynth({"spikes", "--rollouts", rollouts, "--classes", "joint_angles,latent/mean", "--out",
+                         out_dir + "/synth", "--tuned", "6", "--untuned", "6", "--baseline", "-0.5"});
+      rc != 0) {
+    return rc;
+  }
+  auto guard = PathGuard::Create(out_dir);
+  if (!guard.ok()) return Fail("demo", guard.status());
+  std::filesystem::create_directories(out_dir + "/analysis", ec);
+  JobRunner runner(1);
+  analysis::AnalysisServiceImpl service(&runner, *guard, analysis::AnalysisLimits{});
+  OperationsServiceImpl operations(&runner);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.RegisterService(&operations);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) return Fail("demo", absl::UnavailableError("cannot start the analysis service"));
+  const int rc = RunJobs({"encoding", "--server", absl::StrCat("127.0.0.1:", port), "--rollouts", "rollouts.h5",
+                          "--classes", "joint_angles,latent/mean", "--counts", "synth/counts.csv", "--out",
+                          "analysis/encoding.h5", "--lags", "-10:5:5", "--wait"});
+  server->Shutdown();
+  if (rc != 0) return rc;
+  std::printf("\nDone. Results: %s/analysis/encoding.h5 and its figure %s/analysis/encoding.svg (planted truth in "
+              "%s/synth/truth.csv);\ntraining curves: %s/eval.svg; the run's logs, checkpoints and metrics under %s.\n"
+              "For recorded neurons: ./mimic serve analysis, then ./mimic jobs encoding --rollouts ... --counts ...\n",
+              out_dir.c_str(), out_dir.c_str(), out_dir.c_str(), run_dir.c_str(), run_dir.c_str());
   return 0;
 }
 

@@ -1,6 +1,10 @@
-// `mimic jobs`: the client of MIMIC's job services — submit a STAC job, then get, watch (with a
-// progress line), list or cancel operations.
+// `mimic jobs`: the client of MIMIC's job services — submit a STAC or an encoding-analysis job,
+// then get, watch (with a progress line), list or cancel operations. --token (or MIMIC_TOKEN) adds a
+// bearer token to every call; --ca PEM switches to TLS with that root certificate.
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
@@ -8,6 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "absl/strings/str_split.h"
+#include "common/bearer_auth.h"
 #include "common/grpc_status.h"
 #include "proto/jobs.grpc.pb.h"
 
@@ -27,8 +33,9 @@ void PrintOperation(const Operation& op) {
 }
 
 // Follows an operation to its end, redrawing one progress line; exit code 0 only on success.
-int Watch(Operations::Stub& stub, const std::string& id) {
+int Watch(Operations::Stub& stub, const std::string& id, const std::string& token) {
   grpc::ClientContext context;
+  AddBearer(&context, token);
   OperationRequest request;
   request.set_id(id);
   auto reader = stub.WatchOperation(&context, request);
@@ -50,22 +57,60 @@ int Watch(Operations::Stub& stub, const std::string& id) {
   return op.state() == SUCCEEDED ? 0 : 1;
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const Args& args) {
+  const std::string server = args.GetString("server", "");
+  if (!args.Has("ca")) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  std::ifstream in(args.GetString("ca", ""));
+  if (!in) return absl::NotFoundError("--ca: cannot read " + args.GetString("ca", ""));
+  std::stringstream pem;
+  pem << in.rdbuf();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = pem.str();
+  return grpc::CreateChannel(server, grpc::SslCredentials(options));
+}
+
+// --lags A:B[:S] into the spec's lag range.
+absl::Status SetLags(const std::string& text, EncodingJobSpec* spec) {
+  std::vector<std::string> parts = absl::StrSplit(text, ':');
+  std::vector<int> values;
+  for (const std::string& p : parts) {
+    int v = 0;
+    if (!absl::SimpleAtoi(p, &v)) return absl::InvalidArgumentError(absl::StrCat("--lags '", text, "' is not A:B[:STEP]"));
+    values.push_back(v);
+  }
+  if (values.size() < 2 || values.size() > 3) return absl::InvalidArgumentError(absl::StrCat("--lags '", text, "' is not A:B[:STEP]"));
+  spec->set_lag_min(values[0]);
+  spec->set_lag_max(values[1]);
+  if (values.size() == 3) spec->set_lag_step(values[2]);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int RunJobs(const Argv& argv) {
   if (argv.empty()) {
     return Fail("jobs", absl::InvalidArgumentError(
-                            "usage: ./mimic jobs stac|get|watch|list|cancel --server HOST:PORT [--id ID] "
-                            "[--keypoints F --out F --config F --wait]"));
+                            "usage: ./mimic jobs stac|encoding|get|watch|list|cancel --server HOST:PORT [--id ID] "
+                            "[--token T] [--ca PEM] [--wait]\n"
+                            "  stac:     --keypoints F --out F [--config F --instance N]\n"
+                            "  encoding: --counts F --out F.h5 [--rollouts F --classes A,B] [--features NAME=F,...] "
+                            "[--pca FRACTION --lags A:B[:S] --folds K --ridge R --fdr Q]"));
   }
   const std::string verb = argv[0];
-  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"server", "id", "keypoints", "out", "config", "instance"},
+  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
+                          {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
+                           "features", "counts", "pca", "lags", "folds", "ridge", "fdr"},
                           {"wait"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
-  auto channel = grpc::CreateChannel(args->GetString("server", ""), grpc::InsecureChannelCredentials());
+  const char* env_token = std::getenv("MIMIC_TOKEN");
+  const std::string token = args->GetString("token", env_token ? env_token : "");
+  auto channel_or = Channel(*args);
+  if (!channel_or.ok()) return Fail("jobs", channel_or.status());
+  auto channel = *channel_or;
   auto operations = Operations::NewStub(channel);
   grpc::ClientContext context;
+  AddBearer(&context, token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   OperationRequest by_id;
   by_id.set_id(args->GetString("id", ""));
@@ -80,9 +125,40 @@ int RunJobs(const Argv& argv) {
     status = PreprocessService::NewStub(channel)->SubmitStac(&context, request, &op);
     if (!status.ok()) return Fail("jobs stac", FromGrpcStatus(status));
     std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id()) : 0;
+    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
   }
-  if (verb == "watch") return Watch(*operations, by_id.id());
+  if (verb == "encoding") {
+    SubmitEncodingRequest request;
+    EncodingJobSpec* spec = request.mutable_spec();
+    spec->set_rollouts(args->GetString("rollouts", ""));
+    for (const auto& c : absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
+    for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',', absl::SkipEmpty())) {
+      std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+      if (kv.size() != 2) return Fail("jobs encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
+      (*spec->mutable_features())[kv[0]] = kv[1];
+    }
+    spec->set_counts(args->GetString("counts", ""));
+    spec->set_out(args->GetString("out", ""));
+    auto pca = args->GetDouble("pca", 0);
+    auto folds = args->GetInt("folds", 0);
+    auto ridge = args->GetDouble("ridge", 0);
+    auto fdr = args->GetDouble("fdr", 0);
+    for (const absl::Status& s : {pca.status(), folds.status(), ridge.status(), fdr.status()}) {
+      if (!s.ok()) return Fail("jobs encoding", s);
+    }
+    spec->set_pca_fraction(*pca);
+    spec->set_folds(*folds);
+    spec->set_ridge(*ridge);
+    spec->set_fdr(*fdr);
+    if (args->Has("lags")) {
+      if (absl::Status s = SetLags(args->GetString("lags", ""), spec); !s.ok()) return Fail("jobs encoding", s);
+    }
+    status = AnalysisService::NewStub(channel)->SubmitEncoding(&context, request, &op);
+    if (!status.ok()) return Fail("jobs encoding", FromGrpcStatus(status));
+    std::printf("submitted %s\n", op.id().c_str());
+    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+  }
+  if (verb == "watch") return Watch(*operations, by_id.id(), token);
   if (verb == "get") {
     status = operations->GetOperation(&context, by_id, &op);
   } else if (verb == "cancel") {
