@@ -359,7 +359,10 @@ int RunSynth(const Argv& argv) {
   return 0;
 }
 
+int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
+
 int RunAnalysis(const Argv& argv) {
+  if (!argv.empty() && argv[0] == "variability") return RunVariabilityCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "rdm") return RunRdm(Argv(argv.begin() + 1, argv.end()));
@@ -371,7 +374,9 @@ int RunAnalysis(const Argv& argv) {
                               "[--name N] [--out rdms.csv] [--json]\n"
                               "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]\n"
                               "       ./mimic analysis encoding --features NAME=FILE,... --counts Y.csv [--lags A:B[:S]] "
-                              "[--folds 10] [--fdr 0.05] [--json]"));
+                              "[--folds 10] [--fdr 0.05] [--json]\n"
+                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv] [--permutations 200] "
+                              "[--out results.h5] [--json]"));
 }
 
 }  // namespace mimic::cli

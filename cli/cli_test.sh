@@ -18,8 +18,9 @@ out=$($mimic record-clip --out "$tmp/clip.h5" --frames 20 --seed 3 2>&1)
 check "record-clip writes a clip" test -s "$tmp/clip.h5"
 check "record-clip reports 20 frames" grep -q "20 frames" <<<"$out"
 
-out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 --train_s 15 2>&1); rc=$?
+out=$($mimic demo --out "$tmp/demo" --steps 60 --envs 4 --train_s 25 2>&1); rc=$?
 check "demo succeeds" test $rc -eq 0
+[ $rc -ne 0 ] && { echo "--- demo output"; tail -25 <<<"$out"; }
 check "demo prints the policy table" grep -q "random" <<<"$out"
 check "demo registers the real recording" grep -qE "STAC registration .* 1000 frames -> 4 clips" <<<"$out"
 resid=$(grep -oE "mean keypoint residual [0-9.]+" <<<"$out" | grep -oE "[0-9.]+$")
@@ -48,6 +49,17 @@ out=$($mimic jobs list --server "127.0.0.1:$aport" --token t0k 2>&1)
 check "jobs list shows both jobs" test "$(grep -c "^encoding-" <<<"$out")" -eq 2
 kill -TERM $apid; wait $apid; rc=$?
 check "analysis service exits cleanly on SIGTERM" test $rc -eq 0
+
+# latent variability on the demo's trained policy, recorded with latent resamples
+$mimic rollout --checkpoint "$tmp/demo/train/checkpoints" --clips "$tmp/demo/clips.h5" --out "$tmp/var.h5" --latent_samples 6 --max_steps 120 >/dev/null 2>&1
+out=$($mimic analysis variability --rollouts "$tmp/var.h5" --permutations 20 --min_frames 5 --out "$tmp/var_results.h5" --json 2>/dev/null); rc=$?
+check "variability runs on resampled rollouts" test $rc -eq 0 -a -s "$tmp/var_results.h5" -a -s "$tmp/var_results.svg"
+check "variability reports LDA accuracy against chance" grep -qE '"latent_lda":\{"balanced_accuracy":[0-9.]+,"chance":0\.[0-9]+,"p":[0-9.e-]+\}' <<<"$out"
+out=$($mimic analysis variability --rollouts "$tmp/demo/rollouts.h5" 2>&1); rc=$?
+check "variability without resamples says how to record them" test $rc -ne 0 -a -n "$(grep -- --latent_samples <<<"$out")"
+printf 'label\nwalk\n' >"$tmp/few_labels.csv"
+out=$($mimic analysis variability --rollouts "$tmp/var.h5" --labels "$tmp/few_labels.csv" 2>&1); rc=$?
+check "a label file of the wrong length is refused" test $rc -ne 0 -a -n "$(grep "1 labels" <<<"$out")"
 
 out=$($mimic demo --clips "$tmp/clip.h5" --out "$tmp/demo2" --steps 20 --envs 2 --train_s 0 2>&1)
 check "demo runs on a given clip file" grep -q "1 read from" <<<"$out"
