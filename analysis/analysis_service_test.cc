@@ -130,6 +130,11 @@ TEST_F(AnalysisServiceTest, EncodingJobRecoversPlantedTuningAndWritesResults) {
   EXPECT_LE(false_positives, 1);
   EXPECT_NE(op.result_json().find("\"neurons\":12"), std::string::npos) << op.result_json();
   EXPECT_EQ(file->Shape("/cv_llr_bits_per_spike").value(), (std::vector<int64_t>{12, 2}));
+  // one representational (joint_angles) and one computational (latent) class: compared
+  EXPECT_NE(op.result_json().find("\"computational_vs_representational\""), std::string::npos) << op.result_json();
+  const double p = file->GetDoubleAttribute("/", "p_computational_greater").value();
+  EXPECT_GT(p, 0.0);
+  EXPECT_LE(p, 1.0);
 }
 
 TEST_F(AnalysisServiceTest, TokensAreCheckedOnEveryCall) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "analysis/array_io.h"
 #include "analysis/rollout_features.h"
+#include "analysis/statistics.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
@@ -19,8 +20,9 @@ std::string FigurePath(const std::string& out) {
   return (p.parent_path() / (p.stem().string() + ".svg")).string();
 }
 
-absl::Status WriteResults(const std::string& path, const std::vector<std::string>& names,
+absl::Status WriteResults(const std::string& path, const EncodingJobOutcome& outcome,
                           const std::vector<NeuronEncoding>& result, const EncodingOptions& options) {
+  const std::vector<std::string>& names = outcome.class_names;
   const int64_t N = static_cast<int64_t>(result.size()), C = static_cast<int64_t>(names.size());
   std::vector<double> llr, r2, p;
   std::vector<int32_t> lag, significant, best;
@@ -46,10 +48,19 @@ absl::Status WriteResults(const std::string& path, const std::vector<std::string
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "folds", static_cast<int64_t>(options.folds)));
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "fdr", options.fdr));
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "ridge", options.glm.ridge));
+  if (outcome.compared) {
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "mean_best_llr_computational", outcome.mean_computational_llr));
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "mean_best_llr_representational", outcome.mean_representational_llr));
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "p_computational_greater", outcome.comparison_p));
+  }
   return file->Finish();
 }
 
 }  // namespace
+
+bool IsRepresentationalClass(const std::string& name) {
+  return name == "joint_angles" || name == "joint_velocities" || name.rfind("egocentric_", 0) == 0;
+}
 
 absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
                                                   const std::function<void(const std::string&, double)>& progress,
@@ -101,7 +112,28 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
     else ++outcome.untuned;
     for (size_t c = 0; c < n.classes.size(); ++c) mean_llr[c] += n.classes[c].score.cv_llr_bits_per_spike / result.size();
   }
-  MIMIC_RETURN_IF_ERROR(WriteResults(inputs.out, outcome.class_names, result, options));
+  // computational vs representational
+  std::vector<double> computational, representational;
+  for (const NeuronEncoding& n : result) {
+    double best_c = -1e300, best_r = -1e300;
+    for (size_t c = 0; c < n.classes.size(); ++c) {
+      double& best = IsRepresentationalClass(outcome.class_names[c]) ? best_r : best_c;
+      best = std::max(best, n.classes[c].score.cv_llr_bits_per_spike);
+    }
+    if (best_c > -1e300 && best_r > -1e300) {
+      computational.push_back(best_c);
+      representational.push_back(best_r);
+    }
+  }
+  if (!computational.empty()) {
+    outcome.compared = true;
+    for (size_t i = 0; i < computational.size(); ++i) {
+      outcome.mean_computational_llr += computational[i] / computational.size();
+      outcome.mean_representational_llr += representational[i] / computational.size();
+    }
+    outcome.comparison_p = PairedPermutationGreater(computational, representational, 10000, 1);
+  }
+  MIMIC_RETURN_IF_ERROR(WriteResults(inputs.out, outcome, result, options));
 
   std::vector<double> share;
   for (int count : outcome.best_class_counts) share.push_back(static_cast<double>(count) / std::max(1, outcome.neurons));
@@ -118,7 +150,14 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
   for (size_t c = 0; c < classes.size(); ++c) {
     absl::StrAppendFormat(&outcome.json, "%s\"%s\":%d", c ? "," : "", outcome.class_names[c], outcome.best_class_counts[c]);
   }
-  outcome.json += "}}";
+  outcome.json += "}";
+  if (outcome.compared) {
+    absl::StrAppendFormat(&outcome.json,
+                          ",\"computational_vs_representational\":{\"mean_best_llr_computational\":%.6f,"
+                          "\"mean_best_llr_representational\":%.6f,\"p_computational_greater\":%.6g}",
+                          outcome.mean_computational_llr, outcome.mean_representational_llr, outcome.comparison_p);
+  }
+  outcome.json += "}";
   return outcome;
 }
 

@@ -34,7 +34,16 @@ struct EncodingJobOutcome {
   int untuned = 0;
   std::string figure;                  // path of the SVG
   std::string json;
+  // Computational (network layers) vs representational (kinematic) classes, when both are present:
+  // per neuron the best CV-LLR within each group; one-sided paired sign-flip permutation test that
+  // the computational group explains neurons better.
+  bool compared = false;
+  double mean_computational_llr = 0, mean_representational_llr = 0, comparison_p = 1;
 };
+
+// True for the kinematic feature classes (joint angles and velocities, egocentric positions,
+// velocities and accelerations); network layers and anything else count as computational.
+bool IsRepresentationalClass(const std::string& name);
 
 absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
                                                   const std::function<void(const std::string&, double)>& progress,
