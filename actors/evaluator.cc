@@ -118,8 +118,13 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
   if (!options_.survival_path.empty()) {
     const bool fresh = !std::filesystem::exists(options_.survival_path);
     std::ofstream csv(options_.survival_path, std::ios::app);
-    if (fresh) csv << "version,episode,length\n";
-    for (size_t i = 0; i < result.lengths.size(); ++i) csv << version << "," << i << "," << result.lengths[i] << "\n";
+    if (fresh) csv << "version,policy,episode,length\n";
+    for (size_t i = 0; i < result.lengths.size(); ++i) {
+      csv << version << ",deterministic," << i << "," << result.lengths[i] << "\n";
+    }
+    for (size_t i = 0; i < result.stochastic_lengths.size(); ++i) {
+      csv << version << ",stochastic," << i << "," << result.stochastic_lengths[i] << "\n";
+    }
   }
   if (!options_.status_path.empty()) {
     MIMIC_RETURN_IF_ERROR(WriteStatusFile(options_.status_path,
@@ -158,6 +163,7 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
                                EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, false));
         result.stochastic_mean_length = noisy.mean_length;
         result.stochastic_reward_per_step = noisy.reward_per_step;
+        result.stochastic_lengths = noisy.lengths;
         ++evaluations_;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         MIMIC_RETURN_IF_ERROR(Record(version, wall, result));

@@ -36,6 +36,7 @@ struct TrackingEvaluation {
   // the same with the policy's noise on
   double stochastic_mean_length = std::nan("");
   double stochastic_reward_per_step = std::nan("");
+  std::vector<int> stochastic_lengths;
 };
 
 // One episode per environment, at most max_steps steps each: the deterministic policy (no latent
@@ -49,7 +50,7 @@ struct EvaluatorOptions {
   int max_steps = 500;
   uint64_t seed = 7;
   std::string csv_path;         // eval.csv: one row per evaluation
-  std::string survival_path;    // survival.csv: version,episode,length
+  std::string survival_path;    // survival.csv: version,policy,episode,length
   std::string status_path;
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped

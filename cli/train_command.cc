@@ -101,6 +101,35 @@ std::map<std::string, std::vector<double>> ReadEvalCsv(const std::string& path) 
   return columns;
 }
 
+// Survival curves of the noisy policy's episodes: the share still going after t steps, for the
+// first and the last evaluated version.
+std::string SurvivalChart(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::map<long, std::vector<int>> lengths;  // version -> stochastic episode lengths
+  while (std::getline(in, line)) {
+    const std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (cells.size() != 4 || cells[1] != "stochastic") continue;
+    lengths[std::strtol(cells[0].c_str(), nullptr, 10)].push_back(std::atoi(cells[3].c_str()));
+  }
+  if (lengths.size() < 1) return "";
+  int longest = 1;
+  for (const auto& [v, l] : lengths) longest = std::max(longest, *std::max_element(l.begin(), l.end()));
+  std::vector<double> t;
+  for (int s = 0; s <= longest; s += std::max(1, longest / 100)) t.push_back(s);
+  auto curve = [&](const std::vector<int>& l) {
+    std::vector<double> share;
+    for (double s : t) share.push_back(static_cast<double>(std::count_if(l.begin(), l.end(), [s](int x) { return x >= s; })) / l.size());
+    return share;
+  };
+  std::vector<Series> series = {{absl::StrCat("v", lengths.begin()->first, " (first)"), curve(lengths.begin()->second), ""}};
+  if (lengths.size() > 1) series.push_back({absl::StrCat("v", lengths.rbegin()->first, " (last)"), curve(lengths.rbegin()->second), ""});
+  return LineChartSvg({"Survival with the policy's noise: share of episodes lasting at least t steps", "t (steps)",
+                       "share", 900, 300},
+                      t, series);
+}
+
 void WriteEvalFigure(const RunLayout& run) {
   auto columns = ReadEvalCsv(run.eval_csv);
   if (columns["version"].empty()) return;
@@ -116,6 +145,7 @@ void WriteEvalFigure(const RunLayout& run) {
                                 {{"centre of mass", columns["com_error_mm"], ""},
                                  {"tracked bodies", columns["body_error_mm"], ""},
                                  {"end effectors", columns["end_effector_error_mm"], ""}}));
+  if (std::string survival = SurvivalChart(run.survival_csv); !survival.empty()) charts.push_back(survival);
   std::ofstream(run.dir + "/eval.svg") << StackSvg(charts, 900);
 }
 
