@@ -157,6 +157,9 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
     }
     MIMIC_RETURN_IF_ERROR(WriteClip(*file, "/clips/" + clip.name, b, model, options.latent_samples));
     MIMIC_RETURN_IF_ERROR(file->SetAttribute("/clips/" + clip.name, "frame_rate", clip.frame_rate));
+    // where the clip sits in the source recording: session time = (start + frame) / frame_rate
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/clips/" + clip.name, "source_frame_start",
+                                             static_cast<int64_t>(clip.source_frame_start)));
     summary.steps += b.steps;
     ++summary.clips;
   }

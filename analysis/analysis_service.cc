@@ -35,9 +35,33 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   if (inputs.rollouts.empty() && inputs.features.empty()) {
     return absl::InvalidArgumentError("give a rollouts file or feature arrays");
   }
-  auto counts = ResolveNamed(guard, "counts", spec.counts(), true);
-  if (!counts.ok()) return counts.status();
-  inputs.counts = *counts;
+  if (!spec.spikes().empty()) {
+    auto spikes = ResolveNamed(guard, "spikes", spec.spikes(), true);
+    if (!spikes.ok()) return spikes.status();
+    inputs.spikes = *spikes;
+    // frame times: KIND:FILE[:/series], with FILE confined like every other path
+    const std::string& ft = spec.frame_times();
+    const size_t colon = ft.find(':');
+    if (colon == std::string::npos) {
+      return absl::InvalidArgumentError("frame_times: expected nwb:FILE:/series, csv:FILE or rollouts:FILE");
+    }
+    const std::string kind = ft.substr(0, colon);
+    std::string file = ft.substr(colon + 1), series;
+    if (kind == "nwb") {
+      const size_t at = file.rfind(":/");
+      if (at == std::string::npos) return absl::InvalidArgumentError("frame_times: nwb:FILE:/series");
+      series = file.substr(at);
+      file = file.substr(0, at);
+    }
+    auto resolved = ResolveNamed(guard, "frame_times", file, true);
+    if (!resolved.ok()) return resolved.status();
+    inputs.frame_times = absl::StrCat(kind, ":", *resolved, series);
+    inputs.drop_spikes_outside = spec.drop_spikes_outside();
+  } else {
+    auto counts = ResolveNamed(guard, "counts", spec.counts(), true);
+    if (!counts.ok()) return counts.status();
+    inputs.counts = *counts;
+  }
   auto out = ResolveNamed(guard, "out", spec.out(), false);
   if (!out.ok()) return out.status();
   inputs.out = *out;

@@ -208,3 +208,37 @@ TEST_F(AnalysisServiceTest, CancellingARunningJobStopsIt) {
 
 }  // namespace
 }  // namespace mimic::analysis
+
+namespace mimic::analysis {
+namespace {
+
+TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
+  // the same planted session as spike times: one spike per count at the bin's start
+  const double dt = 0.02;
+  {
+    std::ofstream times(root_ + "/session/frames.csv");
+    for (Eigen::Index f = 0; f < session_.counts.rows(); ++f) times << 100 + f * dt << "\n";
+    std::ofstream spikes(root_ + "/session/spikes.csv");
+    spikes << "unit,time\n";
+    for (Eigen::Index n = 0; n < session_.counts.cols(); ++n) {
+      for (Eigen::Index f = 0; f < session_.counts.rows(); ++f) {
+        for (int k = 0; k < session_.counts(f, n); ++k) spikes << n << "," << 100 + f * dt + 0.001 * (k + 1) << "\n";
+      }
+    }
+  }
+  EncodingJobSpec spec = Spec("");
+  spec.clear_counts();
+  spec.set_spikes("session/spikes.csv");
+  spec.set_frame_times("csv:session/frames.csv");
+  Operation op;
+  ASSERT_TRUE(Submit(spec, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  EXPECT_NE(op.result_json().find("\"neurons\":12"), std::string::npos) << op.result_json();
+  // a frame-times path outside the root is refused before queueing
+  spec.set_frame_times("csv:../frames.csv");
+  EXPECT_FALSE(Submit(spec, &op).ok());
+}
+
+}  // namespace
+}  // namespace mimic::analysis

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/array_io.h"
+#include "analysis/frame_times.h"
 #include "analysis/rollout_features.h"
+#include "analysis/spikes.h"
 #include "analysis/statistics.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
@@ -77,8 +79,23 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
     classes.push_back({name, m->values});
   }
   if (classes.empty()) return absl::InvalidArgumentError("no feature classes: give a rollouts file or feature arrays");
-  auto counts = ReadMatrix(inputs.counts);
-  if (!counts.ok()) return absl::Status(counts.status().code(), absl::StrCat("counts: ", counts.status().message()));
+  absl::StatusOr<NamedMatrix> counts;
+  if (!inputs.spikes.empty()) {
+    progress("binning spikes", 0);
+    auto spikes = LoadSpikes(inputs.spikes);
+    if (!spikes.ok()) return absl::Status(spikes.status().code(), absl::StrCat("spikes: ", spikes.status().message()));
+    auto times = LoadFrameTimes(inputs.frame_times);
+    if (!times.ok()) return absl::Status(times.status().code(), absl::StrCat("frame times: ", times.status().message()));
+    auto binned = BinSpikes(*spikes, *times, inputs.drop_spikes_outside);
+    if (!binned.ok()) return binned.status();
+    NamedMatrix m;
+    m.values = *std::move(binned);
+    for (int64_t id : spikes->unit_ids) m.names.push_back(absl::StrCat("unit_", id));
+    counts = std::move(m);
+  } else {
+    counts = ReadMatrix(inputs.counts);
+    if (!counts.ok()) return absl::Status(counts.status().code(), absl::StrCat("counts: ", counts.status().message()));
+  }
   if (inputs.max_cells > 0) {
     int64_t cells = counts->values.size();
     for (const FeatureClass& c : classes) cells += c.features.size();

@@ -19,7 +19,9 @@ struct EncodingJobInputs {
   std::string rollouts;                        // empty: none
   std::vector<std::string> classes;            // of the rollouts file
   std::map<std::string, std::string> features; // name -> plain array file
-  std::string counts;
+  std::string counts;                          // or:
+  std::string spikes, frame_times;             // spike file and a LoadFrameTimes spec
+  bool drop_spikes_outside = false;
   double pca_fraction = 0;
   EncodingOptions options;
   std::string out;                             // results .h5

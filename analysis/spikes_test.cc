@@ -62,3 +62,57 @@ TEST(SpikesTest, SpikesOutsideTheSessionAreNamedOrClipped) {
 
 }  // namespace
 }  // namespace mimic::analysis
+
+#include "analysis/frame_times.h"
+
+namespace mimic::analysis {
+namespace {
+
+TEST(FrameTimesTest, NwbTimeSeriesWithTimestampsOrARate) {
+  const std::string path = ::testing::TempDir() + "/behaviour.nwb";
+  {
+    auto file = H5File::Create(path).value();
+    const std::vector<double> stamps = {10.0, 10.02, 10.04, 10.06};
+    ASSERT_TRUE(file->WriteDoubles("/processing/behavior/pose/timestamps", {4}, stamps.data()).ok());
+    const std::vector<double> start = {5.0};
+    ASSERT_TRUE(file->WriteDoubles("/acquisition/video/starting_time", {}, start.data()).ok());
+    ASSERT_TRUE(file->SetAttribute("/acquisition/video/starting_time", "rate", 50.0).ok());
+    const std::vector<double> data(6 * 2, 0.0);
+    ASSERT_TRUE(file->WriteDoubles("/acquisition/video/data", {6, 2}, data.data()).ok());
+    const std::vector<double> backwards = {1.0, 0.5};
+    ASSERT_TRUE(file->WriteDoubles("/acquisition/bad/timestamps", {2}, backwards.data()).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  auto stamps = LoadFrameTimes("nwb:" + path + ":/processing/behavior/pose");
+  ASSERT_TRUE(stamps.ok()) << stamps.status();
+  EXPECT_EQ(*stamps, (std::vector<double>{10.0, 10.02, 10.04, 10.06}));
+  auto rated = LoadFrameTimesNwb(path, "/acquisition/video");
+  ASSERT_TRUE(rated.ok()) << rated.status();
+  ASSERT_EQ(rated->size(), 6u);
+  EXPECT_DOUBLE_EQ((*rated)[5], 5.1);
+  auto bad = LoadFrameTimesNwb(path, "/acquisition/bad");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("frame 1"), std::string::npos) << bad.status();
+  EXPECT_TRUE(absl::IsNotFound(LoadFrameTimesNwb(path, "/acquisition").status()));
+  EXPECT_FALSE(LoadFrameTimes("mp4:" + path).ok());
+}
+
+TEST(FrameTimesTest, CsvTimesBinSpikesToFrames) {
+  const std::string path = ::testing::TempDir() + "/frames.csv";
+  std::ofstream(path) << "time\n0.0\n0.1\n0.2\n";
+  auto times = LoadFrameTimes("csv:" + path);
+  ASSERT_TRUE(times.ok()) << times.status();
+  SpikeTrains spikes;
+  spikes.unit_ids = {7};
+  spikes.times = {{0.05, 0.15, 0.16, 0.25}};
+  auto counts = BinSpikes(spikes, *times);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)(0, 0), 1);
+  EXPECT_EQ((*counts)(1, 0), 2);
+  EXPECT_EQ((*counts)(2, 0), 1);
+  std::ofstream(path) << "0.0\nabc\n";
+  EXPECT_FALSE(LoadFrameTimesCsv(path).ok());
+}
+
+}  // namespace
+}  // namespace mimic::analysis

@@ -13,6 +13,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
 #include "analysis/array_io.h"
+#include "analysis/frame_times.h"
+#include "analysis/spikes.h"
 #include "analysis/poisson_glm.h"
 #include "analysis/rsa.h"
 #include "analysis/encoding.h"
@@ -361,8 +363,37 @@ int RunSynth(const Argv& argv) {
 
 int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
 
+// `bin-spikes`: spike times (NWB /units or unit,time CSV) counted per behaviour frame.
+int RunBinSpikes(const Argv& argv) {
+  auto args = Args::Parse(argv, {"spikes", "frame_times", "out"}, {"drop_outside"});
+  if (!args.ok()) return Fail("analysis bin-spikes", args.status());
+  for (const char* required : {"spikes", "frame_times", "out"}) {
+    if (!args->Has(required)) {
+      return Fail("analysis bin-spikes", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
+    }
+  }
+  auto spikes = analysis::LoadSpikes(args->GetString("spikes", ""));
+  if (!spikes.ok()) return Fail("analysis bin-spikes", spikes.status());
+  auto times = analysis::LoadFrameTimes(args->GetString("frame_times", ""));
+  if (!times.ok()) return Fail("analysis bin-spikes", times.status());
+  auto counts = analysis::BinSpikes(*spikes, *times, args->Has("drop_outside"));
+  if (!counts.ok()) return Fail("analysis bin-spikes", counts.status());
+  std::ofstream out(args->GetString("out", ""));
+  for (size_t u = 0; u < spikes->unit_ids.size(); ++u) out << (u ? "," : "") << "unit_" << spikes->unit_ids[u];
+  out << "\n";
+  for (Eigen::Index f = 0; f < counts->rows(); ++f) {
+    for (Eigen::Index u = 0; u < counts->cols(); ++u) out << (u ? "," : "") << (*counts)(f, u);
+    out << "\n";
+  }
+  if (!out.good()) return Fail("analysis bin-spikes", absl::PermissionDeniedError("cannot write " + args->GetString("out", "")));
+  std::printf("binned %zu units onto %zu frames (%.3f - %.3f s) into %s\n", spikes->unit_ids.size(), times->size(),
+              times->front(), times->back(), args->GetString("out", "").c_str());
+  return 0;
+}
+
 int RunAnalysis(const Argv& argv) {
   if (!argv.empty() && argv[0] == "variability") return RunVariabilityCommand(Argv(argv.begin() + 1, argv.end()));
+  if (!argv.empty() && argv[0] == "bin-spikes") return RunBinSpikes(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "rdm") return RunRdm(Argv(argv.begin() + 1, argv.end()));
@@ -376,7 +407,9 @@ int RunAnalysis(const Argv& argv) {
                               "       ./mimic analysis encoding --features NAME=FILE,... --counts Y.csv [--lags A:B[:S]] "
                               "[--folds 10] [--fdr 0.05] [--json]\n"
                               "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv] [--permutations 200] "
-                              "[--out results.h5] [--json]"));
+                              "[--out results.h5] [--json]\n"
+                              "       ./mimic analysis bin-spikes --spikes units.nwb|spikes.csv --frame_times "
+                              "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--drop_outside]"));
 }
 
 }  // namespace mimic::cli

@@ -50,6 +50,14 @@ check "jobs list shows both jobs" test "$(grep -c "^encoding-" <<<"$out")" -eq 2
 kill -TERM $apid; wait $apid; rc=$?
 check "analysis service exits cleanly on SIGTERM" test $rc -eq 0
 
+# spike times binned onto the demo rollout's frame times (session seconds from each clip's source frames)
+printf 'unit,time\n3,0.50\n3,0.51\n8,2.00\n' >"$tmp/spikes.csv"
+out=$($mimic analysis bin-spikes --spikes "$tmp/spikes.csv" --frame_times "rollouts:$tmp/demo/rollouts.h5" --out "$tmp/binned.csv" 2>&1); rc=$?
+check "bin-spikes counts spikes on rollout frames" test $rc -eq 0 -a "$(awk -F, 'NR > 1 { s += $1 + $2 } END { print s }' "$tmp/binned.csv")" = 3
+printf 'unit,time\n3,999\n' >"$tmp/late.csv"
+out=$($mimic analysis bin-spikes --spikes "$tmp/late.csv" --frame_times "rollouts:$tmp/demo/rollouts.h5" --out "$tmp/binned2.csv" 2>&1); rc=$?
+check "a spike outside the session is named" test $rc -ne 0 -a -n "$(grep "unit 3" <<<"$out")"
+
 # latent variability on the demo's trained policy, recorded with latent resamples
 $mimic rollout --checkpoint "$tmp/demo/train/checkpoints" --clips "$tmp/demo/clips.h5" --out "$tmp/var.h5" --latent_samples 6 --max_steps 120 >/dev/null 2>&1
 out=$($mimic analysis variability --rollouts "$tmp/var.h5" --permutations 20 --min_frames 5 --out "$tmp/var_results.h5" --json 2>/dev/null); rc=$?

@@ -93,14 +93,15 @@ int RunJobs(const Argv& argv) {
                             "usage: ./mimic jobs stac|encoding|get|watch|list|cancel --server HOST:PORT [--id ID] "
                             "[--token T] [--ca PEM] [--wait]\n"
                             "  stac:     --keypoints F --out F [--config F --instance N]\n"
-                            "  encoding: --counts F --out F.h5 [--rollouts F --classes A,B] [--features NAME=F,...] "
+                            "  encoding: --counts F | --spikes F --frame_times nwb:F:/series|csv:F|rollouts:F, --out F.h5 "
+                            "[--rollouts F --classes A,B] [--features NAME=F,...] "
                             "[--pca FRACTION --lags A:B[:S] --folds K --ridge R --fdr Q]"));
   }
   const std::string verb = argv[0];
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
                           {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
-                           "features", "counts", "pca", "lags", "folds", "ridge", "fdr"},
-                          {"wait"});
+                           "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times"},
+                          {"wait", "drop_spikes_outside"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
   const char* env_token = std::getenv("MIMIC_TOKEN");
@@ -138,6 +139,9 @@ int RunJobs(const Argv& argv) {
       (*spec->mutable_features())[kv[0]] = kv[1];
     }
     spec->set_counts(args->GetString("counts", ""));
+    spec->set_spikes(args->GetString("spikes", ""));
+    spec->set_frame_times(args->GetString("frame_times", ""));
+    spec->set_drop_spikes_outside(args->Has("drop_spikes_outside"));
     spec->set_out(args->GetString("out", ""));
     auto pca = args->GetDouble("pca", 0);
     auto folds = args->GetInt("folds", 0);

@@ -33,7 +33,7 @@ const Command kCommands[] = {
     {"rollout", "--checkpoint DIR --clips FILE --out FILE [--latent_samples N --noise standard|uniform|inverted --noise_gain G --stochastic]",
      "run a trained policy over whole clips and write rollouts.h5 (kinematics, actions, every named layer)", RunRollout},
     {"synth", "spikes --out DIR [--bins N --seed S]", "write a synthetic session with planted tuning (CSV)", RunSynth},
-    {"analysis", "glm|rdm|rsa|encoding|variability ... (./mimic analysis for each one's arguments)",
+    {"analysis", "glm|rdm|rsa|encoding|variability|bin-spikes ... (./mimic analysis for each one's arguments)",
      "on plain CSV/HDF5 arrays: Poisson GLMs (CV-LLR, pseudo-R2), RDMs, WUC comparisons and noise ceilings",
      RunAnalysis},
     {"bench", "NAME [options]  (NAME: env, replay, stac, glm)",
