@@ -1,7 +1,9 @@
 #include "analysis/analysis_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "analysis/encoding_job.h"
+#include "analysis/variability_job.h"
 #include "common/bearer_auth.h"
 #include "common/grpc_status.h"
 
@@ -104,14 +106,70 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   });
 }
 
+absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                         const VariabilityJobSpec& spec) {
+  VariabilityJobInputs inputs;
+  auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
+  if (!rollouts.ok()) return rollouts.status();
+  inputs.rollouts = *rollouts;
+  if (!spec.labels().empty()) {
+    auto labels = ResolveNamed(guard, "labels", spec.labels(), true);
+    if (!labels.ok()) return labels.status();
+    inputs.labels = *labels;
+  }
+  auto out = ResolveNamed(guard, "out", spec.out(), false);
+  if (!out.ok()) return out.status();
+  inputs.out = *out;
+  if (spec.permutations() < 0 || spec.permutations() > limits.max_permutations) {
+    return absl::InvalidArgumentError(absl::StrCat("permutations must be in [0, ", limits.max_permutations, "]"));
+  }
+  if (spec.permutations() > 0) inputs.options.permutations = spec.permutations();
+  if (spec.folds() != 0) inputs.options.folds = spec.folds();
+  if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
+  if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
+  if (spec.min_frames() > 0) inputs.options.min_frames = spec.min_frames();
+  const std::string out_name = spec.out();
+  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+    auto outcome = RunVariabilityJob(
+        inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); });
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs.push_back(out_name);
+    std::string figure = out_name;
+    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
+    output.outputs.push_back(figure + ".svg");
+    output.summary = absl::StrFormat("%d behaviours; latent variability decodes them at %.2f balanced accuracy "
+                                     "(chance %.2f, p = %.3g)",
+                                     static_cast<int>(outcome->result.behaviours.size()),
+                                     outcome->result.latent.balanced_accuracy, outcome->result.latent.chance,
+                                     outcome->result.latent.p_value);
+    output.result_json = outcome->json;
+    return output;
+  });
+}
+
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
   return [guard, limits](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
-    SubmitEncodingRequest request;
-    if (kind != "encoding" || !request.ParseFromString(spec)) {
-      return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
+    if (kind == "encoding") {
+      SubmitEncodingRequest request;
+      if (request.ParseFromString(spec)) return MakeEncodingJob(*guard, limits, request.spec());
+    } else if (kind == "variability") {
+      SubmitVariabilityRequest request;
+      if (request.ParseFromString(spec)) return MakeVariabilityJob(*guard, limits, request.spec());
     }
-    return MakeEncodingJob(*guard, limits, request.spec());
+    return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
   };
+}
+
+grpc::Status AnalysisServiceImpl::SubmitVariability(grpc::ServerContext* context,
+                                                    const SubmitVariabilityRequest* request, Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
+  auto fn = MakeVariabilityJob(guard_, limits_, request->spec());
+  if (!fn.ok()) return ToGrpcStatus(fn.status());
+  auto op = runner_->Submit("variability", *std::move(fn), request->SerializeAsString());
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  *response = *op;
+  return grpc::Status::OK;
 }
 
 grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, const SubmitEncodingRequest* request,

@@ -16,13 +16,18 @@ namespace mimic::analysis {
 struct AnalysisLimits {
   int64_t max_cells = 200'000'000;  // values across a job's arrays (features + counts)
   int max_lags = 200;
+  int max_permutations = 10000;
 };
 
 // Checks an encoding job's paths and options and builds the job's function.
 absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimits& limits,
                                       const EncodingJobSpec& spec);
 
-// Rebuilds stored "encoding" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
+// Checks a variability job's paths and options and builds the job's function.
+absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                         const VariabilityJobSpec& spec);
+
+// Rebuilds stored "encoding" and "variability" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits);
 
 class AnalysisServiceImpl final : public AnalysisService::Service {
@@ -32,6 +37,8 @@ class AnalysisServiceImpl final : public AnalysisService::Service {
 
   grpc::Status SubmitEncoding(grpc::ServerContext* context, const SubmitEncodingRequest* request,
                               Operation* response) override;
+  grpc::Status SubmitVariability(grpc::ServerContext* context, const SubmitVariabilityRequest* request,
+                                 Operation* response) override;
 
  private:
   JobRunner* runner_;

@@ -65,6 +65,15 @@ check "variability runs on resampled rollouts" test $rc -eq 0 -a -s "$tmp/var_re
 check "variability reports LDA accuracy against chance" grep -qE '"latent_lda":\{"balanced_accuracy":[0-9.]+,"chance":0\.[0-9]+,"p":[0-9.e-]+\}' <<<"$out"
 out=$($mimic analysis variability --rollouts "$tmp/demo/rollouts.h5" 2>&1); rc=$?
 check "variability without resamples says how to record them" test $rc -ne 0 -a -n "$(grep -- --latent_samples <<<"$out")"
+# the same as a job on the analysis service
+vport=$((20000 + RANDOM % 20000))
+cp "$tmp/var.h5" "$tmp/demo/var.h5"
+$mimic serve analysis --address "127.0.0.1:$vport" --data_root "$tmp/demo" >"$tmp/analysis2.log" 2>&1 &
+vpid=$!
+for _ in $(seq 50); do $mimic health --server "127.0.0.1:$vport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
+out=$($mimic jobs variability --server "127.0.0.1:$vport" --rollouts var.h5 --out analysis/var.h5 --permutations 20 --min_frames 5 --wait 2>/dev/null); rc=$?
+check "variability runs as a service job" test $rc -eq 0 -a -s "$tmp/demo/analysis/var.svg"
+kill -TERM $vpid; wait $vpid
 printf 'label\nwalk\n' >"$tmp/few_labels.csv"
 out=$($mimic analysis variability --rollouts "$tmp/var.h5" --labels "$tmp/few_labels.csv" 2>&1); rc=$?
 check "a label file of the wrong length is refused" test $rc -ne 0 -a -n "$(grep "1 labels" <<<"$out")"
