@@ -2,7 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include <tuple>
+
 #include "analysis/encoding_job.h"
+#include "analysis/rsa_job.h"
 #include "analysis/variability_job.h"
 #include "common/bearer_auth.h"
 #include "common/grpc_status.h"
@@ -148,6 +151,44 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
   });
 }
 
+absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec) {
+  RsaJobInputs inputs;
+  auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
+  if (!rollouts.ok()) return rollouts.status();
+  inputs.rollouts = *rollouts;
+  inputs.classes.assign(spec.classes().begin(), spec.classes().end());
+  for (const auto& [field, value, target] :
+       {std::tuple<const char*, const std::string&, std::string*>{"labels", spec.labels(), &inputs.labels},
+        {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms}}) {
+    if (value.empty()) continue;
+    auto path = ResolveNamed(guard, field, value, true);
+    if (!path.ok()) return path.status();
+    *target = *path;
+  }
+  auto out = ResolveNamed(guard, "out", spec.out(), false);
+  if (!out.ok()) return out.status();
+  inputs.out = *out;
+  if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
+  if (spec.min_frames() > 0) inputs.min_frames = spec.min_frames();
+  const std::string out_name = spec.out();
+  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+    auto outcome =
+        RunRsaJob(inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); });
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs.push_back(out_name);
+    std::string figure = out_name;
+    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
+    output.outputs.push_back(figure + ".svg");
+    output.summary = absl::StrCat(outcome->classes.size(), " RDMs over ", outcome->behaviours.size(), " behaviours",
+                                  outcome->compared ? absl::StrCat(", compared with ", outcome->subjects.size(),
+                                                                   " neural RDMs")
+                                                    : "");
+    output.result_json = outcome->json;
+    return output;
+  });
+}
+
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
   return [guard, limits](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
     if (kind == "encoding") {
@@ -156,6 +197,9 @@ JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
     } else if (kind == "variability") {
       SubmitVariabilityRequest request;
       if (request.ParseFromString(spec)) return MakeVariabilityJob(*guard, limits, request.spec());
+    } else if (kind == "rsa") {
+      SubmitRsaRequest request;
+      if (request.ParseFromString(spec)) return MakeRsaJob(*guard, request.spec());
     }
     return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
   };
@@ -178,6 +222,21 @@ grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, c
   auto fn = MakeEncodingJob(guard_, limits_, request->spec());
   if (!fn.ok()) return ToGrpcStatus(fn.status());
   auto op = runner_->Submit("encoding", *std::move(fn), request->SerializeAsString());
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  *response = *op;
+  return grpc::Status::OK;
+}
+
+}  // namespace mimic::analysis
+
+namespace mimic::analysis {
+
+grpc::Status AnalysisServiceImpl::SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request,
+                                            Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
+  auto fn = MakeRsaJob(guard_, request->spec());
+  if (!fn.ok()) return ToGrpcStatus(fn.status());
+  auto op = runner_->Submit("rsa", *std::move(fn), request->SerializeAsString());
   if (!op.ok()) return ToGrpcStatus(op.status());
   *response = *op;
   return grpc::Status::OK;

@@ -27,7 +27,9 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
 absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
                                          const VariabilityJobSpec& spec);
 
-// Rebuilds stored "encoding" and "variability" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
+absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec);
+
+// Rebuilds stored "encoding", "variability" and "rsa" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits);
 
 class AnalysisServiceImpl final : public AnalysisService::Service {
@@ -39,6 +41,7 @@ class AnalysisServiceImpl final : public AnalysisService::Service {
                               Operation* response) override;
   grpc::Status SubmitVariability(grpc::ServerContext* context, const SubmitVariabilityRequest* request,
                                  Operation* response) override;
+  grpc::Status SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request, Operation* response) override;
 
  private:
   JobRunner* runner_;

@@ -242,3 +242,73 @@ TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
 
 }  // namespace
 }  // namespace mimic::analysis
+
+namespace mimic::analysis {
+namespace {
+
+TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdms) {
+  // a rollouts file with 3 labelled behaviours whose latent means differ by behaviour
+  const int T = 300;
+  std::vector<double> qpos(T * 9, 0.0), time(T);
+  std::vector<float> latent(T * 3);
+  std::ofstream labels(root_ + "/session/labels.csv");
+  labels << "label\n";
+  const double centres[3][3] = {{1, 0, 0}, {0, 1, 0}, {0.9, 0.1, 1}};
+  const char* names[3] = {"still", "walk", "rear"};
+  for (int t = 0; t < T; ++t) {
+    const int b = (t / 25) % 3;
+    labels << names[b] << "\n";
+    time[t] = t * 0.02;
+    qpos[t * 9 + 3] = 1;
+    for (int k = 0; k < 3; ++k) latent[t * 3 + k] = static_cast<float>(centres[b][k] + 0.01 * ((t * 7 + k) % 5));
+  }
+  labels.close();
+  {
+    auto file = H5File::Create(root_ + "/session/rollouts.h5").value();
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/qpos", {T, 9}, qpos.data()).ok());
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/qvel", {T, 8}, std::vector<double>(T * 8, 0.0).data()).ok());
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/time", {T}, time.data()).ok());
+    ASSERT_TRUE(file->WriteFloats("/clips/c0/layers/latent/mean", {T, 3}, latent.data()).ok());
+    ASSERT_TRUE(file->WriteStrings("/layer_names", {"latent/mean"}).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "control_timestep", 0.02).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "format", std::string("mimic.rollouts")).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  // two "subjects" whose RDMs share the latent structure: still-rear close, walk far from both
+  std::ofstream(root_ + "/session/neural.csv") << "behaviours,still,walk,rear\ns1,0.9,0.2,0.8\ns2,1.0,0.3,0.9\n";
+  RsaJobSpec spec;
+  spec.set_rollouts("session/rollouts.h5");
+  spec.add_classes("latent/mean");
+  spec.set_labels("session/labels.csv");
+  spec.set_neural_rdms("session/neural.csv");
+  spec.set_out("results/rsa.h5");
+  grpc::ClientContext context;
+  AddBearer(&context, "s3cret");
+  SubmitRsaRequest request;
+  *request.mutable_spec() = spec;
+  Operation op;
+  ASSERT_TRUE(stub_->SubmitRsa(&context, request, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  auto file = H5File::Open(root_ + "/results/rsa.h5").value();
+  EXPECT_EQ(file->ReadStrings("/behaviours").value(), (std::vector<std::string>{"still", "walk", "rear"}));
+  const auto wuc = file->ReadDoubles("/wuc").value();
+  ASSERT_EQ(wuc.values.size(), 2u);
+  EXPECT_GT(wuc.values[0], 0.8) << "the model RDM should match the planted neural structure";
+  EXPECT_TRUE(file->HasAttribute("/", "noise_ceiling_lower"));
+  EXPECT_GT(fs::file_size(root_ + "/results/rsa.svg"), 1000u);
+
+  // neural RDMs over other behaviours are refused by name
+  std::ofstream(root_ + "/session/neural_bad.csv") << "behaviours,still,groom,rear\ns1,0.9,0.2,0.8\n";
+  spec.set_neural_rdms("session/neural_bad.csv");
+  grpc::ClientContext again;
+  AddBearer(&again, "s3cret");
+  *request.mutable_spec() = spec;
+  ASSERT_TRUE(stub_->SubmitRsa(&again, request, &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("groom"), std::string::npos) << op.message();
+}
+
+}  // namespace
+}  // namespace mimic::analysis

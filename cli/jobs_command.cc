@@ -90,20 +90,22 @@ absl::Status SetLags(const std::string& text, EncodingJobSpec* spec) {
 int RunJobs(const Argv& argv) {
   if (argv.empty()) {
     return Fail("jobs", absl::InvalidArgumentError(
-                            "usage: ./mimic jobs stac|encoding|variability|get|watch|list|cancel --server HOST:PORT [--id ID] "
+                            "usage: ./mimic jobs stac|encoding|variability|rsa|get|watch|list|cancel --server HOST:PORT [--id ID] "
                             "[--token T] [--ca PEM] [--wait]\n"
                             "  stac:     --keypoints F --out F [--config F --instance N]\n"
                             "  encoding: --counts F | --spikes F --frame_times nwb:F:/series|csv:F|rollouts:F, --out F.h5 "
                             "[--rollouts F --classes A,B] [--features NAME=F,...] "
                             "[--pca FRACTION --lags A:B[:S] --folds K --ridge R --fdr Q]\n"
                             "  variability: --rollouts F (with --latent_samples) --out F.h5 [--labels F.csv "
-                            "--permutations N --folds K --min_frames N]"));
+                            "--permutations N --folds K --min_frames N]\n"
+                            "  rsa: --rollouts F --out F.h5 [--classes A,B --labels F.csv --neural_rdms F.csv "
+                            "--min_frames N]"));
   }
   const std::string verb = argv[0];
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
                           {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
                            "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
-                           "labels", "permutations", "min_frames"},
+                           "labels", "permutations", "min_frames", "neural_rdms"},
                           {"wait", "drop_spikes_outside"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
@@ -182,6 +184,22 @@ int RunJobs(const Argv& argv) {
     spec->set_min_frames(*min_frames);
     status = AnalysisService::NewStub(channel)->SubmitVariability(&context, request, &op);
     if (!status.ok()) return Fail("jobs variability", FromGrpcStatus(status));
+    std::printf("submitted %s\n", op.id().c_str());
+    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+  }
+  if (verb == "rsa") {
+    SubmitRsaRequest request;
+    RsaJobSpec* spec = request.mutable_spec();
+    spec->set_rollouts(args->GetString("rollouts", ""));
+    for (const auto& c : absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
+    spec->set_labels(args->GetString("labels", ""));
+    spec->set_neural_rdms(args->GetString("neural_rdms", ""));
+    spec->set_out(args->GetString("out", ""));
+    auto min_frames = args->GetInt("min_frames", 0);
+    if (!min_frames.ok()) return Fail("jobs rsa", min_frames.status());
+    spec->set_min_frames(*min_frames);
+    status = AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op);
+    if (!status.ok()) return Fail("jobs rsa", FromGrpcStatus(status));
     std::printf("submitted %s\n", op.id().c_str());
     return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
   }

@@ -19,7 +19,7 @@ const Command kCommands[] = {
      "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
     {"serve", "preprocess|analysis [--address HOST:PORT] [--data_root DIR] [--metrics_address HOST:PORT] [--job_db FILE] [--token T] [--tls_cert F --tls_key F]",
      "run a job service until SIGTERM: preprocessing (STAC) or the neural-comparison analyses", RunServe},
-    {"jobs", "stac|encoding|variability|get|watch|list|cancel --server HOST:PORT [--id ID] [--token T] [--wait] (./mimic jobs for each one's arguments)",
+    {"jobs", "stac|encoding|variability|rsa|get|watch|list|cancel --server HOST:PORT [--id ID] [--token T] [--wait] (./mimic jobs for each one's arguments)",
      "submit and follow jobs on a MIMIC job service", RunJobs},
     {"train", "--config configs/NAME.pbtxt [--run_dir DIR] [--max_wall_s S] [--max_updates N] [--actors N] [--check]",
      "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",

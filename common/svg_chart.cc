@@ -139,6 +139,44 @@ std::string LineChartSvg(const ChartOptions& o, const std::vector<double>& x, co
   return out + Legend(o, series) + "</svg>\n";
 }
 
+std::string HeatmapSvg(const ChartOptions& o, const std::vector<std::string>& labels,
+                       const std::vector<std::vector<double>>& values) {
+  double lo = 1e300, hi = -1e300;
+  for (const auto& row : values) {
+    for (double v : row) {
+      if (std::isnan(v)) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  if (lo > hi) lo = hi = 0;
+  const int n = static_cast<int>(values.size());
+  const int margin = 110, top = 40;
+  const int cell = std::max(4, std::min((o.width - margin - 10) / std::max(1, n), (o.height - top - 10) / std::max(1, n)));
+  std::string out = absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+      "<text x=\"%d\" y=\"22\" font-size=\"14\" font-weight=\"bold\">%s (%.3g to %.3g)</text>\n",
+      o.width, o.height, margin, Escape(o.title), lo, hi);
+  for (int i = 0; i < n; ++i) {
+    const std::string label = i < static_cast<int>(labels.size()) ? labels[i] : "";
+    absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", margin - 4,
+                          top + i * cell + cell / 2 + 4, Escape(label));
+    for (int j = 0; j < static_cast<int>(values[i].size()); ++j) {
+      const double v = values[i][j];
+      std::string fill = "#bbbbbb";
+      if (!std::isnan(v)) {
+        const double t = hi > lo ? (v - lo) / (hi - lo) : 0;
+        fill = absl::StrFormat("rgb(%d,%d,%d)", static_cast<int>(255 - 225 * t), static_cast<int>(255 - 185 * t),
+                               static_cast<int>(255 - 95 * t));
+      }
+      absl::StrAppendFormat(&out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
+                            margin + j * cell, top + i * cell, cell, cell, fill);
+    }
+  }
+  return out + "</svg>\n";
+}
+
 std::string StackSvg(const std::vector<std::string>& charts, int width) {
   std::string body;
   int y = 0;

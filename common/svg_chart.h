@@ -29,6 +29,11 @@ std::string BarChartSvg(const ChartOptions& options, const std::vector<std::stri
 // Lines over shared x values.
 std::string LineChartSvg(const ChartOptions& options, const std::vector<double>& x, const std::vector<Series>& series);
 
+// A square matrix as coloured cells (white at the minimum, dark blue at the maximum) with row and
+// column labels and the value range in the title; NaN cells are grey.
+std::string HeatmapSvg(const ChartOptions& options, const std::vector<std::string>& labels,
+                       const std::vector<std::vector<double>>& values);
+
 // Stacks several SVG charts vertically into one document.
 std::string StackSvg(const std::vector<std::string>& charts, int width);
 

@@ -1,0 +1,220 @@
+#include "analysis/rsa_job.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "analysis/behaviour_labels.h"
+#include "analysis/rollout_features.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
+#include "common/svg_chart.h"
+
+namespace mimic::analysis {
+namespace {
+
+// Kinematic labels for a rollouts file: its qpos, clips and control time step.
+absl::StatusOr<BehaviourLabels> LabelRollouts(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  const double dt = file->GetDoubleAttribute("/", "control_timestep").value_or(0.02);
+  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
+  std::vector<double> values;
+  std::vector<int> clip_of_row;
+  int64_t cols = 0;
+  for (size_t c = 0; c < clips.size(); ++c) {
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> q, file->ReadDoubles("/clips/" + clips[c] + "/qpos"));
+    if (q.shape.size() != 2 || (cols != 0 && q.shape[1] != cols)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": clip ", clips[c], " qpos has an unexpected shape"));
+    }
+    cols = q.shape[1];
+    values.insert(values.end(), q.values.begin(), q.values.end());
+    clip_of_row.insert(clip_of_row.end(), q.shape[0], static_cast<int>(c));
+  }
+  const Eigen::Index rows = static_cast<Eigen::Index>(clip_of_row.size());
+  Eigen::MatrixXd qpos = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      values.data(), rows, cols);
+  return LabelFromKinematics(qpos, clip_of_row, dt);
+}
+
+absl::Status ReadNeuralRdms(const std::string& path, const std::vector<std::string>& behaviours, size_t pairs,
+                            std::vector<std::string>* names, std::vector<Eigen::VectorXd>* rdms) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the neural RDMs ", path));
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (cells[0] == "behaviours") {
+      std::vector<std::string> order(cells.begin() + 1, cells.end());
+      if (order != behaviours) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": the neural RDMs are over behaviours (",
+                                                       absl::StrJoin(order, ", "), "), the rollouts have (",
+                                                       absl::StrJoin(behaviours, ", "), ")"));
+      }
+      continue;
+    }
+    if (cells.size() != pairs + 1) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", cells.size() - 1, " distances; ",
+                                                     behaviours.size(), " behaviours need ", pairs));
+    }
+    Eigen::VectorXd v(pairs);
+    for (size_t i = 0; i < pairs; ++i) {
+      if (!absl::SimpleAtod(cells[i + 1], &v[i]) || !std::isfinite(v[i])) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": '", cells[i + 1], "' is not a number"));
+      }
+    }
+    names->push_back(cells[0]);
+    rdms->push_back(v);
+  }
+  if (rdms->empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no RDMs"));
+  return absl::OkStatus();
+}
+
+std::vector<std::vector<double>> SquareInOrder(const Eigen::VectorXd& rdm, int k, const std::vector<int>& order) {
+  std::vector<std::vector<double>> full(k, std::vector<double>(k, 0.0));
+  int p = 0;
+  std::vector<std::vector<double>> tmp(k, std::vector<double>(k, 0.0));
+  for (int i = 0; i < k; ++i) {
+    for (int j = i + 1; j < k; ++j) tmp[i][j] = tmp[j][i] = rdm[p++];
+  }
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < k; ++j) full[i][j] = tmp[order[i]][order[j]];
+  }
+  return full;
+}
+
+}  // namespace
+
+absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
+                                        const std::function<void(const std::string&, double)>& progress) {
+  progress("reading rollouts", 0);
+  MIMIC_ASSIGN_OR_RETURN(RolloutFeatures features, ReadRolloutFeatures(inputs.rollouts, inputs.classes));
+  const int rows = static_cast<int>(features.clip_of_row.size());
+  progress("labelling behaviours", 0);
+  absl::StatusOr<BehaviourLabels> labels =
+      inputs.labels.empty() ? LabelRollouts(inputs.rollouts) : ReadLabelFile(inputs.labels, rows);
+  if (!labels.ok()) return labels.status();
+  if (static_cast<int>(labels->labels.size()) != rows) {
+    return absl::InvalidArgumentError(absl::StrCat(labels->labels.size(), " labels for ", rows, " frames"));
+  }
+  // behaviours with enough frames, renumbered in label order
+  std::vector<int> count(labels->names.size(), 0), renumber(labels->names.size(), -1);
+  for (int l : labels->labels) ++count[l];
+  RsaJobOutcome out;
+  for (size_t k = 0; k < count.size(); ++k) {
+    if (count[k] < inputs.min_frames) continue;
+    renumber[k] = static_cast<int>(out.behaviours.size());
+    out.behaviours.push_back(labels->names[k]);
+  }
+  const int K = static_cast<int>(out.behaviours.size());
+  if (K < 3) {
+    return absl::InvalidArgumentError(absl::StrCat("RSA needs at least 3 behaviours with ", inputs.min_frames,
+                                                   " frames or more; found ", K));
+  }
+  std::vector<int> kept, y;
+  for (int t = 0; t < rows; ++t) {
+    if (renumber[labels->labels[t]] < 0) continue;
+    kept.push_back(t);
+    y.push_back(renumber[labels->labels[t]]);
+  }
+  progress("RDMs", 0);
+  for (const FeatureClass& c : features.classes) {
+    Eigen::MatrixXd data(kept.size(), c.features.cols());
+    for (size_t i = 0; i < kept.size(); ++i) data.row(i) = c.features.row(kept[i]);
+    MIMIC_ASSIGN_OR_RETURN(Eigen::MatrixXd means, ConditionMeans(data, y, K));
+    MIMIC_ASSIGN_OR_RETURN(Eigen::VectorXd rdm, ComputeRdm(means, RdmMetric::kCorrelation));
+    out.classes.push_back(c.name);
+    out.rdms.push_back(rdm);
+  }
+  const size_t pairs = static_cast<size_t>(K) * (K - 1) / 2;
+  std::vector<Eigen::VectorXd> subjects;
+  if (!inputs.neural_rdms.empty()) {
+    progress("WUC against the neural RDMs", 0);
+    MIMIC_RETURN_IF_ERROR(ReadNeuralRdms(inputs.neural_rdms, out.behaviours, pairs, &out.subjects, &subjects));
+    out.compared = true;
+    for (const Eigen::VectorXd& model : out.rdms) {
+      std::vector<double> row;
+      double mean = 0;
+      for (const Eigen::VectorXd& s : subjects) {
+        MIMIC_ASSIGN_OR_RETURN(double w, WhitenedUnbiasedCosine(model, s));
+        row.push_back(w);
+        mean += w / subjects.size();
+      }
+      out.wuc.push_back(row);
+      out.mean_wuc.push_back(mean);
+    }
+    if (subjects.size() >= 2) {
+      MIMIC_ASSIGN_OR_RETURN(out.ceiling, WucNoiseCeiling(subjects));
+    }
+  }
+
+  out.json = absl::StrCat("{\"behaviours\":[\"", absl::StrJoin(out.behaviours, "\",\""), "\"],\"classes\":[");
+  for (size_t c = 0; c < out.classes.size(); ++c) {
+    absl::StrAppendFormat(&out.json, "%s{\"name\":\"%s\"", c ? "," : "", out.classes[c]);
+    if (out.compared) absl::StrAppendFormat(&out.json, ",\"mean_wuc\":%.6f", out.mean_wuc[c]);
+    out.json += "}";
+  }
+  out.json += "]";
+  if (out.compared && subjects.size() >= 2) {
+    absl::StrAppendFormat(&out.json, ",\"noise_ceiling\":{\"lower\":%.6f,\"upper\":%.6f}", out.ceiling.lower,
+                          out.ceiling.upper);
+  }
+  out.json += "}";
+
+  if (inputs.out.empty()) return out;
+  progress("writing results", 1);
+  {
+    MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Create(inputs.out));
+    MIMIC_RETURN_IF_ERROR(file->WriteStrings("/behaviours", out.behaviours));
+    MIMIC_RETURN_IF_ERROR(file->WriteStrings("/classes", out.classes));
+    std::vector<double> flat;
+    for (const Eigen::VectorXd& r : out.rdms) flat.insert(flat.end(), r.data(), r.data() + r.size());
+    MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/rdms", {static_cast<int64_t>(out.rdms.size()), static_cast<int64_t>(pairs)},
+                                             flat.data()));
+    if (out.compared) {
+      std::vector<double> wuc;
+      for (const auto& row : out.wuc) wuc.insert(wuc.end(), row.begin(), row.end());
+      MIMIC_RETURN_IF_ERROR(file->WriteStrings("/subjects", out.subjects));
+      MIMIC_RETURN_IF_ERROR(file->WriteDoubles(
+          "/wuc", {static_cast<int64_t>(out.wuc.size()), static_cast<int64_t>(out.subjects.size())}, wuc.data()));
+      if (subjects.size() >= 2) {
+        MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "noise_ceiling_lower", out.ceiling.lower));
+        MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "noise_ceiling_upper", out.ceiling.upper));
+      }
+    }
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "format", std::string("mimic.rsa")));
+    MIMIC_RETURN_IF_ERROR(file->Finish());
+  }
+  std::vector<std::string> charts;
+  for (size_t c = 0; c < out.classes.size(); ++c) {
+    const std::vector<int> order = ClusterOrder(out.rdms[c]);
+    std::vector<std::string> names;
+    for (int i : order) names.push_back(out.behaviours[i]);
+    const int size = std::min(420, 60 + 40 * K);
+    charts.push_back(HeatmapSvg({absl::StrCat("RDM of ", out.classes[c], ", correlation distance"), "", "", 600,
+                                 size},
+                                names, SquareInOrder(out.rdms[c], K, order)));
+  }
+  if (out.compared) {
+    std::vector<Series> series = {{"mean WUC with the neural RDMs", out.mean_wuc, ""}};
+    if (subjects.size() >= 2) {
+      series.push_back({"noise ceiling, lower", std::vector<double>(out.classes.size(), out.ceiling.lower), "#999999"});
+      series.push_back({"noise ceiling, upper", std::vector<double>(out.classes.size(), out.ceiling.upper), "#cccccc"});
+    }
+    charts.push_back(BarChartSvg({"Model RDMs against the neural RDMs (WUC)", "feature class", "WUC", 900, 340},
+                                 out.classes, series));
+  }
+  std::filesystem::path figure(inputs.out);
+  figure.replace_extension(".svg");
+  out.figure = figure.string();
+  std::ofstream(out.figure) << StackSvg(charts, 900);
+  return out;
+}
+
+}  // namespace mimic::analysis

@@ -1,0 +1,50 @@
+// RSA on a rollouts file as one job (the paper's Fig. 4 shape): behaviours labelled per frame (a
+// label file or the kinematic rules), per-behaviour mean activity of every feature class (kinematic
+// classes and network layers), a correlation-distance RDM per class, and — when neural RDMs of the
+// same behaviours are given (one per subject) — each class's whitened unbiased cosine (WUC) with
+// them against the leave-one-subject-out noise ceiling. Writes HDF5 and an SVG (RDM heatmaps in
+// cluster order, WUC bars with the ceiling).
+#ifndef MIMIC_ANALYSIS_RSA_JOB_H_
+#define MIMIC_ANALYSIS_RSA_JOB_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "absl/status/statusor.h"
+#include "analysis/rsa.h"
+
+namespace mimic::analysis {
+
+struct RsaJobInputs {
+  std::string rollouts;
+  std::vector<std::string> classes;  // empty: joint_angles and every layer
+  std::string labels;                // empty: kinematic rules
+  // CSV, one subject per line: NAME,d1,...,dP over the kept behaviours' pairs (upper triangle,
+  // row-major); an optional first line `behaviours,NAME1,...,NAMEK` states their order and is checked.
+  std::string neural_rdms;
+  int min_frames = 20;
+  std::string out;                   // empty: no files
+};
+
+struct RsaJobOutcome {
+  std::vector<std::string> behaviours;
+  std::vector<std::string> classes;
+  std::vector<Eigen::VectorXd> rdms;  // per class
+  std::vector<std::string> subjects;
+  std::vector<std::vector<double>> wuc;  // class x subject
+  std::vector<double> mean_wuc;          // per class
+  NoiseCeiling ceiling;
+  bool compared = false;
+  std::string figure;
+  std::string json;
+};
+
+absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
+                                        const std::function<void(const std::string&, double)>& progress);
+
+}  // namespace mimic::analysis
+
+#endif  // MIMIC_ANALYSIS_RSA_JOB_H_
