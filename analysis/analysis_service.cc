@@ -170,6 +170,12 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   inputs.out = *out;
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.min_frames = spec.min_frames();
+  if (!spec.metric().empty()) inputs.metric = spec.metric();
+  if (inputs.metric != "correlation" && inputs.metric != "euclidean" && inputs.metric != "crossnobis") {
+    return absl::InvalidArgumentError(absl::StrCat("metric '", inputs.metric, "': correlation, euclidean or crossnobis"));
+  }
+  if (spec.folds() != 0) inputs.folds = spec.folds();
+  if (inputs.folds < 2 || inputs.folds > 20) return absl::InvalidArgumentError("folds must be in [2, 20]");
   const std::string out_name = spec.out();
   return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
     auto outcome =

@@ -1,5 +1,6 @@
 #include "analysis/encoding_job.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -155,8 +156,21 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
   std::vector<double> share;
   for (int count : outcome.best_class_counts) share.push_back(static_cast<double>(count) / std::max(1, outcome.neurons));
   outcome.figure = FigurePath(inputs.out);
+  // the distribution of CV-LLR over neurons per class: sorted values against the neuron quantile
+  std::vector<double> quantile;
+  for (size_t n = 0; n < result.size(); ++n) quantile.push_back(result.size() > 1 ? static_cast<double>(n) / (result.size() - 1) : 0);
+  std::vector<Series> distributions;
+  for (size_t c = 0; c < classes.size(); ++c) {
+    std::vector<double> llr;
+    for (const NeuronEncoding& n : result) llr.push_back(n.classes[c].score.cv_llr_bits_per_spike);
+    std::sort(llr.begin(), llr.end());
+    distributions.push_back({outcome.class_names[c], llr, ""});
+  }
   std::ofstream(outcome.figure) << StackSvg(
-      {BarChartSvg({"Mean CV log-likelihood ratio per feature class", "feature class", "bits / spike", 900, 320},
+      {LineChartSvg({"CV log-likelihood ratio over neurons, per feature class (sorted)", "neuron quantile",
+                     "bits / spike", 900, 320},
+                    quantile, distributions),
+       BarChartSvg({"Mean CV log-likelihood ratio per feature class", "feature class", "bits / spike", 900, 320},
                    outcome.class_names, {{"mean over neurons", mean_llr, ""}}),
        BarChartSvg({"Neurons best explained by each class (significant, BH-corrected)", "feature class",
                     "share of neurons", 900, 320},

@@ -124,11 +124,33 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
     y.push_back(renumber[labels->labels[t]]);
   }
   progress("RDMs", 0);
+  if (inputs.metric != "correlation" && inputs.metric != "euclidean" && inputs.metric != "crossnobis") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown RDM metric '", inputs.metric,
+                                                   "': correlation, euclidean or crossnobis"));
+  }
   for (const FeatureClass& c : features.classes) {
     Eigen::MatrixXd data(kept.size(), c.features.cols());
     for (size_t i = 0; i < kept.size(); ++i) data.row(i) = c.features.row(kept[i]);
-    MIMIC_ASSIGN_OR_RETURN(Eigen::MatrixXd means, ConditionMeans(data, y, K));
-    MIMIC_ASSIGN_OR_RETURN(Eigen::VectorXd rdm, ComputeRdm(means, RdmMetric::kCorrelation));
+    Eigen::VectorXd rdm;
+    if (inputs.metric == "crossnobis") {
+      if (inputs.folds < 2) return absl::InvalidArgumentError("crossnobis needs at least 2 folds");
+      std::vector<Eigen::MatrixXd> fold_means;
+      for (int f = 0; f < inputs.folds; ++f) {
+        const size_t lo = kept.size() * f / inputs.folds, hi = kept.size() * (f + 1) / inputs.folds;
+        std::vector<int> fold_y(y.begin() + lo, y.begin() + hi);
+        auto means = ConditionMeans(data.middleRows(lo, hi - lo), fold_y, K);
+        if (!means.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("crossnobis fold ", f, " of ", inputs.folds, ": ",
+                                                         means.status().message(), "; use fewer folds"));
+        }
+        fold_means.push_back(*std::move(means));
+      }
+      MIMIC_ASSIGN_OR_RETURN(rdm, CrossnobisRdm(fold_means));
+    } else {
+      MIMIC_ASSIGN_OR_RETURN(Eigen::MatrixXd means, ConditionMeans(data, y, K));
+      MIMIC_ASSIGN_OR_RETURN(rdm, ComputeRdm(means, inputs.metric == "euclidean" ? RdmMetric::kEuclidean
+                                                                                : RdmMetric::kCorrelation));
+    }
     out.classes.push_back(c.name);
     out.rdms.push_back(rdm);
   }
@@ -189,6 +211,7 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
       }
     }
     MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "format", std::string("mimic.rsa")));
+    MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "metric", inputs.metric));
     MIMIC_RETURN_IF_ERROR(file->Finish());
   }
   std::vector<std::string> charts;
@@ -197,7 +220,7 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
     std::vector<std::string> names;
     for (int i : order) names.push_back(out.behaviours[i]);
     const int size = std::min(420, 60 + 40 * K);
-    charts.push_back(HeatmapSvg({absl::StrCat("RDM of ", out.classes[c], ", correlation distance"), "", "", 600,
+    charts.push_back(HeatmapSvg({absl::StrCat("RDM of ", out.classes[c], ", ", inputs.metric, " distance"), "", "", 600,
                                  size},
                                 names, SquareInOrder(out.rdms[c], K, order)));
   }

@@ -26,6 +26,8 @@ struct RsaJobInputs {
   // row-major); an optional first line `behaviours,NAME1,...,NAMEK` states their order and is checked.
   std::string neural_rdms;
   int min_frames = 20;
+  std::string metric = "correlation";  // correlation, euclidean or crossnobis
+  int folds = 2;                       // crossnobis: contiguous folds of the frames
   std::string out;                   // empty: no files
 };
 

@@ -99,13 +99,13 @@ int RunJobs(const Argv& argv) {
                             "  variability: --rollouts F (with --latent_samples) --out F.h5 [--labels F.csv "
                             "--permutations N --folds K --min_frames N]\n"
                             "  rsa: --rollouts F --out F.h5 [--classes A,B --labels F.csv --neural_rdms F.csv "
-                            "--min_frames N]"));
+                            "--min_frames N --metric correlation|euclidean|crossnobis --folds K]"));
   }
   const std::string verb = argv[0];
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
                           {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
                            "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
-                           "labels", "permutations", "min_frames", "neural_rdms"},
+                           "labels", "permutations", "min_frames", "neural_rdms", "metric"},
                           {"wait", "drop_spikes_outside"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
@@ -194,6 +194,10 @@ int RunJobs(const Argv& argv) {
     for (const auto& c : absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
     spec->set_labels(args->GetString("labels", ""));
     spec->set_neural_rdms(args->GetString("neural_rdms", ""));
+    spec->set_metric(args->GetString("metric", ""));
+    auto rsa_folds = args->GetInt("folds", 0);
+    if (!rsa_folds.ok()) return Fail("jobs rsa", rsa_folds.status());
+    spec->set_folds(*rsa_folds);
     spec->set_out(args->GetString("out", ""));
     auto min_frames = args->GetInt("min_frames", 0);
     if (!min_frames.ok()) return Fail("jobs rsa", min_frames.status());
