@@ -53,6 +53,44 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
   } else {
     for (size_t u = 0; u < s.times.size(); ++u) s.unit_ids.push_back(static_cast<int64_t>(u));
   }
+  if (file->Exists("/units/obs_intervals")) {
+    // ragged like spike_times: (intervals x 2) with obs_intervals_index ending each unit's rows
+    if (!file->Exists("/units/obs_intervals_index")) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": /units/obs_intervals without obs_intervals_index"));
+    }
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> intervals, file->ReadDoubles("/units/obs_intervals"));
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> ends, file->ReadDoubles("/units/obs_intervals_index"));
+    if (intervals.shape.size() != 2 || intervals.shape[1] != 2) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": /units/obs_intervals is not (intervals x 2)"));
+    }
+    if (ends.values.size() != s.times.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": obs_intervals_index has ", ends.values.size(),
+                                                     " entries for ", s.times.size(), " units"));
+    }
+    int64_t row = 0;
+    for (size_t u = 0; u < ends.values.size(); ++u) {
+      const int64_t end = static_cast<int64_t>(ends.values[u]);
+      if (end < row || end > intervals.shape[0]) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": obs_intervals_index[", u, "] = ", end,
+                                                       " disagrees with ", intervals.shape[0], " intervals"));
+      }
+      std::vector<std::pair<double, double>> unit;
+      for (; row < end; ++row) {
+        const double a = intervals.values[2 * row], b = intervals.values[2 * row + 1];
+        if (!(b > a)) return absl::InvalidArgumentError(absl::StrCat(path, ": unit ", s.unit_ids[u], " has an empty obs interval"));
+        unit.emplace_back(a, b);
+      }
+      // a spike outside every interval contradicts the file
+      for (double t : s.times[u]) {
+        const bool inside = std::any_of(unit.begin(), unit.end(), [t](const auto& i) { return t >= i.first && t < i.second; });
+        if (!inside) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ": unit ", s.unit_ids[u], " fires at ", t,
+                                                         " s, outside its obs_intervals"));
+        }
+      }
+      s.obs_intervals.push_back(std::move(unit));
+    }
+  }
   return s;
 }
 

@@ -18,6 +18,8 @@ namespace mimic::analysis {
 struct SpikeTrains {
   std::vector<int64_t> unit_ids;
   std::vector<std::vector<double>> times;  // per unit, seconds, sorted
+  // NWB obs_intervals: per unit, the [start, end) seconds it was observed; empty when the file has none.
+  std::vector<std::vector<std::pair<double, double>>> obs_intervals;
   std::string source;
 };
 

@@ -35,6 +35,31 @@ TEST(SpikesTest, ReadsNwbRaggedUnitsAndBinsThemToFrames) {
   EXPECT_EQ(counts->sum(), 4);
 }
 
+TEST(SpikesTest, ObsIntervalsAreReadPerUnitAndChecked) {
+  auto write = [](const std::string& name, const std::vector<double>& intervals, const std::vector<double>& ends) {
+    const std::string path = Temp(name);
+    auto f = H5File::Create(path).value();
+    const std::vector<double> times = {0.5, 1.5, 2.5}, index = {2, 3};
+    EXPECT_TRUE(f->WriteDoubles("/units/spike_times", {3}, times.data()).ok());
+    EXPECT_TRUE(f->WriteDoubles("/units/spike_times_index", {2}, index.data()).ok());
+    EXPECT_TRUE(f->WriteDoubles("/units/obs_intervals", {static_cast<int64_t>(intervals.size() / 2), 2}, intervals.data()).ok());
+    EXPECT_TRUE(f->WriteDoubles("/units/obs_intervals_index", {static_cast<int64_t>(ends.size())}, ends.data()).ok());
+    EXPECT_TRUE(f->Finish().ok());
+    return path;
+  };
+  // unit 0 observed over [0, 1) and [1.2, 2); unit 1 over [2, 3)
+  auto s = LoadSpikesNwb(write("obs.nwb", {0, 1, 1.2, 2, 2, 3}, {2, 3}));
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->obs_intervals.size(), 2u);
+  EXPECT_EQ(s->obs_intervals[0].size(), 2u);
+  EXPECT_EQ(s->obs_intervals[1][0], (std::pair<double, double>{2, 3}));
+  // unit 0's spike at 1.5 s falls in its observed time only if [1.2, 2) is there
+  auto outside = LoadSpikesNwb(write("obs_bad.nwb", {0, 1, 2, 3}, {1, 2}));
+  ASSERT_FALSE(outside.ok());
+  EXPECT_NE(outside.status().message().find("outside its obs_intervals"), std::string::npos) << outside.status();
+  EXPECT_FALSE(LoadSpikesNwb(write("obs_ragged.nwb", {0, 1, 2, 3}, {2, 1})).ok());
+}
+
 TEST(SpikesTest, RaggedIndexThatDisagreesIsRefused) {
   auto bad = LoadSpikes(WriteUnits("bad.nwb", {0.1, 0.2}, {1, 5}));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
