@@ -72,12 +72,15 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   inputs.out = *out;
   if (spec.pca_fraction() < 0 || spec.pca_fraction() > 1) return absl::InvalidArgumentError("pca_fraction must be in [0, 1]");
   inputs.pca_fraction = spec.pca_fraction();
-  const int step = spec.lag_step() == 0 ? 1 : spec.lag_step();
-  if (step < 0 || spec.lag_max() < spec.lag_min()) {
+  // no lags given: the paper's -1000 ... +300 ms in 100 ms steps, at the rollouts' 20 ms frames
+  const bool default_lags = spec.lag_min() == 0 && spec.lag_max() == 0 && spec.lag_step() == 0;
+  const int lag_min = default_lags ? -50 : spec.lag_min(), lag_max = default_lags ? 15 : spec.lag_max();
+  const int step = default_lags ? 5 : spec.lag_step() == 0 ? 1 : spec.lag_step();
+  if (step < 0 || lag_max < lag_min) {
     return absl::InvalidArgumentError("lags: need lag_min <= lag_max and lag_step > 0");
   }
   inputs.options.lags.clear();
-  for (int lag = spec.lag_min(); lag <= spec.lag_max(); lag += step) {
+  for (int lag = lag_min; lag <= lag_max; lag += step) {
     inputs.options.lags.push_back(lag);
     if (static_cast<int>(inputs.options.lags.size()) > limits.max_lags) {
       return absl::ResourceExhaustedError(absl::StrCat("more than ", limits.max_lags, " lags"));

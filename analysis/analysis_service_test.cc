@@ -297,6 +297,7 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   ASSERT_EQ(wuc.values.size(), 2u);
   EXPECT_GT(wuc.values[0], 0.8) << "the model RDM should match the planted neural structure";
   EXPECT_TRUE(file->HasAttribute("/", "noise_ceiling_lower"));
+  EXPECT_NE(op.result_json().find("\"mean_correlation\":"), std::string::npos) << op.result_json();
   EXPECT_GT(fs::file_size(root_ + "/results/rsa.svg"), 1000u);
 
   // crossnobis over 2 contiguous folds (every behaviour occurs in both halves)

@@ -162,14 +162,17 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
     out.compared = true;
     for (const Eigen::VectorXd& model : out.rdms) {
       std::vector<double> row;
-      double mean = 0;
+      double mean = 0, correlation = 0;
       for (const Eigen::VectorXd& s : subjects) {
         MIMIC_ASSIGN_OR_RETURN(double w, WhitenedUnbiasedCosine(model, s));
         row.push_back(w);
         mean += w / subjects.size();
+        auto r = RdmCorrelation(model, s);
+        correlation += (r.ok() ? *r : std::nan("")) / subjects.size();
       }
       out.wuc.push_back(row);
       out.mean_wuc.push_back(mean);
+      out.mean_correlation.push_back(correlation);
     }
     if (subjects.size() >= 2) {
       MIMIC_ASSIGN_OR_RETURN(out.ceiling, WucNoiseCeiling(subjects));
@@ -179,7 +182,11 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
   out.json = absl::StrCat("{\"behaviours\":[\"", absl::StrJoin(out.behaviours, "\",\""), "\"],\"classes\":[");
   for (size_t c = 0; c < out.classes.size(); ++c) {
     absl::StrAppendFormat(&out.json, "%s{\"name\":\"%s\"", c ? "," : "", out.classes[c]);
-    if (out.compared) absl::StrAppendFormat(&out.json, ",\"mean_wuc\":%.6f", out.mean_wuc[c]);
+    if (out.compared) {
+      absl::StrAppendFormat(&out.json, ",\"mean_wuc\":%.6f,\"mean_correlation\":%s", out.mean_wuc[c],
+                            std::isnan(out.mean_correlation[c]) ? "null"
+                                                                : absl::StrFormat("%.6f", out.mean_correlation[c]));
+    }
     out.json += "}";
   }
   out.json += "]";

@@ -38,6 +38,7 @@ struct RsaJobOutcome {
   std::vector<std::string> subjects;
   std::vector<std::vector<double>> wuc;  // class x subject
   std::vector<double> mean_wuc;          // per class
+  std::vector<double> mean_correlation;  // per class, Pearson correlation of the RDMs
   NoiseCeiling ceiling;
   bool compared = false;
   std::string figure;

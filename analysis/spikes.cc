@@ -94,6 +94,40 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
   return s;
 }
 
+namespace {
+
+SpikeTrains FromUnitMap(const std::string& path, std::map<int64_t, std::vector<double>>& units) {
+  SpikeTrains s;
+  s.source = path;
+  for (auto& [id, times] : units) {
+    std::sort(times.begin(), times.end());
+    s.unit_ids.push_back(id);
+    s.times.push_back(std::move(times));
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  if (!file->Exists("/spikes")) return absl::InvalidArgumentError(absl::StrCat(path, " has no /spikes (unit, time) dataset"));
+  MIMIC_ASSIGN_OR_RETURN(H5Array<double> pairs, file->ReadDoubles("/spikes"));
+  if (pairs.shape.size() != 2 || pairs.shape[1] != 2) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": /spikes is not (spikes x 2) of unit, time"));
+  }
+  std::map<int64_t, std::vector<double>> units;
+  for (int64_t i = 0; i < pairs.shape[0]; ++i) {
+    const double unit = pairs.values[2 * i], t = pairs.values[2 * i + 1];
+    if (unit != std::floor(unit) || !std::isfinite(t)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": /spikes row ", i, " is not (integer unit, finite time)"));
+    }
+    units[static_cast<int64_t>(unit)].push_back(t);
+  }
+  if (units.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no spikes"));
+  return FromUnitMap(path, units);
+}
+
 absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("spike file not found: ", path));
@@ -112,21 +146,20 @@ absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path) {
     if (!std::isfinite(t)) return absl::InvalidArgumentError(absl::StrCat(path, ": line ", n, " has a non-finite time"));
     units[unit].push_back(t);
   }
-  SpikeTrains s;
-  s.source = path;
-  for (auto& [id, times] : units) {
-    std::sort(times.begin(), times.end());
-    s.unit_ids.push_back(id);
-    s.times.push_back(std::move(times));
-  }
-  if (s.times.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no spikes"));
-  return s;
+  if (units.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no spikes"));
+  return FromUnitMap(path, units);
 }
 
 absl::StatusOr<SpikeTrains> LoadSpikes(const std::string& path) {
   const std::string lower = absl::AsciiStrToLower(path);
   if (absl::EndsWith(lower, ".csv")) return LoadSpikesCsv(path);
-  if (absl::EndsWith(lower, ".nwb") || absl::EndsWith(lower, ".h5")) return LoadSpikesNwb(path);
+  if (absl::EndsWith(lower, ".nwb")) return LoadSpikesNwb(path);
+  if (absl::EndsWith(lower, ".h5")) {
+    // an NWB-style /units table, or a plain (unit, time) pairs dataset /spikes
+    auto file = H5File::Open(path);
+    if (!file.ok()) return file.status();
+    return (*file)->Exists("/units/spike_times") ? LoadSpikesNwb(path) : LoadSpikePairsH5(path);
+  }
   return absl::InvalidArgumentError(absl::StrCat("unknown spike file type: ", path, " (.nwb, .h5 or .csv)"));
 }
 

@@ -25,7 +25,10 @@ struct SpikeTrains {
 
 absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path);
 absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path);
-absl::StatusOr<SpikeTrains> LoadSpikes(const std::string& path);  // by extension (.nwb/.h5 or .csv)
+// HDF5 with a dataset /spikes of (spikes x 2): unit id, time in seconds.
+absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path);
+// By extension: .nwb (NWB /units), .h5 (NWB /units, or /spikes pairs), .csv (unit,time rows).
+absl::StatusOr<SpikeTrains> LoadSpikes(const std::string& path);
 
 // Counts per frame: bin f spans [frame_times[f], frame_times[f+1]) (the last frame lasts as long
 // as the one before it). Spikes outside [first frame, end of last frame) are an error naming the

@@ -60,6 +60,28 @@ TEST(SpikesTest, ObsIntervalsAreReadPerUnitAndChecked) {
   EXPECT_FALSE(LoadSpikesNwb(write("obs_ragged.nwb", {0, 1, 2, 3}, {2, 1})).ok());
 }
 
+TEST(SpikesTest, Hdf5UnitTimePairs) {
+  const std::string path = Temp("pairs.h5");
+  {
+    auto f = H5File::Create(path).value();
+    const std::vector<double> pairs = {4, 0.3, 2, 0.1, 4, 0.2};
+    ASSERT_TRUE(f->WriteDoubles("/spikes", {3, 2}, pairs.data()).ok());
+    ASSERT_TRUE(f->Finish().ok());
+  }
+  auto s = LoadSpikes(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->unit_ids, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(s->times[1], (std::vector<double>{0.2, 0.3}));
+  const std::string bad = Temp("pairs_bad.h5");
+  {
+    auto f = H5File::Create(bad).value();
+    const std::vector<double> pairs = {1.5, 0.3};
+    ASSERT_TRUE(f->WriteDoubles("/spikes", {1, 2}, pairs.data()).ok());
+    ASSERT_TRUE(f->Finish().ok());
+  }
+  EXPECT_FALSE(LoadSpikes(bad).ok());
+}
+
 TEST(SpikesTest, RaggedIndexThatDisagreesIsRefused) {
   auto bad = LoadSpikes(WriteUnits("bad.nwb", {0.1, 0.2}, {1, 5}));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);

@@ -43,7 +43,7 @@ out=$($mimic jobs encoding --server "127.0.0.1:$aport" --token t0k --rollouts ro
 check "analysis refuses a path outside its data root" test $rc -ne 0
 out=$(MIMIC_TOKEN=t0k $mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,no_such_layer --counts synth/counts.csv --out analysis/cli.h5 --wait 2>&1); rc=$?
 check "an unknown layer fails the job, naming it" test $rc -ne 0 -a -n "$(grep no_such_layer <<<"$out")"
-out=$(MIMIC_TOKEN=t0k $mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,latent/mean --counts synth/counts.csv --out analysis/cli.h5 --lags -10:5:5 --wait 2>&1); rc=$?
+out=$(MIMIC_TOKEN=t0k $mimic jobs submit encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,latent/mean --counts synth/counts.csv --out analysis/cli.h5 --lags -10:5:5 --wait 2>&1); rc=$?
 check "the service keeps serving and runs the next job" test $rc -eq 0 -a -s "$tmp/demo/analysis/cli.h5"
 out=$($mimic jobs list --server "127.0.0.1:$aport" --token t0k 2>&1)
 check "jobs list shows both jobs" test "$(grep -c "^encoding-" <<<"$out")" -eq 2

@@ -90,7 +90,7 @@ absl::Status SetLags(const std::string& text, EncodingJobSpec* spec) {
 int RunJobs(const Argv& argv) {
   if (argv.empty()) {
     return Fail("jobs", absl::InvalidArgumentError(
-                            "usage: ./mimic jobs stac|encoding|variability|rsa|get|watch|list|cancel --server HOST:PORT [--id ID] "
+                            "usage: ./mimic jobs [submit] stac|encoding|variability|rsa, or get|watch|list|cancel --server HOST:PORT [--id ID] "
                             "[--token T] [--ca PEM] [--wait]\n"
                             "  stac:     --keypoints F --out F [--config F --instance N]\n"
                             "  encoding: --counts F | --spikes F --frame_times nwb:F:/series|csv:F|rollouts:F, --out F.h5 "
@@ -101,8 +101,10 @@ int RunJobs(const Argv& argv) {
                             "  rsa: --rollouts F --out F.h5 [--classes A,B --labels F.csv --neural_rdms F.csv "
                             "--min_frames N --metric correlation|euclidean|crossnobis --folds K]"));
   }
-  const std::string verb = argv[0];
-  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
+  // `jobs submit KIND ...` is the same as `jobs KIND ...`
+  const bool submit = argv[0] == "submit" && argv.size() > 1;
+  const std::string verb = submit ? argv[1] : argv[0];
+  auto args = Args::Parse(Argv(argv.begin() + (submit ? 2 : 1), argv.end()),
                           {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
                            "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
                            "labels", "permutations", "min_frames", "neural_rdms", "metric"},
