@@ -62,6 +62,7 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
     if (!resolved.ok()) return resolved.status();
     inputs.frame_times = absl::StrCat(kind, ":", *resolved, series);
     inputs.drop_spikes_outside = spec.drop_spikes_outside();
+    inputs.units_location = spec.units_location();
   } else {
     auto counts = ResolveNamed(guard, "counts", spec.counts(), true);
     if (!counts.ok()) return counts.status();

@@ -85,6 +85,10 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
     progress("binning spikes", 0);
     auto spikes = LoadSpikes(inputs.spikes);
     if (!spikes.ok()) return absl::Status(spikes.status().code(), absl::StrCat("spikes: ", spikes.status().message()));
+    if (!inputs.units_location.empty()) {
+      spikes = SelectLocation(*spikes, inputs.units_location);
+      if (!spikes.ok()) return spikes.status();
+    }
     auto times = LoadFrameTimes(inputs.frame_times);
     if (!times.ok()) return absl::Status(times.status().code(), absl::StrCat("frame times: ", times.status().message()));
     auto binned = BinSpikes(*spikes, *times, inputs.drop_spikes_outside);

@@ -22,6 +22,7 @@ struct EncodingJobInputs {
   std::string counts;                          // or:
   std::string spikes, frame_times;             // spike file and a LoadFrameTimes spec
   bool drop_spikes_outside = false;
+  std::string units_location;                  // empty: every unit
   double pca_fraction = 0;
   EncodingOptions options;
   std::string out;                             // results .h5

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
@@ -91,7 +93,55 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
       s.obs_intervals.push_back(std::move(unit));
     }
   }
+  const std::string table = "/general/extracellular_ephys/electrodes";
+  if (file->Exists("/units/electrodes") && file->Exists("/units/electrodes_index") && file->Exists(table + "/location")) {
+    // DynamicTableRegion: ragged electrode rows per unit; the unit takes its first electrode's location
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> rows, file->ReadDoubles("/units/electrodes"));
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> ends, file->ReadDoubles("/units/electrodes_index"));
+    MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> locations, file->ReadStrings(table + "/location"));
+    if (ends.values.size() != s.times.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": electrodes_index has ", ends.values.size(), " entries for ",
+                                                     s.times.size(), " units"));
+    }
+    int64_t begin = 0;
+    for (size_t u = 0; u < ends.values.size(); ++u) {
+      const int64_t end = static_cast<int64_t>(ends.values[u]);
+      if (end <= begin || end > static_cast<int64_t>(rows.values.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": electrodes_index[", u, "] = ", end, " disagrees with ",
+                                                       rows.values.size(), " electrode references"));
+      }
+      const int64_t row = static_cast<int64_t>(rows.values[begin]);
+      if (row < 0 || row >= static_cast<int64_t>(locations.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": unit ", s.unit_ids[u], " refers to electrode ", row,
+                                                       " of ", locations.size()));
+      }
+      s.locations.push_back(locations[row]);
+      begin = end;
+    }
+  }
   return s;
+}
+
+absl::StatusOr<SpikeTrains> SelectLocation(const SpikeTrains& spikes, const std::string& location) {
+  if (spikes.locations.size() != spikes.times.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(spikes.source, " has no unit locations to select '", location, "'"));
+  }
+  SpikeTrains out;
+  out.source = spikes.source;
+  std::set<std::string> present;
+  for (size_t u = 0; u < spikes.times.size(); ++u) {
+    present.insert(spikes.locations[u]);
+    if (spikes.locations[u] != location) continue;
+    out.unit_ids.push_back(spikes.unit_ids[u]);
+    out.times.push_back(spikes.times[u]);
+    out.locations.push_back(spikes.locations[u]);
+    if (!spikes.obs_intervals.empty()) out.obs_intervals.push_back(spikes.obs_intervals[u]);
+  }
+  if (out.times.empty()) {
+    return absl::NotFoundError(absl::StrCat("no unit at '", location, "' in ", spikes.source, "; locations: ",
+                                            absl::StrJoin(present, ", ")));
+  }
+  return out;
 }
 
 namespace {

@@ -20,6 +20,9 @@ struct SpikeTrains {
   std::vector<std::vector<double>> times;  // per unit, seconds, sorted
   // NWB obs_intervals: per unit, the [start, end) seconds it was observed; empty when the file has none.
   std::vector<std::vector<std::pair<double, double>>> obs_intervals;
+  // NWB: each unit's recording location (the `location` of its first electrode in
+  // /general/extracellular_ephys/electrodes); empty when the file has no electrodes.
+  std::vector<std::string> locations;
   std::string source;
 };
 
@@ -27,6 +30,9 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path);
 absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path);
 // HDF5 with a dataset /spikes of (spikes x 2): unit id, time in seconds.
 absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path);
+// The units recorded at `location` (exact match); an error naming the locations present when none is.
+absl::StatusOr<SpikeTrains> SelectLocation(const SpikeTrains& spikes, const std::string& location);
+
 // By extension: .nwb (NWB /units), .h5 (NWB /units, or /spikes pairs), .csv (unit,time rows).
 absl::StatusOr<SpikeTrains> LoadSpikes(const std::string& path);
 

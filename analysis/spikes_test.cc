@@ -60,6 +60,31 @@ TEST(SpikesTest, ObsIntervalsAreReadPerUnitAndChecked) {
   EXPECT_FALSE(LoadSpikesNwb(write("obs_ragged.nwb", {0, 1, 2, 3}, {2, 1})).ok());
 }
 
+TEST(SpikesTest, UnitLocationsFromTheElectrodesTableSelectARegion) {
+  const std::string path = Temp("located.nwb");
+  {
+    auto f = H5File::Create(path).value();
+    const std::vector<double> times = {0.1, 0.2, 0.3}, index = {1, 2, 3};
+    ASSERT_TRUE(f->WriteDoubles("/units/spike_times", {3}, times.data()).ok());
+    ASSERT_TRUE(f->WriteDoubles("/units/spike_times_index", {3}, index.data()).ok());
+    // unit 0 on electrodes 1 and 0, unit 1 on electrode 2, unit 2 on electrode 0
+    const std::vector<double> rows = {1, 0, 2, 0}, ends = {2, 3, 4};
+    ASSERT_TRUE(f->WriteDoubles("/units/electrodes", {4}, rows.data()).ok());
+    ASSERT_TRUE(f->WriteDoubles("/units/electrodes_index", {3}, ends.data()).ok());
+    ASSERT_TRUE(f->WriteStrings("/general/extracellular_ephys/electrodes/location", {"MC", "DLS", "DLS"}).ok());
+    ASSERT_TRUE(f->Finish().ok());
+  }
+  auto s = LoadSpikes(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->locations, (std::vector<std::string>{"DLS", "DLS", "MC"}));
+  auto dls = SelectLocation(*s, "DLS");
+  ASSERT_TRUE(dls.ok());
+  EXPECT_EQ(dls->unit_ids, (std::vector<int64_t>{0, 1}));
+  auto none = SelectLocation(*s, "CA1");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("DLS, MC"), std::string::npos) << none.status();
+}
+
 TEST(SpikesTest, Hdf5UnitTimePairs) {
   const std::string path = Temp("pairs.h5");
   {

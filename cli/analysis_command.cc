@@ -365,7 +365,7 @@ int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
 
 // `bin-spikes`: spike times (NWB /units or unit,time CSV) counted per behaviour frame.
 int RunBinSpikes(const Argv& argv) {
-  auto args = Args::Parse(argv, {"spikes", "frame_times", "out"}, {"drop_outside"});
+  auto args = Args::Parse(argv, {"spikes", "frame_times", "out", "location"}, {"drop_outside"});
   if (!args.ok()) return Fail("analysis bin-spikes", args.status());
   for (const char* required : {"spikes", "frame_times", "out"}) {
     if (!args->Has(required)) {
@@ -374,6 +374,10 @@ int RunBinSpikes(const Argv& argv) {
   }
   auto spikes = analysis::LoadSpikes(args->GetString("spikes", ""));
   if (!spikes.ok()) return Fail("analysis bin-spikes", spikes.status());
+  if (args->Has("location")) {
+    spikes = analysis::SelectLocation(*spikes, args->GetString("location", ""));
+    if (!spikes.ok()) return Fail("analysis bin-spikes", spikes.status());
+  }
   auto times = analysis::LoadFrameTimes(args->GetString("frame_times", ""));
   if (!times.ok()) return Fail("analysis bin-spikes", times.status());
   auto counts = analysis::BinSpikes(*spikes, *times, args->Has("drop_outside"));
@@ -409,7 +413,7 @@ int RunAnalysis(const Argv& argv) {
                               "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv] [--permutations 200] "
                               "[--out results.h5] [--json]\n"
                               "       ./mimic analysis bin-spikes --spikes units.nwb|spikes.csv --frame_times "
-                              "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--drop_outside]"));
+                              "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--location REGION] [--drop_outside]"));
 }
 
 }  // namespace mimic::cli

@@ -107,7 +107,7 @@ int RunJobs(const Argv& argv) {
   auto args = Args::Parse(Argv(argv.begin() + (submit ? 2 : 1), argv.end()),
                           {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
                            "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
-                           "labels", "permutations", "min_frames", "neural_rdms", "metric"},
+                           "labels", "permutations", "min_frames", "neural_rdms", "metric", "location"},
                           {"wait", "drop_spikes_outside"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
@@ -149,6 +149,7 @@ int RunJobs(const Argv& argv) {
     spec->set_spikes(args->GetString("spikes", ""));
     spec->set_frame_times(args->GetString("frame_times", ""));
     spec->set_drop_spikes_outside(args->Has("drop_spikes_outside"));
+    spec->set_units_location(args->GetString("location", ""));
     spec->set_out(args->GetString("out", ""));
     auto pca = args->GetDouble("pca", 0);
     auto folds = args->GetInt("folds", 0);
