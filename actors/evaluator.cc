@@ -14,6 +14,7 @@
 #include "learner/parameter_server.h"
 #include "learner/policy_actor.h"
 #include "learner/policy_network.h"
+#include "learner/unroll_collector.h"
 #include "learner/wire_codec.h"
 
 namespace mimic {
@@ -21,7 +22,7 @@ namespace mimic {
 absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
                                                     int max_steps, bool deterministic) {
   VectorEnv& env = *envs.env;
-  const int E = env.num_envs(), D = env.obs_size();
+  const int E = env.num_envs();
   PolicyActor actor(networks, E, seed, deterministic);
   MIMIC_RETURN_IF_ERROR(env.Reset());
   std::vector<double> returns(E, 0.0);
@@ -31,9 +32,7 @@ absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs&
   int64_t tracked_steps = 0;
   int remaining = E;
   for (int t = 0; t < max_steps && remaining > 0; ++t) {
-    torch::Tensor obs = torch::from_blob(const_cast<float*>(env.observations()), {E, D}).clone();
-    torch::Tensor first = torch::from_blob(const_cast<uint8_t*>(env.first()), {E}, torch::kUInt8).to(torch::kFloat32);
-    torch::Tensor action = actor.Act(obs, first).action.contiguous();
+    torch::Tensor action = actor.Act(ObservationsOf(env), FirstFlagsOf(env)).action.contiguous();
     MIMIC_RETURN_IF_ERROR(env.Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
     for (int i = 0; i < E; ++i) {
       if (done[i]) continue;

@@ -1,5 +1,7 @@
 #include "analysis/analysis_service.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include <tuple>
@@ -19,6 +21,21 @@ absl::StatusOr<std::string> ResolveNamed(const PathGuard& guard, const std::stri
   auto resolved = guard.Resolve(path, must_exist);
   if (!resolved.ok()) return absl::Status(resolved.status().code(), absl::StrCat(what, ": ", resolved.status().message()));
   return resolved;
+}
+
+// The figure the jobs write beside `out` (same rule as their replace_extension), as the client named it.
+std::string FigureName(const std::string& out) {
+  return std::filesystem::path(out).replace_extension(".svg").string();
+}
+
+// Every Submit*: token, then the job's checks, then the queue.
+grpc::Status SubmitJob(JobRunner* runner, const std::string& kind, absl::StatusOr<JobFn> fn,
+                       const google::protobuf::Message& request, Operation* response) {
+  if (!fn.ok()) return ToGrpcStatus(fn.status());
+  auto op = runner->Submit(kind, *std::move(fn), request.SerializeAsString());
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  *response = *op;
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -102,9 +119,7 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
     if (!outcome.ok()) return outcome.status();
     JobOutput output;
     output.outputs.push_back(out_name);
-    std::string figure = out_name;
-    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
-    output.outputs.push_back(figure + ".svg");
+    output.outputs.push_back(FigureName(out_name));
     output.summary = absl::StrCat(outcome->neurons, " neurons x ", outcome->class_names.size(), " feature classes over ",
                                   outcome->bins, " bins; ", outcome->neurons - outcome->untuned,
                                   " significantly tuned");
@@ -142,9 +157,7 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
     if (!outcome.ok()) return outcome.status();
     JobOutput output;
     output.outputs.push_back(out_name);
-    std::string figure = out_name;
-    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
-    output.outputs.push_back(figure + ".svg");
+    output.outputs.push_back(FigureName(out_name));
     output.summary = absl::StrFormat("%d behaviours; latent variability decodes them at %.2f balanced accuracy "
                                      "(chance %.2f, p = %.3g)",
                                      static_cast<int>(outcome->result.behaviours.size()),
@@ -187,9 +200,7 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
     if (!outcome.ok()) return outcome.status();
     JobOutput output;
     output.outputs.push_back(out_name);
-    std::string figure = out_name;
-    if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
-    output.outputs.push_back(figure + ".svg");
+    output.outputs.push_back(FigureName(out_name));
     output.summary = absl::StrCat(outcome->classes.size(), " RDMs over ", outcome->behaviours.size(), " behaviours",
                                   outcome->compared ? absl::StrCat(", compared with ", outcome->subjects.size(),
                                                                    " neural RDMs")
@@ -218,23 +229,13 @@ JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
 grpc::Status AnalysisServiceImpl::SubmitVariability(grpc::ServerContext* context,
                                                     const SubmitVariabilityRequest* request, Operation* response) {
   if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
-  auto fn = MakeVariabilityJob(guard_, limits_, request->spec());
-  if (!fn.ok()) return ToGrpcStatus(fn.status());
-  auto op = runner_->Submit("variability", *std::move(fn), request->SerializeAsString());
-  if (!op.ok()) return ToGrpcStatus(op.status());
-  *response = *op;
-  return grpc::Status::OK;
+  return SubmitJob(runner_, "variability", MakeVariabilityJob(guard_, limits_, request->spec()), *request, response);
 }
 
 grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, const SubmitEncodingRequest* request,
                                                  Operation* response) {
   if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
-  auto fn = MakeEncodingJob(guard_, limits_, request->spec());
-  if (!fn.ok()) return ToGrpcStatus(fn.status());
-  auto op = runner_->Submit("encoding", *std::move(fn), request->SerializeAsString());
-  if (!op.ok()) return ToGrpcStatus(op.status());
-  *response = *op;
-  return grpc::Status::OK;
+  return SubmitJob(runner_, "encoding", MakeEncodingJob(guard_, limits_, request->spec()), *request, response);
 }
 
 }  // namespace mimic::analysis
@@ -244,12 +245,7 @@ namespace mimic::analysis {
 grpc::Status AnalysisServiceImpl::SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request,
                                             Operation* response) {
   if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
-  auto fn = MakeRsaJob(guard_, request->spec());
-  if (!fn.ok()) return ToGrpcStatus(fn.status());
-  auto op = runner_->Submit("rsa", *std::move(fn), request->SerializeAsString());
-  if (!op.ok()) return ToGrpcStatus(op.status());
-  *response = *op;
-  return grpc::Status::OK;
+  return SubmitJob(runner_, "rsa", MakeRsaJob(guard_, request->spec()), *request, response);
 }
 
 }  // namespace mimic::analysis

@@ -1,6 +1,5 @@
 // `mimic replay --config FILE`: runs the replay service until SIGTERM or Ctrl-C, then closes the
 // tables, lets open streams finish and writes a final checkpoint.
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/stop_signals.h"
 #include "common/text_proto.h"
 #include "replay/replay_server.h"
 
@@ -33,13 +33,7 @@ int RunReplay(const Argv& argv) {
     return 0;
   }
 
-  // block the stop signals in every thread; this one waits for them
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  StopSignals signals("replay");
   auto server = replay::ReplayServer::Start(*config);
   if (!server.ok()) return Fail("replay", server.status());
   const auto info = (*server)->core().Info();
@@ -52,9 +46,7 @@ int RunReplay(const Argv& argv) {
   }
   std::fflush(stdout);
 
-  int signal = 0;
-  sigwait(&stop, &signal);
-  std::printf("replay: %s received, shutting down\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  signals.stop().WaitForNotification();
   absl::Status final_checkpoint = (*server)->Shutdown(absl::Seconds(5));
   if (!final_checkpoint.ok()) return Fail("replay", final_checkpoint);
   const auto done = (*server)->core().Info();

@@ -12,14 +12,6 @@
 namespace mimic {
 namespace {
 
-torch::Tensor FloatRows(const float* data, int rows, int cols) {
-  return torch::from_blob(const_cast<float*>(data), {rows, cols}, torch::kFloat32).clone();
-}
-
-torch::Tensor FirstFlags(const uint8_t* first, int n) {
-  return torch::from_blob(const_cast<uint8_t*>(first), {n}, torch::kUInt8).to(torch::kFloat32);
-}
-
 double Mean(const std::vector<double>& values) {
   if (values.empty()) return std::nan("");
   return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
@@ -37,8 +29,7 @@ absl::StatusOr<EvaluationResult> EvaluatePolicy(Networks networks, VectorEnv* en
   std::vector<bool> done(E, false);
   int remaining = E;
   for (int t = 0; t < max_steps && remaining > 0; ++t) {
-    ActionBatch act = actor.Act(FloatRows(env->observations(), E, env->obs_size()),
-                                FirstFlags(env->first(), E));
+    ActionBatch act = actor.Act(ObservationsOf(*env), FirstFlagsOf(*env));
     torch::Tensor action = act.action.contiguous();
     MIMIC_RETURN_IF_ERROR(env->Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
     for (int i = 0; i < E; ++i) {

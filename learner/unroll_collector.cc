@@ -7,19 +7,20 @@
 namespace mimic {
 namespace {
 
-torch::Tensor FloatRows(const float* data, int rows, int cols) {
-  return torch::from_blob(const_cast<float*>(data), {rows, cols}, torch::kFloat32).clone();
-}
-
-torch::Tensor FirstFlags(const uint8_t* first, int n) {
-  return torch::from_blob(const_cast<uint8_t*>(first), {n}, torch::kUInt8).to(torch::kFloat32);
-}
-
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
+
+torch::Tensor ObservationsOf(const VectorEnv& env) {
+  return torch::from_blob(const_cast<float*>(env.observations()), {env.num_envs(), env.obs_size()}, torch::kFloat32)
+      .clone();
+}
+
+torch::Tensor FirstFlagsOf(const VectorEnv& env) {
+  return torch::from_blob(const_cast<uint8_t*>(env.first()), {env.num_envs()}, torch::kUInt8).to(torch::kFloat32);
+}
 
 UnrollCollector::UnrollCollector(VectorEnv* env, PolicyActor* actor, int unroll_length)
     : env_(env),
@@ -31,13 +32,13 @@ UnrollCollector::UnrollCollector(VectorEnv* env, PolicyActor* actor, int unroll_
 absl::Status UnrollCollector::Start() { return env_->Reset(); }
 
 absl::StatusOr<Batch> UnrollCollector::Collect() {
-  const int E = env_->num_envs(), D = env_->obs_size();
+  const int E = env_->num_envs();
   std::vector<torch::Tensor> obs, first, actions, means, stds, log_probs, noise, rewards, discounts;
   Batch batch;
   batch.initial_state = actor_->state();
   for (int t = 0; t < unroll_length_; ++t) {
-    torch::Tensor o = FloatRows(env_->observations(), E, D);
-    torch::Tensor f = FirstFlags(env_->first(), E);
+    torch::Tensor o = ObservationsOf(*env_);
+    torch::Tensor f = FirstFlagsOf(*env_);
     const auto inference_start = std::chrono::steady_clock::now();
     ActionBatch act = actor_->Act(o, f);
     const auto env_start = std::chrono::steady_clock::now();
@@ -65,8 +66,8 @@ absl::StatusOr<Batch> UnrollCollector::Collect() {
       }
     }
   }
-  obs.push_back(FloatRows(env_->observations(), E, D));
-  first.push_back(FirstFlags(env_->first(), E));
+  obs.push_back(ObservationsOf(*env_));
+  first.push_back(FirstFlagsOf(*env_));
   noise.push_back(actor_->next_latent_noise());
   batch.observations = torch::stack(obs, 0);
   batch.first = torch::stack(first, 0);

@@ -12,6 +12,10 @@
 
 namespace mimic {
 
+// The environments' current observations (N x obs, copied) and episode-start flags (N, as float).
+torch::Tensor ObservationsOf(const VectorEnv& env);
+torch::Tensor FirstFlagsOf(const VectorEnv& env);
+
 // One environment set and its policy, stepped in lockstep.
 class UnrollCollector {
  public:
