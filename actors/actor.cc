@@ -171,10 +171,10 @@ absl::Status Actor::Run(absl::Notification& stop) {
     counters_.episodes += static_cast<int64_t>(returns.size());
     episodes_total_->Increment(static_cast<double>(returns.size()));
 
-    for (const Unroll& unroll : SplitBatch(batch, origin)) {
+    for (Unroll& unroll : SplitBatch(batch, origin)) {
       // back-pressure: blocks while replay is full or away; a stop request still gets through
       while (!stop.HasBeenNotified()) {
-        absl::Status inserted = clients_->writer.Insert(unroll, tables);
+        absl::Status inserted = clients_->writer.Insert(std::move(unroll), tables);  // moved only once queued
         if (inserted.ok()) {
           counters_.unrolls += 1;
           unrolls_total_->Increment();

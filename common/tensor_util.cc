@@ -29,25 +29,30 @@ const char* DTypeName(DType dtype) {
   }
 }
 
-absl::Status CheckTensor(const Tensor& t, const std::string& name) {
-  const int64_t elem = DTypeSize(t.dtype());
+absl::Status CheckTensorLayout(const std::string& name, DType dtype, absl::Span<const int64_t> shape,
+                               int64_t data_bytes) {
+  const int64_t elem = DTypeSize(dtype);
   if (elem == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' has an invalid dtype (", t.dtype(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' has an invalid dtype (", dtype, ")"));
   }
   int64_t count = 1;
-  for (int64_t d : t.shape()) {
+  for (int64_t d : shape) {
     if (d < 0) return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' has a negative dimension"));
     if (d > 0 && count > (int64_t{1} << 40) / d) {
       return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' is implausibly large"));
     }
     count *= d;
   }
-  if (static_cast<int64_t>(t.data().size()) != count * elem) {
+  if (data_bytes != count * elem) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "tensor '", name, "': shape [", absl::StrJoin(t.shape(), ", "), "] of ", DTypeName(t.dtype()),
-        " needs ", count * elem, " bytes but ", t.data().size(), " were sent"));
+        "tensor '", name, "': shape [", absl::StrJoin(shape, ", "), "] of ", DTypeName(dtype),
+        " needs ", count * elem, " bytes but ", data_bytes, " were sent"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckTensor(const Tensor& t, const std::string& name) {
+  return CheckTensorLayout(name, t.dtype(), t.shape(), static_cast<int64_t>(t.data().size()));
 }
 
 Tensor MakeFloatTensor(const std::vector<int64_t>& shape, const float* data) {

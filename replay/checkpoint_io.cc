@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/util/delimited_message_util.h"
 
@@ -53,12 +54,12 @@ absl::StatusOr<std::string> WriteCheckpoint(const std::string& dir, const Checkp
     if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write ", temp));
     using google::protobuf::util::SerializeDelimitedToOstream;
     bool ok = SerializeDelimitedToOstream(data.header, &out);
-    CheckpointItem record;
+    // items go out as the bytes they arrived in, framed as delimited CheckpointItems
     for (const auto& [key, item] : data.items) {
-      record.set_key(key);
-      *record.mutable_item() = *item;
-      ok = ok && SerializeDelimitedToOstream(record, &out);
+      const absl::Cord record = DelimitedCheckpointItem(key, *item);
+      for (absl::string_view chunk : record.Chunks()) out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     }
+    ok = ok && static_cast<bool>(out);
     for (const auto& table : data.tables) ok = ok && SerializeDelimitedToOstream(table, &out);
     out.flush();
     if (!ok || !out) {
@@ -94,9 +95,19 @@ absl::StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
     return corrupt("unknown version or counts");
   }
   for (int64_t i = 0; i < data.header.num_items(); ++i) {
-    CheckpointItem item;
-    if (!ParseDelimitedFromZeroCopyStream(&item, &stream, &eof)) return corrupt(absl::StrCat("item ", i));
-    data.items.emplace_back(item.key(), std::make_shared<const Unroll>(std::move(*item.mutable_item())));
+    std::string record;
+    {
+      // one coded stream per record, so the file may exceed protobuf's 2 GiB stream limit
+      google::protobuf::io::CodedInputStream coded(&stream);
+      uint32_t length = 0;
+      if (!coded.ReadVarint32(&length) || length > INT32_MAX ||
+          !coded.ReadString(&record, static_cast<int>(length))) {
+        return corrupt(absl::StrCat("item ", i));
+      }
+    }
+    auto item = ParseCheckpointItem(absl::Cord(std::move(record)));
+    if (!item.ok()) return corrupt(absl::StrCat("item ", i, ": ", item.status().message()));
+    data.items.push_back(*std::move(item));
   }
   for (int64_t i = 0; i < data.header.num_tables(); ++i) {
     CheckpointTable table;

@@ -11,13 +11,14 @@
 
 #include "absl/status/statusor.h"
 #include "proto/replay.pb.h"
+#include "replay/stored_item.h"
 
 namespace mimic::replay {
 
 struct CheckpointData {
   CheckpointHeader header;
   // items are shared with the live tables: a snapshot copies pointers, not payloads
-  std::vector<std::pair<uint64_t, std::shared_ptr<const Unroll>>> items;
+  std::vector<std::pair<uint64_t, std::shared_ptr<const StoredItem>>> items;
   std::vector<CheckpointTable> tables;
 };
 

@@ -52,6 +52,11 @@ ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options)
 ReplayWriter::~ReplayWriter() { Close(absl::ZeroDuration()).IgnoreError(); }
 
 absl::Status ReplayWriter::Insert(const Unroll& item, const std::vector<TablePriority>& tables) {
+  Unroll copy = item;
+  return Insert(std::move(copy), tables);
+}
+
+absl::Status ReplayWriter::Insert(Unroll&& item, const std::vector<TablePriority>& tables) {
   absl::MutexLock lock(&mu_);
   if (!error_.ok()) return std::exchange(error_, absl::OkStatus());
   if (closing_) return absl::FailedPreconditionError("the writer is closed");
@@ -67,7 +72,7 @@ absl::Status ReplayWriter::Insert(const Unroll& item, const std::vector<TablePri
   InsertRequest request;
   request.set_writer_id(options_.writer_id);
   request.set_sequence(next_sequence_++);
-  *request.mutable_item() = item;
+  request.mutable_item()->Swap(&item);
   for (const TablePriority& tp : tables) *request.add_tables() = tp;
   pending_.push_back(std::move(request));
   return absl::OkStatus();
@@ -197,7 +202,11 @@ absl::StatusOr<std::vector<SampledItem>> ReplaySampler::Next(absl::Duration time
     SampleResponse response;
     const bool got = reader->Read(&response);
     const grpc::Status status = reader->Finish();
-    if (got && status.ok()) return std::vector<SampledItem>(response.items().begin(), response.items().end());
+    if (got && status.ok()) {
+      std::vector<SampledItem> items(static_cast<size_t>(response.items_size()));
+      for (int i = 0; i < response.items_size(); ++i) items[i].Swap(response.mutable_items(i));
+      return items;
+    }
     if (status.ok()) return absl::InternalError("the sample stream ended without a batch");
     if (status.error_code() != grpc::UNAVAILABLE || absl::Now() + backoff >= deadline) return FromGrpcStatus(status);
     // server away: retry on a fresh channel after a pause

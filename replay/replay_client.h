@@ -49,6 +49,9 @@ class ReplayWriter {
   // the error of an earlier item the server refused (that item is dropped), or DEADLINE_EXCEEDED
   // when no room freed up within insert_timeout (the server is unreachable or not sampling).
   absl::Status Insert(const Unroll& item, const std::vector<TablePriority>& tables);
+  // The same without copying the payload: `item` is moved from when (and only when) it is queued,
+  // so a caller can retry with it after an error.
+  absl::Status Insert(Unroll&& item, const std::vector<TablePriority>& tables);
   // Waits until every queued item is acknowledged.
   absl::Status Flush(absl::Duration timeout);
   // Flushes, then stops. Unacknowledged items are dropped after `timeout`.

@@ -41,12 +41,12 @@ absl::StatusOr<Table*> ReplayCore::FindTable(const std::string& name) const {
   return it->second.get();
 }
 
-absl::StatusOr<InsertResult> ReplayCore::Insert(InsertRequest& request, absl::Time deadline,
+absl::StatusOr<InsertResult> ReplayCore::Insert(const InsertCall& request, absl::Time deadline,
                                                 const Cancelled& cancelled) {
-  if (request.tables().empty()) return absl::InvalidArgumentError("an insert must name at least one table");
+  if (request.tables.empty()) return absl::InvalidArgumentError("an insert must name at least one table");
   // validate everything before waiting for anything
   std::vector<std::pair<Table*, double>> targets;
-  for (const TablePriority& tp : request.tables()) {
+  for (const TablePriority& tp : request.tables) {
     MIMIC_ASSIGN_OR_RETURN(Table * table, FindTable(tp.table()));
     if (!std::isfinite(tp.priority()) || tp.priority() < 0) {
       return absl::InvalidArgumentError(absl::StrCat("priority for table '", tp.table(), "' must be finite and >= 0"));
@@ -54,13 +54,13 @@ absl::StatusOr<InsertResult> ReplayCore::Insert(InsertRequest& request, absl::Ti
     for (const auto& [t, p] : targets) {
       if (t == table) return absl::InvalidArgumentError(absl::StrCat("table '", tp.table(), "' named twice"));
     }
-    MIMIC_RETURN_IF_ERROR(table->CheckSignature(request.item()));
+    MIMIC_RETURN_IF_ERROR(table->CheckSignature(*request.item));
     targets.emplace_back(table, tp.priority());
   }
-  if (!request.writer_id().empty()) {
+  if (!request.writer_id.empty()) {
     absl::MutexLock lock(&key_mu_);
-    auto it = writer_sequences_.find(request.writer_id());
-    if (it != writer_sequences_.end() && request.sequence() <= it->second) return InsertResult{0, true};
+    auto it = writer_sequences_.find(request.writer_id);
+    if (it != writer_sequences_.end() && request.sequence <= it->second) return InsertResult{0, true};
   }
   // reserve room in every table, in order; undo on failure
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -70,16 +70,15 @@ absl::StatusOr<InsertResult> ReplayCore::Insert(InsertRequest& request, absl::Ti
       return reserved;
     }
   }
-  auto item = std::make_shared<const Unroll>(std::move(*request.mutable_item()));
-  const int64_t bytes = static_cast<int64_t>(item->ByteSizeLong());
+  const int64_t bytes = request.item->size();
   absl::ReaderMutexLock commit(&commit_mu_);
   uint64_t key;
   {
     absl::MutexLock lock(&key_mu_);
     key = next_key_++;
-    if (!request.writer_id().empty()) writer_sequences_[request.writer_id()] = request.sequence();
+    if (!request.writer_id.empty()) writer_sequences_[request.writer_id] = request.sequence;
   }
-  for (const auto& [table, priority] : targets) table->CommitInsert(key, item, priority, bytes);
+  for (const auto& [table, priority] : targets) table->CommitInsert(key, request.item, priority, bytes);
   return InsertResult{key, false};
 }
 
@@ -122,7 +121,7 @@ absl::StatusOr<CheckpointResponse> ReplayCore::Checkpoint() {
     data.header.set_version(1);
     data.header.set_next_key(next_key_);
     for (const auto& [writer, seq] : writer_sequences_) (*data.header.mutable_writer_sequences())[writer] = seq;
-    absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>> unique;
+    absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>> unique;
     for (const auto& [name, table] : tables_) {
       std::vector<TableItem> items;
       data.tables.push_back(table->Snapshot(&items));
@@ -145,7 +144,7 @@ absl::StatusOr<CheckpointResponse> ReplayCore::Checkpoint() {
 
 absl::Status ReplayCore::Restore(const std::string& path) {
   MIMIC_ASSIGN_OR_RETURN(CheckpointData data, ReadCheckpoint(path));
-  absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>> items(data.items.begin(), data.items.end());
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>> items(data.items.begin(), data.items.end());
   for (const CheckpointTable& state : data.tables) {
     auto table = FindTable(state.name());
     if (!table.ok()) {

@@ -37,8 +37,7 @@ class ReplayCore {
   absl::StatusOr<Table*> FindTable(const std::string& name) const;
 
   // Validates, then waits for room in every named table and commits to all of them together.
-  // The item is moved out of `request`.
-  absl::StatusOr<InsertResult> Insert(InsertRequest& request, absl::Time deadline, const Cancelled& cancelled);
+  absl::StatusOr<InsertResult> Insert(const InsertCall& call, absl::Time deadline, const Cancelled& cancelled);
 
   absl::StatusOr<std::vector<Sample>> SampleBatch(const std::string& table, int batch_size, absl::Time deadline,
                                                   const Cancelled& cancelled);

@@ -1,9 +1,65 @@
 #include "replay/replay_service.h"
 
+#include <grpcpp/impl/rpc_service_method.h>
+#include <grpcpp/support/method_handler.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "replay/byte_buffer_cord.h"
+#include "replay/stored_item.h"
 
 namespace mimic::replay {
+namespace {
+
+// The method paths of `service ReplayService` in proto/replay.proto.
+constexpr char kInsertMethod[] = "/mimic.ReplayService/Insert";
+constexpr char kSampleMethod[] = "/mimic.ReplayService/Sample";
+constexpr char kUpdatePrioritiesMethod[] = "/mimic.ReplayService/UpdatePriorities";
+constexpr char kInfoMethod[] = "/mimic.ReplayService/Info";
+constexpr char kCheckpointMethod[] = "/mimic.ReplayService/Checkpoint";
+
+template <typename Request, typename Response>
+grpc::internal::RpcServiceMethod* UnaryMethod(
+    const char* name,
+    std::function<grpc::Status(ReplayServiceImpl*, grpc::ServerContext*, const Request*, Response*)> call,
+    ReplayServiceImpl* impl) {
+  return new grpc::internal::RpcServiceMethod(
+      name, grpc::internal::RpcMethod::NORMAL_RPC,
+      new grpc::internal::RpcMethodHandler<ReplayServiceImpl, Request, Response, grpc::protobuf::MessageLite,
+                                           grpc::protobuf::MessageLite>(std::move(call), impl));
+}
+
+grpc::ByteBuffer SerializedAck(const InsertResponse& ack) {
+  const std::string bytes = ack.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes)
+    : core_(core), max_message_bytes_(max_message_bytes) {
+  using grpc::internal::RpcMethod;
+  using grpc::internal::RpcServiceMethod;
+  AddMethod(new RpcServiceMethod(
+      kInsertMethod, RpcMethod::BIDI_STREAMING,
+      new grpc::internal::BidiStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, grpc::ByteBuffer>(
+          [](ReplayServiceImpl* service, grpc::ServerContext* context,
+             grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+            return service->Insert(context, stream);
+          },
+          this)));
+  AddMethod(new RpcServiceMethod(
+      kSampleMethod, RpcMethod::SERVER_STREAMING,
+      new grpc::internal::ServerStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, grpc::ByteBuffer>(
+          [](ReplayServiceImpl* service, grpc::ServerContext* context, const grpc::ByteBuffer* request,
+             grpc::ServerWriter<grpc::ByteBuffer>* writer) { return service->Sample(context, request, writer); },
+          this)));
+  AddMethod(UnaryMethod<UpdatePrioritiesRequest, UpdatePrioritiesResponse>(
+      kUpdatePrioritiesMethod, &ReplayServiceImpl::UpdatePriorities, this));
+  AddMethod(UnaryMethod<InfoRequest, InfoResponse>(kInfoMethod, &ReplayServiceImpl::Info, this));
+  AddMethod(UnaryMethod<CheckpointRequest, CheckpointResponse>(kCheckpointMethod, &ReplayServiceImpl::Checkpoint, this));
+}
 
 class ReplayServiceImpl::StreamScope {
  public:
@@ -29,53 +85,70 @@ void ReplayServiceImpl::CancelOpenStreams() {
 }
 
 grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
-                                       grpc::ServerReaderWriter<InsertResponse, InsertRequest>* stream) {
+                                       grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
   StreamScope scope(this, context);
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
-  InsertRequest request;
-  while (stream->Read(&request)) {
-    auto result = core_->Insert(request, DeadlineOf(*context), cancelled);
+  grpc::ByteBuffer message;
+  int64_t received = 0;
+  while (stream->Read(&message)) {
+    ++received;
+    absl::StatusOr<InsertCall> call = [&]() -> absl::StatusOr<InsertCall> {
+      auto bytes = CordFromByteBuffer(message);
+      if (!bytes.ok()) return bytes.status();
+      return ParseInsertRequest(*bytes);
+    }();
+    message.Clear();
+    if (!call.ok()) {
+      return ToGrpcStatus(absl::Status(call.status().code(), absl::StrCat("insert message ", received,
+                                                                          " of this stream: ", call.status().message())));
+    }
+    auto result = core_->Insert(*call, DeadlineOf(*context), cancelled);
     if (!result.ok()) {
       return ToGrpcStatus(absl::Status(result.status().code(),
-                                       absl::StrCat("insert of sequence ", request.sequence(), " failed: ",
+                                       absl::StrCat("insert of sequence ", call->sequence, " failed: ",
                                                     result.status().message())));
     }
     InsertResponse ack;
-    ack.set_sequence(request.sequence());
+    ack.set_sequence(call->sequence);
     ack.set_key(result->key);
-    if (!stream->Write(ack)) break;  // the writer went away; what it sent is in the tables
+    if (!stream->Write(SerializedAck(ack))) break;  // the writer went away; what it sent is in the tables
   }
   return grpc::Status::OK;
 }
 
-grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const SampleRequest* request,
-                                       grpc::ServerWriter<SampleResponse>* writer) {
+grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request_bytes,
+                                       grpc::ServerWriter<grpc::ByteBuffer>* writer) {
   StreamScope scope(this, context);
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
-  if (request->num_batches() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "num_batches must be >= 0");
-  const int64_t limit = request->max_response_bytes() > 0 ? std::min(request->max_response_bytes(), max_message_bytes_)
-                                                          : max_message_bytes_;
-  for (int b = 0; request->num_batches() == 0 || b < request->num_batches(); ++b) {
-    auto batch = core_->SampleBatch(request->table(), request->batch_size(), DeadlineOf(*context), cancelled);
-    if (!batch.ok()) return ToGrpcStatus(batch.status());
-    SampleResponse response;
-    for (::mimic::replay::Sample& s : *batch) {
-      SampledItem* out = response.add_items();
-      out->set_key(s.item.key);
-      out->set_probability(s.probability);
-      out->set_table_size(s.table_size);
-      out->set_times_sampled(s.item.times_sampled);
-      out->set_priority(s.item.priority);
-      *out->mutable_item() = *s.item.item;
+  SampleRequest request;
+  {
+    auto bytes = CordFromByteBuffer(*request_bytes);
+    if (!bytes.ok() || !request.ParseFromString(std::string(*bytes))) {
+      return grpc::Status(grpc::INVALID_ARGUMENT, "malformed SampleRequest");
     }
-    const int64_t bytes = static_cast<int64_t>(response.ByteSizeLong());
+  }
+  if (request.num_batches() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "num_batches must be >= 0");
+  const int64_t limit = request.max_response_bytes() > 0 ? std::min(request.max_response_bytes(), max_message_bytes_)
+                                                         : max_message_bytes_;
+  for (int b = 0; request.num_batches() == 0 || b < request.num_batches(); ++b) {
+    auto batch = core_->SampleBatch(request.table(), request.batch_size(), DeadlineOf(*context), cancelled);
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
+    // the response is written as headers around the stored items' own bytes
+    absl::Cord response;
+    for (const ::mimic::replay::Sample& s : *batch) {
+      response.Append(SampledItemWireBytes(s.item.key, s.probability, s.table_size, s.item.times_sampled,
+                                           s.item.priority, *s.item.item));
+    }
+    const int64_t bytes = static_cast<int64_t>(response.size());
     if (bytes > limit) {
       return grpc::Status(grpc::RESOURCE_EXHAUSTED,
-                          absl::StrCat("a batch of ", request->batch_size(), " items is ", bytes,
+                          absl::StrCat("a batch of ", request.batch_size(), " items is ", bytes,
                                        " bytes, over the message limit of ", limit,
                                        " bytes; ask for smaller batches or raise max_message_bytes"));
     }
-    if (!writer->Write(response)) return grpc::Status(grpc::CANCELLED, "the sampler went away");
+    if (!writer->Write(ByteBufferFromCord(std::move(response)))) {
+      return grpc::Status(grpc::CANCELLED, "the sampler went away");
+    }
   }
   return grpc::Status::OK;
 }

@@ -55,33 +55,30 @@ absl::StatusOr<std::unique_ptr<Table>> Table::Create(const TableConfig& given, u
   return std::unique_ptr<Table>(new Table(std::move(config), limiter, std::move(sampler), std::move(remover), seed));
 }
 
-absl::Status Table::CheckSignature(const Unroll& item) const {
-  for (const auto& [name, tensor] : item.tensors()) {
-    MIMIC_RETURN_IF_ERROR(CheckTensor(tensor, name));
-  }
+absl::Status Table::CheckSignature(const StoredItem& item) const {
+  // each tensor's byte length was checked against its dtype and shape when the item was read
   if (config_.signature().empty()) return absl::OkStatus();
-  if (item.tensors_size() != config_.signature_size()) {
+  if (static_cast<int>(item.tensors().size()) != config_.signature_size()) {
     std::vector<std::string> names;
-    for (const auto& [name, t] : item.tensors()) names.push_back(name);
+    for (const TensorHeader& t : item.tensors()) names.push_back(t.name);
     std::sort(names.begin(), names.end());
     return absl::InvalidArgumentError(absl::StrCat("table '", name(), "' expects ", config_.signature_size(),
-                                                   " tensors, the item has ", item.tensors_size(), " (",
+                                                   " tensors, the item has ", item.tensors().size(), " (",
                                                    absl::StrJoin(names, ", "), ")"));
   }
   for (const TensorSpec& spec : config_.signature()) {
-    auto it = item.tensors().find(spec.name());
-    if (it == item.tensors().end()) {
+    const TensorHeader* t = item.FindTensor(spec.name());
+    if (t == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("table '", name(), "': item lacks tensor '", spec.name(), "'"));
     }
-    const Tensor& t = it->second;
-    bool shape_ok = t.shape_size() == spec.shape_size();
+    bool shape_ok = static_cast<int>(t->shape.size()) == spec.shape_size();
     for (int i = 0; shape_ok && i < spec.shape_size(); ++i) {
-      shape_ok = spec.shape(i) < 0 || spec.shape(i) == t.shape(i);
+      shape_ok = spec.shape(i) < 0 || spec.shape(i) == t->shape[i];
     }
-    if (t.dtype() != spec.dtype() || !shape_ok) {
+    if (t->dtype != spec.dtype() || !shape_ok) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "table '", name(), "': tensor '", spec.name(), "' is ", DTypeName(t.dtype()), "[",
-          absl::StrJoin(t.shape(), ","), "], the signature wants ", DTypeName(spec.dtype()), "[",
+          "table '", name(), "': tensor '", spec.name(), "' is ", DTypeName(t->dtype), "[",
+          absl::StrJoin(t->shape, ","), "], the signature wants ", DTypeName(spec.dtype()), "[",
           absl::StrJoin(spec.shape(), ","), "]"));
     }
   }
@@ -134,7 +131,7 @@ void Table::Add(TableItem item) {
   items_.emplace(key, std::move(item));
 }
 
-void Table::CommitInsert(uint64_t key, std::shared_ptr<const Unroll> item, double priority, int64_t bytes) {
+void Table::CommitInsert(uint64_t key, std::shared_ptr<const StoredItem> item, double priority, int64_t bytes) {
   absl::MutexLock lock(&mu_);
   while (static_cast<int64_t>(items_.size()) >= config_.max_size()) {
     Remove(remover_->Select(rng_).key);
@@ -253,7 +250,7 @@ CheckpointTable Table::Snapshot(std::vector<TableItem>* items) const {
 }
 
 absl::Status Table::Restore(const CheckpointTable& state,
-                            const absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>>& items) {
+                            const absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>>& items) {
   absl::MutexLock lock(&mu_);
   if (!items_.empty()) return absl::FailedPreconditionError(absl::StrCat("table '", name(), "' is not empty"));
   for (const CheckpointEntry& e : state.entries()) {
@@ -261,7 +258,7 @@ absl::Status Table::Restore(const CheckpointTable& state,
     if (it == items.end()) {
       return absl::DataLossError(absl::StrCat("checkpoint of table '", name(), "' names missing item ", e.key()));
     }
-    Add({e.key(), it->second, e.priority(), e.times_sampled(), static_cast<int64_t>(it->second->ByteSizeLong())});
+    Add({e.key(), it->second, e.priority(), e.times_sampled(), static_cast<int64_t>(it->second->size())});
   }
   limiter_.Restore(state.inserts(), state.samples());
   deletes_ = state.deletes();

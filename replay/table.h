@@ -23,6 +23,7 @@
 #include "proto/replay.pb.h"
 #include "replay/rate_limiter.h"
 #include "replay/selectors/selector.h"
+#include "replay/stored_item.h"
 
 namespace mimic::replay {
 
@@ -30,7 +31,7 @@ using Cancelled = std::function<bool()>;
 
 struct TableItem {
   uint64_t key = 0;
-  std::shared_ptr<const Unroll> item;
+  std::shared_ptr<const StoredItem> item;
   double priority = 0;
   int32_t times_sampled = 0;
   int64_t bytes = 0;
@@ -50,12 +51,12 @@ class Table {
   const TableConfig& config() const { return config_; }
 
   // Checks `item` against the table's signature (names, dtypes, shapes; -1 matches any size).
-  absl::Status CheckSignature(const Unroll& item) const;
+  absl::Status CheckSignature(const StoredItem& item) const;
 
   absl::Status ReserveInsert(absl::Time deadline, const Cancelled& cancelled);
   void CancelReservation();
   // Adds a reserved item; removes one item by the remover first if the table is full.
-  void CommitInsert(uint64_t key, std::shared_ptr<const Unroll> item, double priority, int64_t bytes);
+  void CommitInsert(uint64_t key, std::shared_ptr<const StoredItem> item, double priority, int64_t bytes);
 
   // Waits until the rate limiter admits `count` samples at once, then draws them together (so a
   // timeout never takes items it does not deliver). Items that reach max_times_sampled are
@@ -74,7 +75,7 @@ class Table {
   // Checkpoint support: entries in insertion order with counters, and the reverse.
   CheckpointTable Snapshot(std::vector<TableItem>* items) const;
   absl::Status Restore(const CheckpointTable& state,
-                       const absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>>& items);
+                       const absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>>& items);
 
  private:
   Table(TableConfig config, RateLimiter limiter, std::unique_ptr<KeySelector> sampler,

@@ -11,12 +11,20 @@
 namespace mimic::replay {
 namespace {
 
-std::shared_ptr<const Unroll> Item(float value) {
-  auto u = std::make_shared<Unroll>();
+Unroll ItemUnroll(float value) {
+  Unroll u;
   const float data[2] = {value, value};
-  (*u->mutable_tensors())["x"] = MakeFloatTensor({2}, data);
+  (*u.mutable_tensors())["x"] = MakeFloatTensor({2}, data);
   return u;
 }
+
+std::shared_ptr<const StoredItem> Stored(const Unroll& u) {
+  auto stored = StoredItem::FromUnroll(u);
+  EXPECT_TRUE(stored.ok()) << stored.status();
+  return stored.ok() ? *stored : nullptr;
+}
+
+std::shared_ptr<const StoredItem> Item(float value) { return Stored(ItemUnroll(value)); }
 
 std::unique_ptr<Table> MakeTable(const std::string& text_config) {
   TableConfig config;
@@ -159,17 +167,17 @@ TEST(TableTest, PriorityUpdatesApplyAndRejectNonsense) {
 TEST(TableTest, SignatureMismatchAndMalformedTensorsAreInvalid) {
   auto t = MakeTable("signature { name: 'x' dtype: DTYPE_FLOAT32 shape: -1 }");
   EXPECT_TRUE(t->CheckSignature(*Item(1)).ok());
-  Unroll wrong_dtype = *Item(1);
+  Unroll wrong_dtype = ItemUnroll(1);
   (*wrong_dtype.mutable_tensors())["x"].set_dtype(DTYPE_INT32);
-  EXPECT_EQ(t->CheckSignature(wrong_dtype).code(), absl::StatusCode::kInvalidArgument);
-  Unroll extra = *Item(1);
+  EXPECT_EQ(t->CheckSignature(*Stored(wrong_dtype)).code(), absl::StatusCode::kInvalidArgument);
+  Unroll extra = ItemUnroll(1);
   (*extra.mutable_tensors())["y"] = (*extra.mutable_tensors())["x"];
-  EXPECT_EQ(t->CheckSignature(extra).code(), absl::StatusCode::kInvalidArgument);
-  Unroll ragged = *Item(1);
-  (*ragged.mutable_tensors())["x"].add_shape(3);  // shape [2, 3] but 8 bytes
-  absl::Status s = t->CheckSignature(ragged);
+  EXPECT_EQ(t->CheckSignature(*Stored(extra)).code(), absl::StatusCode::kInvalidArgument);
+  Unroll wrong_rank = ItemUnroll(1);
+  (*wrong_rank.mutable_tensors())["x"].add_shape(1);  // [2, 1]: still 8 bytes, but rank 2
+  absl::Status s = t->CheckSignature(*Stored(wrong_rank));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("needs 24 bytes"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("float32[2,1]"), std::string::npos) << s;
 }
 
 TEST(TableTest, CloseWakesWaitersWithUnavailable) {
@@ -201,7 +209,7 @@ TEST(TableTest, SnapshotRestoreRoundTripsContentsPrioritiesAndCounters) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(t->SampleOne(Soon(), nullptr).ok());
   std::vector<TableItem> items;
   const CheckpointTable state = t->Snapshot(&items);
-  absl::flat_hash_map<uint64_t, std::shared_ptr<const Unroll>> by_key;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>> by_key;
   for (const auto& it : items) by_key[it.key] = it.item;
   auto restored = MakeTable("sampler: PRIORITIZED max_times_sampled: 5");
   ASSERT_TRUE(restored->Restore(state, by_key).ok());

@@ -1,0 +1,48 @@
+#include "replay/byte_buffer_cord.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace mimic::replay {
+namespace {
+
+// Chunks this small are copied: a copy costs less than a shared reference.
+constexpr size_t kCopyBelow = 512;
+
+void ReleaseCord(void* holder) { delete static_cast<std::shared_ptr<const absl::Cord>*>(holder); }
+
+}  // namespace
+
+absl::StatusOr<absl::Cord> CordFromByteBuffer(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  const grpc::Status dumped = buffer.Dump(&slices);
+  if (!dumped.ok()) return absl::InternalError(absl::StrCat("cannot read a message: ", dumped.error_message()));
+  absl::Cord cord;
+  for (grpc::Slice& slice : slices) {
+    const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    if (bytes.size() < kCopyBelow) {
+      cord.Append(bytes);
+    } else {
+      cord.Append(absl::MakeCordFromExternal(bytes, [held = std::move(slice)]() {}));
+    }
+  }
+  return cord;
+}
+
+grpc::ByteBuffer ByteBufferFromCord(absl::Cord cord) {
+  auto shared = std::make_shared<const absl::Cord>(std::move(cord));
+  std::vector<grpc::Slice> slices;
+  for (absl::string_view chunk : shared->Chunks()) {
+    if (chunk.size() < kCopyBelow) {
+      slices.emplace_back(chunk.data(), chunk.size());
+    } else {
+      slices.emplace_back(const_cast<char*>(chunk.data()), chunk.size(), &ReleaseCord,
+                          new std::shared_ptr<const absl::Cord>(shared));
+    }
+  }
+  return grpc::ByteBuffer(slices.data(), slices.size());
+}
+
+}  // namespace mimic::replay

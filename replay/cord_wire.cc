@@ -1,0 +1,125 @@
+#include "replay/cord_wire.h"
+
+#include <cstring>
+
+#include "absl/base/casts.h"
+#include "absl/strings/str_cat.h"
+
+namespace mimic::replay {
+
+CordWireReader::CordWireReader(const absl::Cord& cord, std::string what)
+    : it_(cord.char_begin()), remaining_(cord.size()), what_(std::move(what)) {}
+
+absl::Status CordWireReader::Truncated() const {
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": truncated field"));
+}
+
+absl::StatusOr<uint64_t> CordWireReader::ReadVarint() {
+  uint64_t value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (remaining_ == 0) return Truncated();
+    const uint8_t byte = static_cast<uint8_t>(*it_);
+    ++it_;
+    --remaining_;
+    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return value;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": varint longer than 10 bytes"));
+}
+
+absl::StatusOr<WireTag> CordWireReader::ReadTag() {
+  auto raw = ReadVarint();
+  if (!raw.ok()) return raw.status();
+  const uint64_t field = *raw >> 3;
+  const int type = static_cast<int>(*raw & 7);
+  if (field == 0 || field > (uint64_t{1} << 29) ||
+      (type != kVarint && type != kFixed64 && type != kLengthDelimited && type != kFixed32)) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": bad tag ", *raw));
+  }
+  return WireTag{static_cast<uint32_t>(field), static_cast<WireType>(type)};
+}
+
+absl::StatusOr<uint64_t> CordWireReader::ReadFixed64() {
+  if (remaining_ < 8) return Truncated();
+  char bytes[8];
+  for (char& b : bytes) {
+    b = *it_;
+    ++it_;
+  }
+  remaining_ -= 8;
+  uint64_t value;
+  std::memcpy(&value, bytes, 8);  // little-endian on every platform we build for
+  return value;
+}
+
+absl::StatusOr<double> CordWireReader::ReadDouble() {
+  auto bits = ReadFixed64();
+  if (!bits.ok()) return bits.status();
+  return absl::bit_cast<double>(*bits);
+}
+
+absl::StatusOr<uint64_t> CordWireReader::ReadLength() {
+  auto length = ReadVarint();
+  if (!length.ok()) return length.status();
+  if (*length > remaining_) return Truncated();
+  return *length;
+}
+
+absl::StatusOr<absl::Cord> CordWireReader::ReadLengthDelimited() {
+  auto length = ReadLength();
+  if (!length.ok()) return length.status();
+  remaining_ -= *length;
+  return absl::Cord::AdvanceAndRead(&it_, *length);
+}
+
+absl::StatusOr<uint64_t> CordWireReader::SkipLengthDelimited() {
+  auto length = ReadLength();
+  if (!length.ok()) return length.status();
+  remaining_ -= *length;
+  absl::Cord::Advance(&it_, *length);
+  return *length;
+}
+
+absl::Status CordWireReader::Skip(WireType type) {
+  switch (type) {
+    case kVarint:
+      return ReadVarint().status();
+    case kFixed64:
+      return ReadFixed64().status();
+    case kLengthDelimited:
+      return SkipLengthDelimited().status();
+    case kFixed32:
+      if (remaining_ < 4) return Truncated();
+      absl::Cord::Advance(&it_, 4);
+      remaining_ -= 4;
+      return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": unknown wire type"));
+}
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+void AppendTag(uint32_t field, WireType type, std::string* out) {
+  AppendVarint((static_cast<uint64_t>(field) << 3) | type, out);
+}
+
+void AppendFixed64(uint64_t value, std::string* out) {
+  char bytes[8];
+  std::memcpy(bytes, &value, 8);
+  out->append(bytes, 8);
+}
+
+void AppendDouble(double value, std::string* out) { AppendFixed64(absl::bit_cast<uint64_t>(value), out); }
+
+void AppendLengthDelimitedHeader(uint32_t field, uint64_t length, std::string* out) {
+  AppendTag(field, kLengthDelimited, out);
+  AppendVarint(length, out);
+}
+
+}  // namespace mimic::replay

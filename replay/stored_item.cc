@@ -1,0 +1,239 @@
+#include "replay/stored_item.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/tensor_util.h"
+#include "replay/cord_wire.h"
+
+namespace mimic::replay {
+namespace {
+
+// Field numbers from proto/tensor.proto, proto/unroll.proto and proto/replay.proto.
+constexpr uint32_t kUnrollTensors = 1;
+constexpr uint32_t kMapKey = 1, kMapValue = 2;
+constexpr uint32_t kTensorDtype = 1, kTensorShape = 2, kTensorData = 3;
+constexpr uint32_t kInsertWriterId = 1, kInsertSequence = 2, kInsertItem = 3, kInsertTables = 4;
+constexpr uint32_t kTablePriorityTable = 1, kTablePriorityPriority = 2;
+constexpr uint32_t kSampledKey = 1, kSampledProbability = 2, kSampledTableSize = 3, kSampledTimesSampled = 4,
+                   kSampledPriority = 5, kSampledItem = 6;
+constexpr uint32_t kResponseItems = 1;
+constexpr uint32_t kCheckpointKey = 1, kCheckpointItem = 2;
+
+absl::Status WrongType(const std::string& what, uint32_t field) {
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", what, ": field ", field, " has the wrong wire type"));
+}
+
+// Shape: packed (one length-delimited run of varints) or one varint per element; both are valid.
+absl::Status ReadShape(CordWireReader& reader, WireType type, const std::string& what, std::vector<int64_t>* shape) {
+  if (type == kVarint) {
+    MIMIC_ASSIGN_OR_RETURN(uint64_t d, reader.ReadVarint());
+    shape->push_back(static_cast<int64_t>(d));
+    return absl::OkStatus();
+  }
+  if (type != kLengthDelimited) return WrongType(what, kTensorShape);
+  MIMIC_ASSIGN_OR_RETURN(absl::Cord packed, reader.ReadLengthDelimited());
+  CordWireReader dims(packed, what);
+  while (!dims.done()) {
+    MIMIC_ASSIGN_OR_RETURN(uint64_t d, dims.ReadVarint());
+    shape->push_back(static_cast<int64_t>(d));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadTensor(const absl::Cord& bytes, TensorHeader* header) {
+  const std::string what = absl::StrCat("tensor '", header->name, "'");
+  CordWireReader reader(bytes, what);
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if (tag.field == kTensorDtype) {
+      if (tag.type != kVarint) return WrongType(what, tag.field);
+      MIMIC_ASSIGN_OR_RETURN(uint64_t dtype, reader.ReadVarint());
+      header->dtype = static_cast<DType>(static_cast<int32_t>(dtype));
+    } else if (tag.field == kTensorShape) {
+      MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, what, &header->shape));
+    } else if (tag.field == kTensorData) {
+      if (tag.type != kLengthDelimited) return WrongType(what, tag.field);
+      MIMIC_ASSIGN_OR_RETURN(uint64_t length, reader.SkipLengthDelimited());
+      header->data_bytes = static_cast<int64_t>(length);  // the last occurrence wins, as in a parse
+    } else {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
+  }
+  return CheckTensorLayout(header->name, header->dtype, header->shape, header->data_bytes);
+}
+
+absl::Status ReadMapEntry(const absl::Cord& entry, TensorHeader* header) {
+  CordWireReader reader(entry, "unroll tensor entry");
+  absl::Cord value;
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if ((tag.field == kMapKey || tag.field == kMapValue) && tag.type != kLengthDelimited) {
+      return WrongType("unroll tensor entry", tag.field);
+    }
+    if (tag.field == kMapKey) {
+      MIMIC_ASSIGN_OR_RETURN(absl::Cord key, reader.ReadLengthDelimited());
+      header->name = std::string(key);
+    } else if (tag.field == kMapValue) {
+      MIMIC_ASSIGN_OR_RETURN(value, reader.ReadLengthDelimited());
+    } else {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
+  }
+  return ReadTensor(value, header);
+}
+
+absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
+  absl::Cord out(std::move(head));
+  out.Append(tail);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord bytes) {
+  auto item = std::make_shared<StoredItem>();
+  CordWireReader reader(bytes, "unroll");
+  absl::flat_hash_set<std::string> names;
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if (tag.field != kUnrollTensors) {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+      continue;
+    }
+    if (tag.type != kLengthDelimited) return WrongType("unroll", tag.field);
+    MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
+    TensorHeader header;
+    MIMIC_RETURN_IF_ERROR(ReadMapEntry(entry, &header));
+    if (!names.insert(header.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
+    }
+    item->tensors_.push_back(std::move(header));
+  }
+  item->bytes_ = std::move(bytes);
+  return std::shared_ptr<const StoredItem>(std::move(item));
+}
+
+absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::FromUnroll(const Unroll& unroll) {
+  return Parse(absl::Cord(unroll.SerializeAsString()));
+}
+
+const TensorHeader* StoredItem::FindTensor(const std::string& name) const {
+  for (const TensorHeader& t : tensors_) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Unroll> StoredItem::ToUnroll() const {
+  Unroll unroll;
+  if (!unroll.ParseFromString(std::string(bytes_))) return absl::DataLossError("stored unroll does not parse");
+  return unroll;
+}
+
+absl::StatusOr<InsertCall> ParseInsertRequest(const absl::Cord& bytes) {
+  InsertCall call;
+  CordWireReader reader(bytes, "InsertRequest");
+  absl::Cord item;
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    switch (tag.field) {
+      case kInsertWriterId: {
+        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
+        MIMIC_ASSIGN_OR_RETURN(absl::Cord id, reader.ReadLengthDelimited());
+        call.writer_id = std::string(id);
+        break;
+      }
+      case kInsertSequence: {
+        if (tag.type != kVarint) return WrongType("InsertRequest", tag.field);
+        MIMIC_ASSIGN_OR_RETURN(uint64_t sequence, reader.ReadVarint());
+        call.sequence = static_cast<int64_t>(sequence);
+        break;
+      }
+      case kInsertItem: {
+        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
+        // a repeated message field merges; senders write it once
+        MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
+        item.Append(part);
+        break;
+      }
+      case kInsertTables: {
+        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
+        MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
+        TablePriority tp;
+        if (!tp.ParseFromString(std::string(entry))) {
+          return absl::InvalidArgumentError("malformed InsertRequest: a table entry does not parse");
+        }
+        call.tables.push_back(std::move(tp));
+        break;
+      }
+      default:
+        MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
+  }
+  MIMIC_ASSIGN_OR_RETURN(call.item, StoredItem::Parse(std::move(item)));
+  return call;
+}
+
+absl::Cord SampledItemWireBytes(uint64_t key, double probability, int64_t table_size, int32_t times_sampled,
+                                double priority, const StoredItem& item) {
+  // proto3 leaves zero values out; a parser reads them back as zero either way
+  std::string fields;
+  if (key != 0) {
+    AppendTag(kSampledKey, kVarint, &fields);
+    AppendVarint(key, &fields);
+  }
+  if (probability != 0) {
+    AppendTag(kSampledProbability, kFixed64, &fields);
+    AppendDouble(probability, &fields);
+  }
+  if (table_size != 0) {
+    AppendTag(kSampledTableSize, kVarint, &fields);
+    AppendVarint(static_cast<uint64_t>(table_size), &fields);
+  }
+  if (times_sampled != 0) {
+    AppendTag(kSampledTimesSampled, kVarint, &fields);
+    AppendVarint(static_cast<uint64_t>(static_cast<int64_t>(times_sampled)), &fields);
+  }
+  if (priority != 0) {
+    AppendTag(kSampledPriority, kFixed64, &fields);
+    AppendDouble(priority, &fields);
+  }
+  AppendLengthDelimitedHeader(kSampledItem, item.bytes().size(), &fields);
+  std::string head;
+  AppendLengthDelimitedHeader(kResponseItems, fields.size() + item.bytes().size(), &head);
+  head += fields;
+  return ConcatCords(std::move(head), item.bytes());
+}
+
+absl::Cord DelimitedCheckpointItem(uint64_t key, const StoredItem& item) {
+  std::string fields;
+  AppendTag(kCheckpointKey, kVarint, &fields);
+  AppendVarint(key, &fields);
+  AppendLengthDelimitedHeader(kCheckpointItem, item.bytes().size(), &fields);
+  std::string head;
+  AppendVarint(fields.size() + item.bytes().size(), &head);
+  head += fields;
+  return ConcatCords(std::move(head), item.bytes());
+}
+
+absl::StatusOr<std::pair<uint64_t, std::shared_ptr<const StoredItem>>> ParseCheckpointItem(const absl::Cord& bytes) {
+  CordWireReader reader(bytes, "checkpoint item");
+  uint64_t key = 0;
+  absl::Cord item;
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if (tag.field == kCheckpointKey && tag.type == kVarint) {
+      MIMIC_ASSIGN_OR_RETURN(key, reader.ReadVarint());
+    } else if (tag.field == kCheckpointItem && tag.type == kLengthDelimited) {
+      MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
+      item.Append(part);
+    } else {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
+  }
+  MIMIC_ASSIGN_OR_RETURN(auto stored, StoredItem::Parse(std::move(item)));
+  return std::make_pair(key, std::move(stored));
+}
+
+}  // namespace mimic::replay

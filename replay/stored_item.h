@@ -1,0 +1,62 @@
+// An item as the replay service keeps it: the serialized Unroll bytes exactly as they arrived
+// (over gRPC these share the receive buffers, so an insert copies no payload) and the tensor
+// headers read from them for signature checks. Samples and checkpoints write the same bytes out.
+#ifndef MIMIC_REPLAY_STORED_ITEM_H_
+#define MIMIC_REPLAY_STORED_ITEM_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "proto/replay.pb.h"
+
+namespace mimic::replay {
+
+struct TensorHeader {
+  std::string name;
+  DType dtype = DTYPE_INVALID;
+  std::vector<int64_t> shape;
+  int64_t data_bytes = 0;
+};
+
+class StoredItem {
+ public:
+  // Reads the tensor headers of a serialized Unroll. Refuses malformed wire data, a tensor named
+  // twice, and tensors whose byte length disagrees with dtype × shape (the error names the tensor).
+  static absl::StatusOr<std::shared_ptr<const StoredItem>> Parse(absl::Cord bytes);
+  static absl::StatusOr<std::shared_ptr<const StoredItem>> FromUnroll(const Unroll& unroll);
+
+  const absl::Cord& bytes() const { return bytes_; }
+  int64_t size() const { return static_cast<int64_t>(bytes_.size()); }
+  const std::vector<TensorHeader>& tensors() const { return tensors_; }
+  const TensorHeader* FindTensor(const std::string& name) const;
+  // A full parse (copies the payload): for tests and tools, not the serving path.
+  absl::StatusOr<Unroll> ToUnroll() const;
+
+ private:
+  absl::Cord bytes_;
+  std::vector<TensorHeader> tensors_;  // in wire order
+};
+
+// An InsertRequest read without copying its item's payload.
+struct InsertCall {
+  std::string writer_id;
+  int64_t sequence = 0;
+  std::vector<TablePriority> tables;
+  std::shared_ptr<const StoredItem> item;
+};
+absl::StatusOr<InsertCall> ParseInsertRequest(const absl::Cord& bytes);
+
+// The wire bytes of one SampledItem entry of a SampleResponse (`items`, field 1), item included.
+absl::Cord SampledItemWireBytes(uint64_t key, double probability, int64_t table_size, int32_t times_sampled,
+                                double priority, const StoredItem& item);
+
+// A CheckpointItem, length-prefixed as SerializeDelimitedTo writes it; and its reverse.
+absl::Cord DelimitedCheckpointItem(uint64_t key, const StoredItem& item);
+absl::StatusOr<std::pair<uint64_t, std::shared_ptr<const StoredItem>>> ParseCheckpointItem(const absl::Cord& bytes);
+
+}  // namespace mimic::replay
+
+#endif  // MIMIC_REPLAY_STORED_ITEM_H_

@@ -1,0 +1,161 @@
+#include "replay/stored_item.h"
+
+#include "common/tensor_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace mimic::replay {
+namespace {
+
+Unroll TwoTensors(int first_frame) {
+  Unroll u;
+  const float obs[6] = {1, 2, 3, 4, 5, 6};
+  (*u.mutable_tensors())["observation"] = MakeFloatTensor({3, 2}, obs);
+  const float reward[2] = {0.5f, -1.f};
+  (*u.mutable_tensors())["reward"] = MakeFloatTensor({2}, reward);
+  u.set_policy_version(7);
+  u.set_first_frame(first_frame);
+  return u;
+}
+
+// A cord split into pieces at every `step` bytes, as gRPC's receive buffers split a message.
+absl::Cord Fragmented(const std::string& bytes, size_t step) {
+  absl::Cord cord;
+  for (size_t i = 0; i < bytes.size(); i += step) cord.Append(absl::Cord(bytes.substr(i, step)));
+  return cord;
+}
+
+TEST(StoredItemTest, ReadsTensorHeadersFromAnyFragmentation) {
+  const Unroll u = TwoTensors(3);
+  const std::string bytes = u.SerializeAsString();
+  for (size_t step : {size_t{1}, size_t{3}, size_t{7}, bytes.size()}) {
+    auto item = StoredItem::Parse(Fragmented(bytes, step));
+    ASSERT_TRUE(item.ok()) << item.status();
+    ASSERT_EQ((*item)->tensors().size(), 2u);
+    const TensorHeader* obs = (*item)->FindTensor("observation");
+    ASSERT_NE(obs, nullptr);
+    EXPECT_EQ(obs->dtype, DTYPE_FLOAT32);
+    EXPECT_EQ(obs->shape, (std::vector<int64_t>{3, 2}));
+    EXPECT_EQ(obs->data_bytes, 24);
+    EXPECT_EQ((*item)->size(), static_cast<int64_t>(bytes.size()));
+    auto back = (*item)->ToUnroll();
+    ASSERT_TRUE(back.ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*back, u));
+  }
+}
+
+TEST(StoredItemTest, UnpackedShapesAreReadToo) {
+  // proto3 writes repeated int64 packed; parsers must also accept one varint per element
+  std::string tensor;
+  tensor += '\x08';  // dtype (field 1, varint) = FLOAT32
+  tensor += '\x01';
+  tensor += '\x10';  // shape (field 2, varint) = 2, unpacked
+  tensor += '\x02';
+  tensor += '\x1a';  // data (field 3, bytes) of 8
+  tensor += '\x08';
+  tensor += std::string(8, '\0');
+  std::string entry = "\x0a\x01x";  // key "x"
+  entry += '\x12';
+  entry += static_cast<char>(tensor.size());
+  entry += tensor;
+  std::string unroll = "\x0a";
+  unroll += static_cast<char>(entry.size());
+  unroll += entry;
+  auto item = StoredItem::Parse(absl::Cord(unroll));
+  ASSERT_TRUE(item.ok()) << item.status();
+  EXPECT_EQ((*item)->FindTensor("x")->shape, std::vector<int64_t>{2});
+  Unroll parsed;
+  ASSERT_TRUE(parsed.ParseFromString(unroll));  // and protobuf agrees it is an Unroll
+  EXPECT_EQ(parsed.tensors().at("x").shape(0), 2);
+}
+
+TEST(StoredItemTest, MalformedBytesAreRefusedWithAReason) {
+  const std::string bytes = TwoTensors(0).SerializeAsString();
+  for (size_t cut : {size_t{1}, bytes.size() / 2, bytes.size() - 1}) {
+    auto item = StoredItem::Parse(absl::Cord(bytes.substr(0, cut)));
+    EXPECT_EQ(item.status().code(), absl::StatusCode::kInvalidArgument) << cut;
+    EXPECT_NE(item.status().message().find("malformed"), std::string::npos) << item.status();
+  }
+  // a tensor whose shape disagrees with its byte length names the tensor
+  Unroll ragged = TwoTensors(0);
+  (*ragged.mutable_tensors())["reward"].add_shape(5);
+  auto item = StoredItem::FromUnroll(ragged);
+  EXPECT_EQ(item.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(item.status().message().find("'reward'"), std::string::npos) << item.status();
+  // the same tensor twice on the wire
+  const std::string twice = bytes + Unroll(TwoTensors(0)).SerializeAsString();
+  EXPECT_NE(StoredItem::Parse(absl::Cord(twice)).status().message().find("appears twice"), std::string::npos);
+  EXPECT_FALSE(StoredItem::Parse(absl::Cord(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11))).ok());
+}
+
+TEST(StoredItemTest, InsertRequestsAreReadWithTheirItemShared) {
+  InsertRequest request;
+  request.set_writer_id("actor-3");
+  request.set_sequence(42);
+  *request.mutable_item() = TwoTensors(9);
+  TablePriority* tp = request.add_tables();
+  tp->set_table("q");
+  tp->set_priority(2.5);
+  const absl::Cord bytes = Fragmented(request.SerializeAsString(), 64);
+  auto call = ParseInsertRequest(bytes);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->writer_id, "actor-3");
+  EXPECT_EQ(call->sequence, 42);
+  ASSERT_EQ(call->tables.size(), 1u);
+  EXPECT_EQ(call->tables[0].priority(), 2.5);
+  EXPECT_EQ(call->item->bytes(), absl::Cord(request.item().SerializeAsString()));
+  // the item's bytes are views of the request's, not copies
+  bool shared = false;
+  for (absl::string_view piece : call->item->bytes().Chunks()) {
+    for (absl::string_view whole : bytes.Chunks()) {
+      shared |= piece.data() >= whole.data() && piece.data() < whole.data() + whole.size();
+    }
+  }
+  EXPECT_TRUE(shared);
+}
+
+TEST(StoredItemTest, SampledItemBytesParseAsASampleResponse) {
+  auto a = StoredItem::FromUnroll(TwoTensors(1));
+  auto b = StoredItem::FromUnroll(TwoTensors(2));
+  ASSERT_TRUE(a.ok() && b.ok());
+  absl::Cord wire = SampledItemWireBytes(5, 0.25, 10, 3, 1.5, **a);
+  wire.Append(SampledItemWireBytes(6, 0, 0, 0, 0, **b));  // zero fields are left out, as proto3 does
+  SampleResponse response;
+  ASSERT_TRUE(response.ParseFromString(std::string(wire)));
+  ASSERT_EQ(response.items_size(), 2);
+  EXPECT_EQ(response.items(0).key(), 5u);
+  EXPECT_EQ(response.items(0).probability(), 0.25);
+  EXPECT_EQ(response.items(0).table_size(), 10);
+  EXPECT_EQ(response.items(0).times_sampled(), 3);
+  EXPECT_EQ(response.items(0).priority(), 1.5);
+  EXPECT_EQ(response.items(0).item().first_frame(), 1);
+  EXPECT_EQ(response.items(1).key(), 6u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(response.items(1).item(), TwoTensors(2)));
+}
+
+TEST(StoredItemTest, CheckpointItemsRoundTrip) {
+  auto item = StoredItem::FromUnroll(TwoTensors(4));
+  ASSERT_TRUE(item.ok());
+  const absl::Cord record = DelimitedCheckpointItem(77, **item);
+  // the record is a varint length, then a CheckpointItem protobuf can parse
+  const std::string flat(record);
+  size_t prefix = 0;
+  uint64_t length = 0;
+  for (int shift = 0; prefix < flat.size(); shift += 7) {
+    const uint8_t byte = static_cast<uint8_t>(flat[prefix++]);
+    length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) break;
+  }
+  EXPECT_EQ(length, flat.size() - prefix);
+  CheckpointItem parsed;
+  ASSERT_TRUE(parsed.ParseFromString(flat.substr(prefix)));
+  EXPECT_EQ(parsed.key(), 77u);
+  EXPECT_EQ(parsed.item().first_frame(), 4);
+  auto back = ParseCheckpointItem(absl::Cord(flat.substr(prefix)));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->first, 77u);
+  EXPECT_EQ(back->second->bytes(), (*item)->bytes());
+}
+
+}  // namespace
+}  // namespace mimic::replay
