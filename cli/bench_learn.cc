@@ -19,6 +19,7 @@
 #include "envs/clip_io.h"
 #include "envs/clip_recorder.h"
 #include "envs/env_context.h"
+#include "google/protobuf/text_format.h"
 #include "learner/algorithms.h"
 #include "learner/learner.h"
 #include "learner/local_trainer.h"
@@ -138,7 +139,8 @@ absl::StatusOr<TaskSetup> RodentSetup(const std::string& algo, const Args& args)
 
 int BenchLearn(const Argv& argv) {
   auto args = Args::Parse(argv, {"task", "algo", "steps", "eval_every", "stop_at", "threads",
-                                 "seed", "svg", "checkpoint_dir", "clips", "config", "lr", "envs", "unroll"});
+                                 "seed", "svg", "checkpoint_dir", "clips", "config", "lr", "envs", "unroll",
+                                 "learner", "epochs", "minibatches"});
   if (!args.ok()) return Fail("bench learn", args.status());
   const std::string task = args->GetString("task", "cartpole");
   const std::string algo = args->GetString("algo", "mpo");
@@ -170,6 +172,21 @@ int BenchLearn(const Argv& argv) {
   setup->config.set_seed(*seed);
   setup->config.set_policy_learning_rate(*lr);
   setup->config.set_critic_learning_rate(*lr);
+  auto epochs = args->GetInt("epochs", setup->options.epochs_per_batch);
+  auto minibatches = args->GetInt("minibatches", setup->options.minibatches);
+  if (!epochs.ok() || !minibatches.ok() || *epochs < 1 || *minibatches < 1) {
+    return Fail("bench learn", absl::InvalidArgumentError("--epochs and --minibatches take positive integers"));
+  }
+  setup->options.epochs_per_batch = *epochs;
+  setup->options.minibatches = *minibatches;
+  if (args->Has("learner")) {
+    // a LearnerConfig text proto merged over the preset, e.g. 'vtrace { lambda: 0.95 }'
+    LearnerConfig override_config;
+    if (!google::protobuf::TextFormat::ParseFromString(args->GetString("learner", ""), &override_config)) {
+      return Fail("bench learn", absl::InvalidArgumentError("--learner is not a LearnerConfig text proto"));
+    }
+    setup->config.MergeFrom(override_config);
+  }
 
   auto learner = Learner::Create(setup->config, setup->train->obs_size(),
                                  setup->train->num_actions());

@@ -50,7 +50,11 @@ class VTraceAlgorithm : public Algorithm {
     VTraceReturns returns =
         ComputeVTrace(log_pi - batch.behaviour_log_prob, EffectiveDiscounts(batch, config_.discount()),
                       batch.rewards, values.slice(0, 0, T), values[T], options);
-    torch::Tensor pg_loss = -(log_pi * returns.pg_advantages).mean();
+    torch::Tensor advantages = returns.pg_advantages;
+    if (vtrace_.normalize_advantages()) {
+      advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-6);
+    }
+    torch::Tensor pg_loss = -(log_pi * advantages).mean();
     torch::Tensor baseline_loss =
         vtrace_.baseline_cost() * 0.5 * (returns.vs - values.slice(0, 0, T)).pow(2).mean();
     torch::Tensor entropy = GaussianEntropy(policy.action_std).mean();

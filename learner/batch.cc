@@ -74,6 +74,21 @@ absl::Status ValidateBatch(const Batch& batch, int obs_size, int num_actions, in
   return absl::OkStatus();
 }
 
+Batch SelectColumns(const Batch& batch, const torch::Tensor& columns) {
+  Batch out;
+  out.observations = batch.observations.index_select(1, columns);
+  out.first = batch.first.index_select(1, columns);
+  out.actions = batch.actions.index_select(1, columns);
+  out.rewards = batch.rewards.index_select(1, columns);
+  out.discounts = batch.discounts.index_select(1, columns);
+  out.behaviour_mean = batch.behaviour_mean.index_select(1, columns);
+  out.behaviour_std = batch.behaviour_std.index_select(1, columns);
+  out.behaviour_log_prob = batch.behaviour_log_prob.index_select(1, columns);
+  out.latent_noise = batch.latent_noise.index_select(1, columns);
+  out.initial_state = batch.initial_state.Select(columns);
+  return out;
+}
+
 torch::Tensor EffectiveDiscounts(const Batch& batch, double gamma) {
   return gamma * batch.discounts * (1.0 - batch.first.slice(0, 1));
 }

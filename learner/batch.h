@@ -28,6 +28,9 @@ struct Batch {
   int64_t batch_size() const { return actions.size(1); }
 };
 
+// The unrolls at `columns` (a 1-d int64 index into B), e.g. a minibatch of an on-policy batch.
+Batch SelectColumns(const Batch& batch, const torch::Tensor& columns);
+
 // Checks every shape against the network's sizes and that nothing is NaN or infinite; the
 // message names the offending field.
 absl::Status ValidateBatch(const Batch& batch, int obs_size, int num_actions, int latent_size,

@@ -68,6 +68,13 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
   if (net.latent_size() <= 0 || net.prior_alpha() < 0 || net.prior_alpha() >= 1) {
     return absl::InvalidArgumentError("network needs latent_size > 0 and prior_alpha in [0, 1)");
   }
+  if (net.min_action_std() < 0 || net.init_action_std() <= net.min_action_std() ||
+      (net.max_action_std() > 0 && net.init_action_std() >= net.max_action_std())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "network action std needs 0 <= min_action_std < init_action_std < max_action_std (or max 0 = "
+        "unbounded); got min ", net.min_action_std(), ", init ", net.init_action_std(), ", max ",
+        net.max_action_std()));
+  }
   std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions));
   MIMIC_RETURN_IF_ERROR(learner->Init());
   return learner;

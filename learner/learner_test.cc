@@ -181,6 +181,51 @@ TEST(LearnerConfigTest, MissingAlgorithmAndBadSizesAreClearErrors) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(WithAlgorithm(LearnerConfig(), "ppo").status().code(),
             absl::StatusCode::kInvalidArgument);
+  LearnerConfig std_above_max = TinyConfig("vtrace");
+  std_above_max.mutable_network()->set_init_action_std(0.8);
+  std_above_max.mutable_network()->set_max_action_std(0.5);
+  EXPECT_NE(Learner::Create(std_above_max, kObs, kActions).status().message().find("max_action_std"),
+            std::string::npos);
+}
+
+TEST(LearnerConfigTest, BoundedActionStdStartsAtItsInitAndStaysInBounds) {
+  LearnerConfig config = TinyConfig("vtrace");
+  config.mutable_network()->set_init_action_std(0.3);
+  config.mutable_network()->set_max_action_std(0.6);
+  auto learner = Learner::Create(config, kObs, kActions);
+  ASSERT_TRUE(learner.ok()) << learner.status();
+  Batch batch = RandomBatch(**learner, kT, kB, kObs, kActions, 3);
+  PolicyOutput out = (*learner)->networks()->policy->Forward(batch.observations, batch.first, batch.initial_state,
+                                                            batch.latent_noise);
+  // the head's weights start near zero, so every std starts near init
+  EXPECT_NEAR(out.action_std.mean().item<double>(), 0.3, 0.02);
+  // push the std pre-activations far in both directions: the bounds hold
+  for (double bias : {-50.0, 50.0}) {
+    torch::NoGradGuard no_grad;
+    auto& head = *(*learner)->networks()->policy->named_parameters().find("action_head.bias");
+    head.slice(0, kActions).fill_(bias);
+    PolicyOutput pushed = (*learner)->networks()->policy->Forward(batch.observations, batch.first,
+                                                                 batch.initial_state, batch.latent_noise);
+    EXPECT_LE(pushed.action_std.max().item<double>(), 0.6 + 1e-6);
+    EXPECT_GE(pushed.action_std.min().item<double>(), config.network().min_action_std() - 1e-9);
+  }
+}
+
+TEST(BatchTest, SelectColumnsTakesWholeUnrolls) {
+  auto learner = Learner::Create(TinyConfig("vmpo"), kObs, kActions);
+  ASSERT_TRUE(learner.ok());
+  Batch batch = RandomBatch(**learner, kT, kB, kObs, kActions, 5);
+  const torch::Tensor columns = torch::tensor({3, 1}, torch::kLong);
+  Batch part = SelectColumns(batch, columns);
+  EXPECT_EQ(part.batch_size(), 2);
+  EXPECT_EQ(part.unroll_length(), kT);
+  EXPECT_TRUE(torch::equal(part.observations.select(1, 0), batch.observations.select(1, 3)));
+  EXPECT_TRUE(torch::equal(part.actions.select(1, 1), batch.actions.select(1, 1)));
+  EXPECT_TRUE(torch::equal(part.latent_noise.select(1, 0), batch.latent_noise.select(1, 3)));
+  EXPECT_TRUE(torch::equal(part.initial_state.prev_latent[0], batch.initial_state.prev_latent[3]));
+  EXPECT_TRUE(ValidateBatch(part, kObs, kActions, (*learner)->networks()->policy->latent_size(),
+                            (*learner)->networks()->policy->lstm_hidden_sizes())
+                  .ok());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "learner/local_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -64,6 +65,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
   UnrollCollector collector(train_env, &actor, options.unroll_length);
   MIMIC_RETURN_IF_ERROR(collector.Start());
   SequenceReplay replay(options.replay_capacity_sequences, options.seed + 1);
+  at::Generator minibatch_rng = at::detail::createCPUGenerator(options.seed + 2);
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<TrainingPoint> points;
@@ -112,8 +114,19 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
     for (double r : collector.TakeFinishedReturns()) recent_returns.push_back(r);
     collector.TakeFinishedLengths();
     if (!off_policy) {
-      MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(batch));
-      ++updates;
+      const int64_t groups = std::clamp<int64_t>(options.minibatches, 1, batch.batch_size());
+      for (int epoch = 0; epoch < std::max(1, options.epochs_per_batch); ++epoch) {
+        if (groups == 1) {
+          MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(batch));
+          ++updates;
+          continue;
+        }
+        const torch::Tensor order = torch::randperm(batch.batch_size(), minibatch_rng, torch::kLong);
+        for (torch::Tensor columns : order.chunk(groups)) {
+          MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(SelectColumns(batch, columns)));
+          ++updates;
+        }
+      }
     } else {
       replay.Add(batch);
       if (replay.size() < options.min_replay_sequences) continue;

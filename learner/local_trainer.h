@@ -35,6 +35,10 @@ struct LocalTrainingOptions {
   int64_t env_steps = 1'000'000;
   int unroll_length = 20;
   int batch_size = 32;                 // off-policy: sequences per update
+  // On-policy: passes over each fresh batch, each split into `minibatches` groups of unrolls
+  // (V-trace's importance weights and V-MPO's KL bound to its target policy cover the reuse).
+  int epochs_per_batch = 1;
+  int minibatches = 1;
   double samples_per_insert = 4;       // off-policy: updates so each transition is used ~this often
   int min_replay_sequences = 200;      // off-policy: updates start once this many are stored
   int replay_capacity_sequences = 20000;

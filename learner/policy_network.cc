@@ -1,5 +1,6 @@
 #include "learner/policy_network.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "learner/gaussian.h"
@@ -134,8 +135,15 @@ PolicyNetImpl::PolicyNetImpl(const NetworkConfig& config, int obs_size, int num_
     }
   }
   action_head_ = register_module("action_head", torch::nn::Linear(in, 2 * num_actions));
-  // softplus(bias) = init std, so an untrained policy explores at a known scale.
-  std_bias_ = std::log(std::expm1(static_cast<double>(config.init_action_std())));
+  // The bias maps a zero pre-activation to init std, so an untrained policy explores at a known scale.
+  const double min_std = config.min_action_std(), max_std = config.max_action_std();
+  const double init_std = config.init_action_std();
+  if (max_std > 0) {
+    const double u = std::clamp((init_std - min_std) / (max_std - min_std), 1e-6, 1 - 1e-6);
+    std_bias_ = std::log(u / (1 - u));
+  } else {
+    std_bias_ = std::log(std::expm1(init_std));
+  }
   {
     torch::NoGradGuard no_grad;
     action_head_->weight.mul_(0.01);  // small initial means, as Acme's heads do
@@ -248,8 +256,10 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
 
   torch::Tensor head = action_head_->forward(decoded);
   out.action_mean = torch::tanh(head.slice(-1, 0, num_actions_));
-  out.action_std = torch::softplus(head.slice(-1, num_actions_) + std_bias_) +
-                   static_cast<double>(config_.min_action_std());
+  const torch::Tensor std_pre = head.slice(-1, num_actions_) + std_bias_;
+  const double min_std = config_.min_action_std(), max_std = config_.max_action_std();
+  out.action_std = max_std > 0 ? min_std + (max_std - min_std) * torch::sigmoid(std_pre)
+                               : torch::softplus(std_pre) + min_std;
   if (acts != nullptr) {
     acts->emplace_back("action/mean", out.action_mean);
     acts->emplace_back("action/std", out.action_std);
