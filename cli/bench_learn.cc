@@ -72,6 +72,10 @@ absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo, int envs_overri
     if (algo == "vmpo") setup.config.mutable_vmpo()->set_target_update_period(10);
     setup.options.env_steps = 5'000'000;
     setup.options.unroll_length = 20;
+    // 4 passes over each fresh batch in 4 minibatches of 8 unrolls: 16 updates per 640 steps.
+    // One update per batch (7.8k updates in 5M steps) left both short of 300.
+    setup.options.epochs_per_batch = 4;
+    setup.options.minibatches = 4;
     setup.options.eval_every_steps = 100'000;
     setup.target = 400;
   }

@@ -60,7 +60,7 @@ int RunRollout(const Argv& argv) {
     progress->Update(done);
   };
   const std::string out = args->GetString("out", "");
-  auto summary = RecordRollouts((*learner)->networks(), *context, options, out);
+  auto summary = RecordRollouts((*learner)->acting_networks(), *context, options, out);
   if (progress) progress->Finish();
   if (!summary.ok()) return Fail("rollout", summary.status());
   std::printf("wrote %s: %d clips, %lld steps, %d terminations (reset to the reference), mean reward "

@@ -50,11 +50,20 @@ class VTraceAlgorithm : public Algorithm {
     VTraceReturns returns =
         ComputeVTrace(log_pi - batch.behaviour_log_prob, EffectiveDiscounts(batch, config_.discount()),
                       batch.rewards, values.slice(0, 0, T), values[T], options);
+    const double clip = vtrace_.surrogate_clip();
     torch::Tensor advantages = returns.pg_advantages;
+    if (clip > 0) {
+      // the surrogate applies the ratio itself: r_t + γ v_{t+1} − V(s_t) without V-trace's ρ̄ factor
+      torch::NoGradGuard no_grad;
+      torch::Tensor next_vs = torch::cat({returns.vs.slice(0, 1), values[T].detach().unsqueeze(0)}, 0);
+      advantages = batch.rewards + EffectiveDiscounts(batch, config_.discount()) * next_vs -
+                   values.slice(0, 0, T).detach();
+    }
     if (vtrace_.normalize_advantages()) {
       advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-6);
     }
-    torch::Tensor pg_loss = -(log_pi * advantages).mean();
+    torch::Tensor pg_loss = clip > 0 ? ClippedSurrogateLoss(log_pi - batch.behaviour_log_prob, advantages, clip)
+                                     : -(log_pi * advantages).mean();
     torch::Tensor baseline_loss =
         vtrace_.baseline_cost() * 0.5 * (returns.vs - values.slice(0, 0, T)).pow(2).mean();
     torch::Tensor entropy = GaussianEntropy(policy.action_std).mean();
@@ -193,7 +202,7 @@ class MpoAlgorithm : public Algorithm {
       target_mean = target.action_mean;
       target_std = target.action_std;
       torch::Tensor noise =
-          torch::empty({N, T + 1, B, A}).normal_(0.0, 1.0, generator);
+          torch::empty({N, T + 1, B, A}).normal_(0.0, 1.0, generator).to(obs.device());
       sampled = target_mean.unsqueeze(0) + target_std.unsqueeze(0) * noise;
       q_samples = target_->q->forward(obs.unsqueeze(0).expand({N, -1, -1, -1}),
                                       sampled.clamp(-1.0, 1.0));  // [N, T+1, B]

@@ -23,6 +23,7 @@ constexpr char kConfigFile[] = "learner_config.pbtxt";
 
 struct Learner::State {
   Networks networks{nullptr};
+  Networks acting{nullptr};  // == networks on the CPU
   std::shared_ptr<Algorithm> algorithm;
   std::unique_ptr<torch::optim::Adam> optimizer;
   std::unique_ptr<torch::optim::Adam> dual_optimizer;  // null when the algorithm has no duals
@@ -37,11 +38,51 @@ double LearnerMetrics::Get(const std::string& name) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-Learner::Learner(const LearnerConfig& config, int obs_size, int num_actions)
+Learner::Learner(const LearnerConfig& config, int obs_size, int num_actions, torch::Device device)
     : config_(config),
       obs_size_(obs_size),
       num_actions_(num_actions),
-      device_(torch::kCPU) {}
+      device_(device) {}
+
+namespace {
+
+absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
+  const bool cuda = torch::cuda::is_available();
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name == "cuda") {
+    if (!cuda) {
+      return absl::FailedPreconditionError(
+          "learner device 'cuda' asked for, but this LibTorch has no CUDA or no GPU is visible (Debian's "
+          "LibTorch is CPU-only); use device 'auto' or 'cpu'");
+    }
+    return torch::Device(torch::kCUDA);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown learner device '", name, "': expected auto, cpu or cuda"));
+}
+
+// The batch's tensors on `device` (the same tensors when they are already there).
+Batch BatchOn(const Batch& batch, torch::Device device) {
+  if (batch.observations.device() == device) return batch;
+  auto to = [device](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  Batch out;
+  out.observations = to(batch.observations);
+  out.first = to(batch.first);
+  out.actions = to(batch.actions);
+  out.rewards = to(batch.rewards);
+  out.discounts = to(batch.discounts);
+  out.behaviour_mean = to(batch.behaviour_mean);
+  out.behaviour_std = to(batch.behaviour_std);
+  out.behaviour_log_prob = to(batch.behaviour_log_prob);
+  out.latent_noise = to(batch.latent_noise);
+  for (const torch::Tensor& h : batch.initial_state.h) out.initial_state.h.push_back(to(h));
+  for (const torch::Tensor& c : batch.initial_state.c) out.initial_state.c.push_back(to(c));
+  out.initial_state.prev_latent = to(batch.initial_state.prev_latent);
+  out.initial_state.has_prev = to(batch.initial_state.has_prev);
+  return out;
+}
+
+}  // namespace
 
 Learner::~Learner() = default;
 
@@ -75,7 +116,8 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
         "unbounded); got min ", net.min_action_std(), ", init ", net.init_action_std(), ", max ",
         net.max_action_std()));
   }
-  std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions));
+  MIMIC_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(complete.device()));
+  std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions, device));
   MIMIC_RETURN_IF_ERROR(learner->Init());
   return learner;
 }
@@ -89,6 +131,16 @@ absl::Status Learner::Init() {
   state->algorithm = algorithm;
   state->networks = Networks(config_.network(), obs_size_, num_actions_, algorithm->critic_kind());
   algorithm->Init(state->networks);
+  // targets and duals live in the algorithm module: both move with it
+  state->networks->to(device_);
+  algorithm->to(device_);
+  if (device_.is_cpu()) {
+    state->acting = state->networks;
+  } else {
+    state->acting = Networks(config_.network(), obs_size_, num_actions_, algorithm->critic_kind());
+    for (auto& p : state->acting->parameters()) p.set_requires_grad(false);
+    state->acting->CopyFrom(*state->networks);
+  }
   state->generator = at::make_generator<at::CPUGeneratorImpl>(config_.seed());
 
   std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -108,6 +160,11 @@ absl::Status Learner::Init() {
 }
 
 Networks& Learner::networks() { return state_->networks; }
+Networks& Learner::acting_networks() { return state_->acting; }
+
+void Learner::RefreshActingNetworks() {
+  if (!device_.is_cpu()) state_->acting->CopyFrom(*state_->networks);
+}
 int64_t Learner::step() const { return state_->step; }
 
 std::string Learner::Signature() const {
@@ -122,8 +179,9 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   MIMIC_RETURN_IF_ERROR(ValidateBatch(batch, obs_size_, num_actions_, policy->latent_size(),
                                       policy->lstm_hidden_sizes()));
 
-  s.networks->normalizer->Update(batch.observations.slice(0, 0, batch.unroll_length()));
-  LossResult result = s.algorithm->Loss(batch, s.networks, s.generator);
+  const Batch on_device = BatchOn(batch, device_);
+  s.networks->normalizer->Update(on_device.observations.slice(0, 0, on_device.unroll_length()));
+  LossResult result = s.algorithm->Loss(on_device, s.networks, s.generator);
   const double loss = result.loss.item<double>();
   if (!std::isfinite(loss)) {
     return absl::InternalError(absl::StrCat("loss is ", loss, " at learner step ", s.step,
@@ -140,6 +198,7 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   if (s.dual_optimizer) s.dual_optimizer->step();
   ++s.step;
   s.algorithm->AfterUpdate(s.step, s.networks);
+  RefreshActingNetworks();
 
   LearnerMetrics metrics;
   metrics.step = s.step;
@@ -205,12 +264,12 @@ absl::StatusOr<std::string> Learner::SaveCheckpoint(const std::string& dir) {
 
 absl::Status Learner::RestoreCheckpoint(const std::string& path) {
   // Load into a fresh learner; only a complete, compatible load replaces this one's state.
-  std::unique_ptr<Learner> scratch(new Learner(config_, obs_size_, num_actions_));
+  std::unique_ptr<Learner> scratch(new Learner(config_, obs_size_, num_actions_, device_));
   MIMIC_RETURN_IF_ERROR(scratch->Init());
   State& s = *scratch->state_;
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, device_);
     c10::IValue format, signature, step;
     if (!archive.try_read("format", format) || !format.isString() ||
         format.toStringRef() != kFormat) {
@@ -237,7 +296,7 @@ absl::Status Learner::RestoreCheckpoint(const std::string& path) {
       archive.read("dual_optimizer", duals);
       s.dual_optimizer->load(duals);
     }
-    s.generator.set_state(rng);
+    s.generator.set_state(rng.cpu());
     s.step = step.toInt();
   } catch (const c10::Error& e) {
     return absl::DataLossError(absl::StrCat("checkpoint ", path,
@@ -248,6 +307,7 @@ absl::Status Learner::RestoreCheckpoint(const std::string& path) {
         absl::StrCat("checkpoint ", path, " is corrupt or unreadable: ", e.what()));
   }
   state_ = std::move(scratch->state_);
+  RefreshActingNetworks();
   return absl::OkStatus();
 }
 

@@ -46,7 +46,11 @@ class Learner {
   // incompatible file is an error and leaves this learner untouched.
   absl::Status RestoreCheckpoint(const std::string& path);
 
+  // The networks updates change (on device()).
   Networks& networks();
+  // The same networks on the CPU, for acting and recording; the very same object when device()
+  // is the CPU, else a copy refreshed after every update and restore.
+  Networks& acting_networks();
   int64_t step() const;
   const LearnerConfig& config() const { return config_; }
   const std::string& algorithm_name() const { return algorithm_name_; }
@@ -56,7 +60,8 @@ class Learner {
 
  private:
   struct State;
-  Learner(const LearnerConfig& config, int obs_size, int num_actions);
+  Learner(const LearnerConfig& config, int obs_size, int num_actions, torch::Device device);
+  void RefreshActingNetworks();
   absl::Status Init();
 
   LearnerConfig config_;

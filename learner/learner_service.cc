@@ -90,7 +90,7 @@ void LearnerService::Shutdown() {
 }
 
 void LearnerService::Publish() {
-  parameters_->Publish(learner_->step(), PolicyParametersToProto(*learner_->networks()));
+  parameters_->Publish(learner_->step(), PolicyParametersToProto(*learner_->acting_networks()));
   parameter_version_->Set(static_cast<double>(learner_->step()));
 }
 

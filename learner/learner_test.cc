@@ -188,6 +188,24 @@ TEST(LearnerConfigTest, MissingAlgorithmAndBadSizesAreClearErrors) {
             std::string::npos);
 }
 
+TEST(LearnerConfigTest, DeviceIsCpuWithoutCudaAndCudaIsAClearError) {
+  LearnerConfig config = TinyConfig("mpo");
+  auto automatic = Learner::Create(config, kObs, kActions);
+  ASSERT_TRUE(automatic.ok());
+  if (!torch::cuda::is_available()) {
+    EXPECT_TRUE((*automatic)->device().is_cpu());
+    // on the CPU, acting uses the very networks that learn
+    EXPECT_EQ((*automatic)->acting_networks().get(), (*automatic)->networks().get());
+    config.set_device("cuda");
+    auto cuda = Learner::Create(config, kObs, kActions);
+    EXPECT_EQ(cuda.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(cuda.status().message().find("no CUDA"), std::string::npos) << cuda.status();
+  }
+  config.set_device("tpu");
+  EXPECT_NE(Learner::Create(config, kObs, kActions).status().message().find("unknown learner device 'tpu'"),
+            std::string::npos);
+}
+
 TEST(LearnerConfigTest, BoundedActionStdStartsAtItsInitAndStaysInBounds) {
   LearnerConfig config = TinyConfig("vtrace");
   config.mutable_network()->set_init_action_std(0.3);

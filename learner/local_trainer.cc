@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
     const std::function<void(const TrainingPoint&)>& on_point) {
   const bool off_policy = learner->algorithm_name() == "mpo";
   const int E = train_env->num_envs();
-  PolicyActor actor(learner->networks(), E, options.seed);
+  PolicyActor actor(learner->acting_networks(), E, options.seed);
   UnrollCollector collector(train_env, &actor, options.unroll_length);
   MIMIC_RETURN_IF_ERROR(collector.Start());
   SequenceReplay replay(options.replay_capacity_sequences, options.seed + 1);
@@ -81,7 +81,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
     point.updates = updates;
     point.train_return = Mean(recent_returns);
     recent_returns.clear();
-    MIMIC_ASSIGN_OR_RETURN(point.eval, EvaluatePolicy(learner->networks(), eval_env,
+    MIMIC_ASSIGN_OR_RETURN(point.eval, EvaluatePolicy(learner->acting_networks(), eval_env,
                                                       options.seed + 7 + env_steps,
                                                       options.eval_max_steps));
     point.loss = last_metrics.Get("loss");

@@ -47,6 +47,23 @@ TEST(VTraceTest, OnPolicyWithLambdaOneGivesBootstrappedReturns) {
   EXPECT_NEAR(t.vs[0][0].item<float>(), 1.0, 1e-6);
 }
 
+TEST(ClippedSurrogateTest, ValueByHandAndNoPushBeyondTheClip) {
+  // r = 1.5 with A = 2 (clipped to 1.2·2), r = 0.5 with A = −1 (clipped to 0.8·−1), r = 1 with A = 3
+  torch::Tensor log_ratio = torch::log(torch::tensor({1.5f, 0.5f, 1.f})).requires_grad_(true);
+  torch::Tensor advantages = torch::tensor({2.f, -1.f, 3.f});
+  torch::Tensor loss = ClippedSurrogateLoss(log_ratio, advantages, 0.2);
+  EXPECT_NEAR(loss.item<float>(), -(1.2 * 2 + 0.8 * -1 + 3) / 3.0, 1e-5);
+  loss.backward();
+  // beyond the clip in the advantage's direction: no gradient; inside: d/dlogr = −r·A/3
+  EXPECT_NEAR(log_ratio.grad()[0].item<float>(), 0, 1e-7);
+  EXPECT_NEAR(log_ratio.grad()[1].item<float>(), 0, 1e-7);
+  EXPECT_NEAR(log_ratio.grad()[2].item<float>(), -3 / 3.0, 1e-5);
+  // a ratio that moved against its advantage is not clipped: the pull back stays
+  torch::Tensor against = torch::log(torch::tensor({0.5f})).requires_grad_(true);
+  ClippedSurrogateLoss(against, torch::tensor({2.f}), 0.2).backward();
+  EXPECT_NEAR(against.grad()[0].item<float>(), -0.5 * 2, 1e-5);
+}
+
 TEST(NStepTargetsTest, TruncatesAtTheUnrollEndAndAtTerminals) {
   torch::Tensor y = NStepTargets(Col({1, 2, 3}), Col({0.9f, 0.f, 0.9f}), Col({10, 20, 30, 40}), 2);
   EXPECT_NEAR(y[0][0].item<float>(), 1 + 0.9 * 2, 1e-5);  // the terminal zeroes V_2

@@ -31,6 +31,12 @@ VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& 
   return out;
 }
 
+torch::Tensor ClippedSurrogateLoss(const torch::Tensor& log_ratio, const torch::Tensor& advantages, double clip) {
+  const torch::Tensor ratio = log_ratio.exp();
+  const torch::Tensor a = advantages.detach();
+  return -torch::min(ratio * a, ratio.clamp(1 - clip, 1 + clip) * a).mean();
+}
+
 torch::Tensor NStepTargets(const torch::Tensor& rewards, const torch::Tensor& discounts,
                            const torch::Tensor& values, int n) {
   torch::NoGradGuard no_grad;

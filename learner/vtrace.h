@@ -26,6 +26,10 @@ VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& 
                             const torch::Tensor& rewards, const torch::Tensor& values,
                             const torch::Tensor& bootstrap, const VTraceOptions& options = {});
 
+// PPO's clipped surrogate, −mean(min(r·A, clip(r, 1 − c, 1 + c)·A)) with r = exp(log_ratio): the
+// gradient through r vanishes once r has left [1 − c, 1 + c] in the advantage's direction.
+torch::Tensor ClippedSurrogateLoss(const torch::Tensor& log_ratio, const torch::Tensor& advantages, double clip);
+
 // n-step bootstrapped targets: y_t = Σ_{k<m} (Π_{j<k} γ_{t+j}) r_{t+k} + (Π_{j<m} γ_{t+j}) V_{t+m},
 // m = min(n, T − t). values is [T+1, B] (a value for every state, the last one included).
 torch::Tensor NStepTargets(const torch::Tensor& rewards, const torch::Tensor& discounts,
