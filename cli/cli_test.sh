@@ -242,7 +242,8 @@ check "encoding recovers the planted class and lag of most neurons ($right/9)" t
 out=$($mimic bench learner --updates 1 2>&1)
 check "bench learner prints one JSON line, ratio last" grep -qE '^\{"bench":"learner".*"ratio":[0-9.]+\}$' <<<"$out"
 out=$($mimic bench learn --task cartpole --algo vtrace --steps 1280 --eval_every 640 --svg "$tmp/curve.svg" 2>&1)
-check "bench learn prints the curve and a summary" grep -qE '^\{"bench":"learn","task":"cartpole","algo":"vtrace".*"updates":2,.*"ratio":' <<<"$out"
+# two batches of 640 steps, each used for 4 passes of 4 minibatches
+check "bench learn prints the curve and a summary" grep -qE '^\{"bench":"learn","task":"cartpole","algo":"vtrace".*"updates":32,.*"ratio":' <<<"$out"
 check "bench learn draws the curve" grep -q "<svg" "$tmp/curve.svg"
 out=$($mimic bench learn --task cartpole --algo ppo 2>&1); rc=$?
 check "bench learn refuses an unknown algorithm by name" test $rc -ne 0 -a -n "$(grep "unknown algorithm 'ppo'" <<<"$out")"
