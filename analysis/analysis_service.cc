@@ -2,15 +2,17 @@
 
 #include <filesystem>
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include <tuple>
 
 #include "analysis/encoding_job.h"
 #include "analysis/rsa_job.h"
 #include "analysis/variability_job.h"
 #include "common/bearer_auth.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
 
 namespace mimic::analysis {
 namespace {
@@ -44,23 +46,17 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
                                       const EncodingJobSpec& spec) {
   EncodingJobInputs inputs;
   if (!spec.rollouts().empty()) {
-    auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
-    if (!rollouts.ok()) return rollouts.status();
-    inputs.rollouts = *rollouts;
+    MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   }
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [name, file] : spec.features()) {
-    auto path = ResolveNamed(guard, absl::StrCat("features '", name, "'"), file, true);
-    if (!path.ok()) return path.status();
-    inputs.features[name] = *path;
+    MIMIC_ASSIGN_OR_RETURN(inputs.features[name], ResolveNamed(guard, absl::StrCat("features '", name, "'"), file, true));
   }
   if (inputs.rollouts.empty() && inputs.features.empty()) {
     return absl::InvalidArgumentError("give a rollouts file or feature arrays");
   }
   if (!spec.spikes().empty()) {
-    auto spikes = ResolveNamed(guard, "spikes", spec.spikes(), true);
-    if (!spikes.ok()) return spikes.status();
-    inputs.spikes = *spikes;
+    MIMIC_ASSIGN_OR_RETURN(inputs.spikes, ResolveNamed(guard, "spikes", spec.spikes(), true));
     // frame times: KIND:FILE[:/series], with FILE confined like every other path
     const std::string& ft = spec.frame_times();
     const size_t colon = ft.find(':');
@@ -81,13 +77,9 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
     inputs.drop_spikes_outside = spec.drop_spikes_outside();
     inputs.units_location = spec.units_location();
   } else {
-    auto counts = ResolveNamed(guard, "counts", spec.counts(), true);
-    if (!counts.ok()) return counts.status();
-    inputs.counts = *counts;
+    MIMIC_ASSIGN_OR_RETURN(inputs.counts, ResolveNamed(guard, "counts", spec.counts(), true));
   }
-  auto out = ResolveNamed(guard, "out", spec.out(), false);
-  if (!out.ok()) return out.status();
-  inputs.out = *out;
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
   if (spec.pca_fraction() < 0 || spec.pca_fraction() > 1) return absl::InvalidArgumentError("pca_fraction must be in [0, 1]");
   inputs.pca_fraction = spec.pca_fraction();
   // no lags given: the paper's -1000 ... +300 ms in 100 ms steps, at the rollouts' 20 ms frames
@@ -131,17 +123,11 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
 absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
                                          const VariabilityJobSpec& spec) {
   VariabilityJobInputs inputs;
-  auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
-  if (!rollouts.ok()) return rollouts.status();
-  inputs.rollouts = *rollouts;
+  MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   if (!spec.labels().empty()) {
-    auto labels = ResolveNamed(guard, "labels", spec.labels(), true);
-    if (!labels.ok()) return labels.status();
-    inputs.labels = *labels;
+    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveNamed(guard, "labels", spec.labels(), true));
   }
-  auto out = ResolveNamed(guard, "out", spec.out(), false);
-  if (!out.ok()) return out.status();
-  inputs.out = *out;
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
   if (spec.permutations() < 0 || spec.permutations() > limits.max_permutations) {
     return absl::InvalidArgumentError(absl::StrCat("permutations must be in [0, ", limits.max_permutations, "]"));
   }
@@ -170,21 +156,15 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
 
 absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec) {
   RsaJobInputs inputs;
-  auto rollouts = ResolveNamed(guard, "rollouts", spec.rollouts(), true);
-  if (!rollouts.ok()) return rollouts.status();
-  inputs.rollouts = *rollouts;
+  MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [field, value, target] :
        {std::tuple<const char*, const std::string&, std::string*>{"labels", spec.labels(), &inputs.labels},
         {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms}}) {
     if (value.empty()) continue;
-    auto path = ResolveNamed(guard, field, value, true);
-    if (!path.ok()) return path.status();
-    *target = *path;
+    MIMIC_ASSIGN_OR_RETURN(*target, ResolveNamed(guard, field, value, true));
   }
-  auto out = ResolveNamed(guard, "out", spec.out(), false);
-  if (!out.ok()) return out.status();
-  inputs.out = *out;
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.min_frames = spec.min_frames();
   if (!spec.metric().empty()) inputs.metric = spec.metric();

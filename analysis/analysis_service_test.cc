@@ -207,12 +207,6 @@ TEST_F(AnalysisServiceTest, CancellingARunningJobStopsIt) {
   EXPECT_EQ(op.state(), CANCELLED) << op.message();
 }
 
-}  // namespace
-}  // namespace mimic::analysis
-
-namespace mimic::analysis {
-namespace {
-
 TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
   // the same planted session as spike times: one spike per count at the bin's start
   const double dt = 0.02;
@@ -240,12 +234,6 @@ TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
   spec.set_frame_times("csv:../frames.csv");
   EXPECT_FALSE(Submit(spec, &op).ok());
 }
-
-}  // namespace
-}  // namespace mimic::analysis
-
-namespace mimic::analysis {
-namespace {
 
 TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdms) {
   // a rollouts file with 3 labelled behaviours whose latent means differ by behaviour
@@ -329,12 +317,6 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   EXPECT_EQ(op.state(), FAILED);
   EXPECT_NE(op.message().find("groom"), std::string::npos) << op.message();
 }
-
-}  // namespace
-}  // namespace mimic::analysis
-
-namespace mimic::analysis {
-namespace {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

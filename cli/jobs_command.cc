@@ -124,16 +124,19 @@ int RunJobs(const Argv& argv) {
   by_id.set_id(args->GetString("id", ""));
   Operation op;
   grpc::Status status;
+  // every submit: report a refusal, else print the id and, with --wait, watch it finish
+  auto submitted = [&](const char* what, const grpc::Status& submit) {
+    if (!submit.ok()) return Fail(what, FromGrpcStatus(submit));
+    std::printf("submitted %s\n", op.id().c_str());
+    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+  };
   if (verb == "stac") {
     SubmitStacRequest request;
     request.mutable_spec()->set_keypoints(args->GetString("keypoints", ""));
     request.mutable_spec()->set_out(args->GetString("out", ""));
     request.mutable_spec()->set_config(args->GetString("config", ""));
     request.mutable_spec()->set_instance(args->GetInt("instance", 0).value_or(0));
-    status = PreprocessService::NewStub(channel)->SubmitStac(&context, request, &op);
-    if (!status.ok()) return Fail("jobs stac", FromGrpcStatus(status));
-    std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return submitted("jobs stac", PreprocessService::NewStub(channel)->SubmitStac(&context, request, &op));
   }
   if (verb == "encoding") {
     SubmitEncodingRequest request;
@@ -165,10 +168,7 @@ int RunJobs(const Argv& argv) {
     if (args->Has("lags")) {
       if (absl::Status s = SetLags(args->GetString("lags", ""), spec); !s.ok()) return Fail("jobs encoding", s);
     }
-    status = AnalysisService::NewStub(channel)->SubmitEncoding(&context, request, &op);
-    if (!status.ok()) return Fail("jobs encoding", FromGrpcStatus(status));
-    std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return submitted("jobs encoding", AnalysisService::NewStub(channel)->SubmitEncoding(&context, request, &op));
   }
   if (verb == "variability") {
     SubmitVariabilityRequest request;
@@ -185,10 +185,7 @@ int RunJobs(const Argv& argv) {
     spec->set_permutations(*permutations);
     spec->set_folds(*folds);
     spec->set_min_frames(*min_frames);
-    status = AnalysisService::NewStub(channel)->SubmitVariability(&context, request, &op);
-    if (!status.ok()) return Fail("jobs variability", FromGrpcStatus(status));
-    std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return submitted("jobs variability", AnalysisService::NewStub(channel)->SubmitVariability(&context, request, &op));
   }
   if (verb == "rsa") {
     SubmitRsaRequest request;
@@ -205,10 +202,7 @@ int RunJobs(const Argv& argv) {
     auto min_frames = args->GetInt("min_frames", 0);
     if (!min_frames.ok()) return Fail("jobs rsa", min_frames.status());
     spec->set_min_frames(*min_frames);
-    status = AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op);
-    if (!status.ok()) return Fail("jobs rsa", FromGrpcStatus(status));
-    std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return submitted("jobs rsa", AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op));
   }
   if (verb == "watch") return Watch(*operations, by_id.id(), token);
   if (verb == "get") {

@@ -74,19 +74,28 @@ absl::Status ValidateBatch(const Batch& batch, int obs_size, int num_actions, in
   return absl::OkStatus();
 }
 
-Batch SelectColumns(const Batch& batch, const torch::Tensor& columns) {
+Batch MapBatch(const Batch& batch, const std::function<torch::Tensor(const torch::Tensor&, int64_t)>& fn) {
+  auto time_major = [&fn](const torch::Tensor& t) { return t.defined() ? fn(t, 1) : t; };
+  auto state = [&fn](const torch::Tensor& t) { return t.defined() ? fn(t, 0) : t; };
   Batch out;
-  out.observations = batch.observations.index_select(1, columns);
-  out.first = batch.first.index_select(1, columns);
-  out.actions = batch.actions.index_select(1, columns);
-  out.rewards = batch.rewards.index_select(1, columns);
-  out.discounts = batch.discounts.index_select(1, columns);
-  out.behaviour_mean = batch.behaviour_mean.index_select(1, columns);
-  out.behaviour_std = batch.behaviour_std.index_select(1, columns);
-  out.behaviour_log_prob = batch.behaviour_log_prob.index_select(1, columns);
-  out.latent_noise = batch.latent_noise.index_select(1, columns);
-  out.initial_state = batch.initial_state.Select(columns);
+  out.observations = time_major(batch.observations);
+  out.first = time_major(batch.first);
+  out.actions = time_major(batch.actions);
+  out.rewards = time_major(batch.rewards);
+  out.discounts = time_major(batch.discounts);
+  out.behaviour_mean = time_major(batch.behaviour_mean);
+  out.behaviour_std = time_major(batch.behaviour_std);
+  out.behaviour_log_prob = time_major(batch.behaviour_log_prob);
+  out.latent_noise = time_major(batch.latent_noise);
+  for (const torch::Tensor& h : batch.initial_state.h) out.initial_state.h.push_back(state(h));
+  for (const torch::Tensor& c : batch.initial_state.c) out.initial_state.c.push_back(state(c));
+  out.initial_state.prev_latent = state(batch.initial_state.prev_latent);
+  out.initial_state.has_prev = state(batch.initial_state.has_prev);
   return out;
+}
+
+Batch SelectColumns(const Batch& batch, const torch::Tensor& columns) {
+  return MapBatch(batch, [&columns](const torch::Tensor& t, int64_t dim) { return t.index_select(dim, columns); });
 }
 
 torch::Tensor EffectiveDiscounts(const Batch& batch, double gamma) {

@@ -3,6 +3,7 @@
 #ifndef MIMIC_LEARNER_BATCH_H_
 #define MIMIC_LEARNER_BATCH_H_
 
+#include <functional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -27,6 +28,10 @@ struct Batch {
   int64_t unroll_length() const { return actions.size(0); }
   int64_t batch_size() const { return actions.size(1); }
 };
+
+// `fn` applied to every tensor of the batch, with the tensor's unroll dimension: 1 for the
+// time-major fields, 0 for the initial recurrent state.
+Batch MapBatch(const Batch& batch, const std::function<torch::Tensor(const torch::Tensor&, int64_t)>& fn);
 
 // The unrolls at `columns` (a 1-d int64 index into B), e.g. a minibatch of an on-policy batch.
 Batch SelectColumns(const Batch& batch, const torch::Tensor& columns);

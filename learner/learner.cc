@@ -64,22 +64,7 @@ absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
 // The batch's tensors on `device` (the same tensors when they are already there).
 Batch BatchOn(const Batch& batch, torch::Device device) {
   if (batch.observations.device() == device) return batch;
-  auto to = [device](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
-  Batch out;
-  out.observations = to(batch.observations);
-  out.first = to(batch.first);
-  out.actions = to(batch.actions);
-  out.rewards = to(batch.rewards);
-  out.discounts = to(batch.discounts);
-  out.behaviour_mean = to(batch.behaviour_mean);
-  out.behaviour_std = to(batch.behaviour_std);
-  out.behaviour_log_prob = to(batch.behaviour_log_prob);
-  out.latent_noise = to(batch.latent_noise);
-  for (const torch::Tensor& h : batch.initial_state.h) out.initial_state.h.push_back(to(h));
-  for (const torch::Tensor& c : batch.initial_state.c) out.initial_state.c.push_back(to(c));
-  out.initial_state.prev_latent = to(batch.initial_state.prev_latent);
-  out.initial_state.has_prev = to(batch.initial_state.has_prev);
-  return out;
+  return MapBatch(batch, [device](const torch::Tensor& t, int64_t) { return t.to(device); });
 }
 
 }  // namespace

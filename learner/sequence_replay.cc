@@ -7,18 +7,7 @@ SequenceReplay::SequenceReplay(int capacity, uint64_t seed) : capacity_(capacity
 void SequenceReplay::Add(const Batch& batch) {
   const int64_t B = batch.batch_size();
   for (int64_t b = 0; b < B; ++b) {
-    torch::Tensor row = torch::tensor({b});
-    Batch s;
-    s.observations = batch.observations.narrow(1, b, 1);
-    s.first = batch.first.narrow(1, b, 1);
-    s.actions = batch.actions.narrow(1, b, 1);
-    s.rewards = batch.rewards.narrow(1, b, 1);
-    s.discounts = batch.discounts.narrow(1, b, 1);
-    s.behaviour_mean = batch.behaviour_mean.narrow(1, b, 1);
-    s.behaviour_std = batch.behaviour_std.narrow(1, b, 1);
-    s.behaviour_log_prob = batch.behaviour_log_prob.narrow(1, b, 1);
-    s.latent_noise = batch.latent_noise.narrow(1, b, 1);
-    s.initial_state = batch.initial_state.Select(row);
+    Batch s = MapBatch(batch, [b](const torch::Tensor& t, int64_t dim) { return t.narrow(dim, b, 1); });
     if (static_cast<int>(sequences_.size()) < capacity_) {
       sequences_.push_back(std::move(s));
     } else {
