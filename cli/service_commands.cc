@@ -56,6 +56,7 @@ int RunLearner(const Argv& argv) {
   options.replay_address = args->GetString("replay", "");
   options.table = service.table();
   options.batch_size = service.batch_size();
+  options.prefetch_batches = std::max(0, service.prefetch_batches());
   options.publish_every_updates = std::max(1, service.publish_every_updates());
   options.checkpoint_dir = args->GetString("checkpoint_dir", "");
   options.checkpoint_interval_s = service.checkpoint_interval_s();

@@ -11,6 +11,7 @@
 #include "common/status_file.h"
 #include "common/status_macros.h"
 #include "learner/checkpoint_files.h"
+#include "learner/sampled_batch.h"
 #include "learner/wire_codec.h"
 
 namespace mimic {
@@ -75,7 +76,8 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   replay::SamplerOptions sampler;
   sampler.table = options.table;
   sampler.batch_size = options.batch_size;
-  s->sampler_ = std::make_unique<replay::ReplaySampler>(replay::ChannelStubFactory(options.replay_address), sampler);
+  sampler.prefetch_batches = options.prefetch_batches;
+  s->sampler_ = replay::ReplaySampler::ForAddress(options.replay_address, sampler);
   return s;
 }
 
@@ -126,24 +128,22 @@ absl::Status LearnerService::Run(absl::Notification& stop) {
   while (!stop.HasBeenNotified()) {
     if (options_.max_updates > 0 && learner_->step() >= options_.max_updates) break;
     const auto wait_start = std::chrono::steady_clock::now();
-    absl::StatusOr<std::vector<SampledItem>> sampled = sampler_->Next(absl::Milliseconds(500));
+    absl::StatusOr<std::vector<replay::SampledView>> sampled = sampler_->NextViews(absl::Milliseconds(500));
     sample_wait_seconds_total_->Increment(SecondsSince(wait_start));
     if (sampled.ok()) {
-      std::vector<const Unroll*> unrolls;
       double lag = 0;
-      for (const SampledItem& item : *sampled) {
-        unrolls.push_back(&item.item());
-        lag += static_cast<double>(learner_->step() - item.item().policy_version());
+      for (const replay::SampledView& item : *sampled) {
+        lag += static_cast<double>(learner_->step() - item.item->policy_version());
       }
-      absl::StatusOr<Batch> batch = StackUnrolls(unrolls, lstm_layers);
+      absl::StatusOr<Batch> batch = StackSampled(*sampled, lstm_layers);
       absl::StatusOr<LearnerMetrics> metrics =
           batch.ok() ? learner_->Update(*batch) : absl::StatusOr<LearnerMetrics>(batch.status());
       if (metrics.ok()) {
         last = *metrics;
-        policy_lag = lag / unrolls.size();
+        policy_lag = lag / sampled->size();
         policy_lag_->Set(policy_lag);
         updates_total_->Increment();
-        unrolls_total_->Increment(static_cast<double>(unrolls.size()));
+        unrolls_total_->Increment(static_cast<double>(sampled->size()));
         update_seconds_->Observe(SecondsSince(wait_start));
         for (const auto& [name, value] : last.values) update_values_->Add({{"quantity", name}}).Set(value);
         if (learner_->step() % options_.publish_every_updates == 0) Publish();

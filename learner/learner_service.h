@@ -29,6 +29,7 @@ struct LearnerServiceOptions {
   std::string replay_address;
   std::string table = "on_policy";
   int batch_size = 32;
+  int prefetch_batches = 1;             // sampled ahead of the update that uses them
   int publish_every_updates = 1;
   std::string checkpoint_dir;           // empty: no checkpoints, no resume
   double checkpoint_interval_s = 120;

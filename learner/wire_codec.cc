@@ -99,12 +99,18 @@ std::vector<Unroll> SplitBatch(const Batch& batch, const UnrollOrigin& origin) {
 }
 
 absl::StatusOr<Batch> StackUnrolls(const std::vector<const Unroll*>& unrolls, int lstm_layers) {
-  if (unrolls.empty()) return absl::InvalidArgumentError("no unrolls to stack");
+  return StackTensors(
+      unrolls.size(), [&unrolls](size_t i, const std::string& name) { return Find(*unrolls[i], name, static_cast<int>(i)); },
+      lstm_layers);
+}
+
+absl::StatusOr<Batch> StackTensors(size_t count, const UnrollTensorLookup& find, int lstm_layers) {
+  if (count == 0) return absl::InvalidArgumentError("no unrolls to stack");
   Batch batch;
   for (const Field& f : kFields) {
     std::vector<torch::Tensor> columns;
-    for (size_t i = 0; i < unrolls.size(); ++i) {
-      MIMIC_ASSIGN_OR_RETURN(torch::Tensor t, Find(*unrolls[i], f.name, i));
+    for (size_t i = 0; i < count; ++i) {
+      MIMIC_ASSIGN_OR_RETURN(torch::Tensor t, find(i, f.name));
       if (!columns.empty() && t.sizes() != columns.front().sizes()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "unroll ", i, " '", f.name, "' has shape [", absl::StrJoin(t.sizes(), ","),
@@ -125,8 +131,8 @@ absl::StatusOr<Batch> StackUnrolls(const std::vector<const Unroll*>& unrolls, in
   std::vector<torch::Tensor> state;
   for (const std::string& name : StateNames(lstm_layers)) {
     std::vector<torch::Tensor> rows;
-    for (size_t i = 0; i < unrolls.size(); ++i) {
-      MIMIC_ASSIGN_OR_RETURN(torch::Tensor t, Find(*unrolls[i], name, i));
+    for (size_t i = 0; i < count; ++i) {
+      MIMIC_ASSIGN_OR_RETURN(torch::Tensor t, find(i, name));
       if (!rows.empty() && t.sizes() != rows.front().sizes()) {
         return absl::InvalidArgumentError(absl::StrCat("unroll ", i, " '", name, "' differs in shape from unroll 0"));
       }

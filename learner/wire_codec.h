@@ -4,6 +4,7 @@
 #ifndef MIMIC_LEARNER_WIRE_CODEC_H_
 #define MIMIC_LEARNER_WIRE_CODEC_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ std::vector<Unroll> SplitBatch(const Batch& batch, const UnrollOrigin& origin);
 // The unrolls side by side as one batch. They must share T and every size; `lstm_layers` must
 // match the network that reads the batch.
 absl::StatusOr<Batch> StackUnrolls(const std::vector<const Unroll*>& unrolls, int lstm_layers);
+
+// The same from any source of named tensors: `find(i, name)` is unroll i's tensor (an error
+// naming what is missing or malformed). Tensors need only live until this returns.
+using UnrollTensorLookup = std::function<absl::StatusOr<torch::Tensor>(size_t index, const std::string& name)>;
+absl::StatusOr<Batch> StackTensors(size_t count, const UnrollTensorLookup& find, int lstm_layers);
 
 // What actors need to act: the observation normaliser and the policy (not the critic).
 TensorMap PolicyParametersToProto(NetworksImpl& networks);

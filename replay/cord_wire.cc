@@ -1,5 +1,6 @@
 #include "replay/cord_wire.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/base/casts.h"
@@ -7,14 +8,29 @@
 
 namespace mimic::replay {
 
-CordWireReader::CordWireReader(const absl::Cord& cord, std::string what)
-    : it_(cord.char_begin()), remaining_(cord.size()), what_(std::move(what)) {}
+CordWireReader::CordWireReader(const absl::Cord& cord, absl::string_view what)
+    : it_(cord.char_begin()), remaining_(cord.size()), what_(what) {}
 
 absl::Status CordWireReader::Truncated() const {
   return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": truncated field"));
 }
 
 absl::StatusOr<uint64_t> CordWireReader::ReadVarint() {
+  // fast path: the whole varint lies in the current chunk (nearly always)
+  if (remaining_ > 0) {
+    const absl::string_view chunk = absl::Cord::ChunkRemaining(it_);
+    const size_t n = std::min({chunk.size(), remaining_, size_t{10}});
+    uint64_t value = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t byte = static_cast<uint8_t>(chunk[i]);
+      value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) {
+        absl::Cord::Advance(&it_, i + 1);
+        remaining_ -= i + 1;
+        return value;
+      }
+    }
+  }
   uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (remaining_ == 0) return Truncated();
@@ -41,13 +57,20 @@ absl::StatusOr<WireTag> CordWireReader::ReadTag() {
 
 absl::StatusOr<uint64_t> CordWireReader::ReadFixed64() {
   if (remaining_ < 8) return Truncated();
+  uint64_t value;
+  const absl::string_view chunk = absl::Cord::ChunkRemaining(it_);
+  if (chunk.size() >= 8) {
+    std::memcpy(&value, chunk.data(), 8);
+    absl::Cord::Advance(&it_, 8);
+    remaining_ -= 8;
+    return value;
+  }
   char bytes[8];
   for (char& b : bytes) {
     b = *it_;
     ++it_;
   }
   remaining_ -= 8;
-  uint64_t value;
   std::memcpy(&value, bytes, 8);  // little-endian on every platform we build for
   return value;
 }

@@ -18,11 +18,11 @@ struct WireTag {
   WireType type = kVarint;
 };
 
-// Reads one message's fields in order. `what` names the message in errors. The cord must outlive
-// the reader; length-delimited fields come back as sub-cords that share its memory.
+// Reads one message's fields in order. `what` names the message in errors. The cord and `what`
+// must outlive the reader; length-delimited fields come back as sub-cords that share its memory.
 class CordWireReader {
  public:
-  CordWireReader(const absl::Cord& cord, std::string what);
+  CordWireReader(const absl::Cord& cord, absl::string_view what);
 
   bool done() const { return remaining_ == 0; }
   absl::StatusOr<WireTag> ReadTag();
@@ -40,7 +40,7 @@ class CordWireReader {
 
   absl::Cord::CharIterator it_;
   size_t remaining_;
-  std::string what_;
+  absl::string_view what_;
 };
 
 // Appends protobuf wire-format pieces to a string (small headers written next to shared payloads).

@@ -1,13 +1,19 @@
 #include "replay/replay_client.h"
 
 #include <algorithm>
+#include <optional>
 #include <random>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/impl/codegen/sync_stream.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
+#include "replay/byte_buffer_cord.h"
 
 namespace mimic::replay {
 namespace {
@@ -25,8 +31,8 @@ std::string RandomWriterId() {
 
 }  // namespace
 
-StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes) {
-  return [address, max_message_bytes]() -> std::unique_ptr<ReplayService::StubInterface> {
+ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes) {
+  return [address, max_message_bytes]() -> std::shared_ptr<grpc::Channel> {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
@@ -36,7 +42,13 @@ StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_b
     // unrolls are ~100 KB: fewer, larger HTTP/2 frames
     args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
-    return ReplayService::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  };
+}
+
+StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes) {
+  return [channels = ReplayChannelFactory(address, max_message_bytes)]() -> std::unique_ptr<ReplayService::StubInterface> {
+    return ReplayService::NewStub(channels());
   };
 }
 
@@ -46,6 +58,7 @@ ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options)
     : factory_(std::move(factory)), options_(std::move(options)) {
   if (options_.writer_id.empty()) options_.writer_id = RandomWriterId();
   options_.max_in_flight = std::max(1, options_.max_in_flight);
+  message_cap_ = options_.max_message_bytes;
   sender_ = std::thread([this] { SendLoop(); });
 }
 
@@ -69,12 +82,12 @@ absl::Status ReplayWriter::Insert(Unroll&& item, const std::vector<TablePriority
                                                     pending_.size(), " items waiting)"));
   }
   if (!error_.ok()) return std::exchange(error_, absl::OkStatus());
-  InsertRequest request;
-  request.set_writer_id(options_.writer_id);
-  request.set_sequence(next_sequence_++);
-  request.mutable_item()->Swap(&item);
-  for (const TablePriority& tp : tables) *request.add_tables() = tp;
-  pending_.push_back(std::move(request));
+  Pending pending;
+  pending.item.set_sequence(next_sequence_++);
+  pending.item.mutable_item()->Swap(&item);
+  for (const TablePriority& tp : tables) *pending.item.add_tables() = tp;
+  pending.bytes = static_cast<int64_t>(pending.item.ByteSizeLong());
+  pending_.push_back(std::move(pending));
   return absl::OkStatus();
 }
 
@@ -125,9 +138,11 @@ void ReplayWriter::SendLoop() {
     auto stream = stub->Insert(&context);
     std::thread reader([this, &stream] {
       InsertResponse ack;
+      auto not_writing = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !writing_; };
       while (stream->Read(&ack)) {
         absl::MutexLock lock(&mu_);
-        while (!pending_.empty() && pending_.front().sequence() <= ack.sequence()) {
+        mu_.Await(absl::Condition(&not_writing));
+        while (!pending_.empty() && pending_.front().item.sequence() <= ack.sequence()) {
           pending_.pop_front();
           if (sent_ > 0) --sent_;
           ++acknowledged_;
@@ -138,16 +153,36 @@ void ReplayWriter::SendLoop() {
     });
     bool made_progress = false;
     while (true) {
-      const InsertRequest* next = nullptr;
+      // what has queued up goes out in one message; the items are swapped in and back, not copied
+      InsertRequest request;
+      request.set_writer_id(options_.writer_id);
+      std::vector<Pending*> lent;
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(this, &ReplayWriter::HasWork));
         if (closing_ || broken_) break;
-            // acknowledgements only ever remove items already written, and deque::push_back keeps
-        // references valid, so the item can be written in place without a copy
-        next = &pending_[sent_++];
+        int64_t bytes = 0;
+        while (sent_ < pending_.size()) {
+          Pending& p = pending_[sent_];
+          if (!lent.empty() && bytes + p.bytes > message_cap_) break;
+          bytes += p.bytes;
+          request.add_items()->Swap(&p.item);
+          lent.push_back(&p);  // deque::push_back keeps references valid; nothing pops it meanwhile
+          ++sent_;
+        }
+        for (Pending* p : lent) {
+          p->sent_with = static_cast<int>(lent.size());
+          p->message_bytes = bytes;
+        }
+        writing_ = true;
       }
-      if (!stream->Write(*next)) break;
+      const bool written = stream->Write(request);
+      {
+        absl::MutexLock lock(&mu_);
+        for (size_t i = 0; i < lent.size(); ++i) lent[i]->item.Swap(request.mutable_items(static_cast<int>(i)));
+        writing_ = false;
+      }
+      if (!written) break;
       made_progress = true;
     }
     {
@@ -160,6 +195,11 @@ void ReplayWriter::SendLoop() {
     const grpc::Status status = stream->Finish();
     absl::MutexLock lock(&mu_);
     if (closing_) return;
+    if (status.error_code() == grpc::RESOURCE_EXHAUSTED && !pending_.empty() && pending_.front().sent_with > 1) {
+      // too large together, perhaps not alone: resend in smaller messages
+      message_cap_ = std::max<int64_t>(1, std::min(message_cap_, pending_.front().message_bytes) / 2);
+      continue;
+    }
     if (IsItemError(status.error_code()) && !pending_.empty()) {
       // the first unacknowledged item was refused: report it and carry on with the rest
       error_ = FromGrpcStatus(status);
@@ -179,22 +219,125 @@ void ReplayWriter::SendLoop() {
 
 // ---------------------------------------------------------------- sampler
 
-ReplaySampler::ReplaySampler(StubFactory factory, SamplerOptions options)
-    : factory_(std::move(factory)), options_(std::move(options)) {}
+namespace {
+
+std::vector<SampledItem> TakeItems(SampleResponse& response) {
+  std::vector<SampledItem> items(static_cast<size_t>(response.items_size()));
+  for (int i = 0; i < response.items_size(); ++i) items[i].Swap(response.mutable_items(i));
+  return items;
+}
+
+absl::StatusOr<std::vector<SampledView>> ViewsOf(const std::vector<SampledItem>& items) {
+  std::vector<SampledView> views;
+  for (const SampledItem& s : items) {
+    auto item = StoredItem::FromUnroll(s.item());
+    if (!item.ok()) return item.status();
+    views.push_back({s.key(), s.probability(), s.table_size(), s.times_sampled(), s.priority(), *std::move(item)});
+  }
+  return views;
+}
+
+absl::StatusOr<std::vector<SampledItem>> ItemsOf(const std::vector<SampledView>& views) {
+  std::vector<SampledItem> items(views.size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    const SampledView& v = views[i];
+    auto unroll = v.item->ToUnroll();
+    if (!unroll.ok()) return unroll.status();
+    items[i].set_key(v.key);
+    items[i].set_probability(v.probability);
+    items[i].set_table_size(v.table_size);
+    items[i].set_times_sampled(v.times_sampled);
+    items[i].set_priority(v.priority);
+    items[i].mutable_item()->Swap(&*unroll);
+  }
+  return items;
+}
+
+constexpr char kSampleMethod[] = "/mimic.ReplayService/Sample";
+
+}  // namespace
+
+class ReplaySampler::BatchStream {
+ public:
+  virtual ~BatchStream() = default;
+  // The next batch; nullopt when the stream has ended (Finish says why).
+  virtual std::optional<absl::StatusOr<std::vector<SampledView>>> Read() = 0;
+  virtual grpc::Status Finish() = 0;
+};
+
+// Through the generated stub: items are parsed (copied), then re-serialized into views.
+class ReplaySampler::StubBatchStream : public BatchStream {
+ public:
+  StubBatchStream(ReplayService::StubInterface* stub, grpc::ClientContext* context, const SampleRequest& request)
+      : reader_(stub->Sample(context, request)) {}
+  std::optional<absl::StatusOr<std::vector<SampledView>>> Read() override {
+    SampleResponse response;
+    if (!reader_->Read(&response)) return std::nullopt;
+    return ViewsOf(TakeItems(response));
+  }
+  grpc::Status Finish() override { return reader_->Finish(); }
+
+ private:
+  std::unique_ptr<grpc::ClientReaderInterface<SampleResponse>> reader_;
+};
+
+// The same RPC read as raw bytes: each batch's items share gRPC's receive buffers.
+class ReplaySampler::RawBatchStream : public BatchStream {
+ public:
+  RawBatchStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context, const SampleRequest& request)
+      : channel_(std::move(channel)) {
+    grpc::ByteBuffer request_bytes;
+    bool own = false;
+    grpc::SerializationTraits<SampleRequest>::Serialize(request, &request_bytes, &own);
+    reader_.reset(grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+        channel_.get(), grpc::internal::RpcMethod(kSampleMethod, grpc::internal::RpcMethod::SERVER_STREAMING),
+        context, request_bytes));
+  }
+  std::optional<absl::StatusOr<std::vector<SampledView>>> Read() override {
+    grpc::ByteBuffer response;
+    if (!reader_->Read(&response)) return std::nullopt;
+    auto bytes = CordFromByteBuffer(response);
+    if (!bytes.ok()) return bytes.status();
+    return ParseSampleResponse(*bytes);
+  }
+  grpc::Status Finish() override { return reader_->Finish(); }
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader_;
+};
+
+ReplaySampler::ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels)
+    : factory_(std::move(factory)), options_(std::move(options)), channels_(std::move(channels)) {}
+
+std::unique_ptr<ReplaySampler> ReplaySampler::ForAddress(const std::string& address, SamplerOptions options) {
+  return std::make_unique<ReplaySampler>(ChannelStubFactory(address), std::move(options), ReplayChannelFactory(address));
+}
+
+ReplaySampler::~ReplaySampler() { StopPrefetch(); }
 
 ReplayService::StubInterface* ReplaySampler::Stub() {
   if (!stub_) stub_ = factory_();
   return stub_.get();
 }
 
-absl::StatusOr<std::vector<SampledItem>> ReplaySampler::Next(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Duration backoff = options_.backoff.initial;
+SampleRequest ReplaySampler::Request(int num_batches) const {
   SampleRequest request;
   request.set_table(options_.table);
   request.set_batch_size(options_.batch_size);
-  request.set_num_batches(1);
+  request.set_num_batches(num_batches);
   request.set_max_response_bytes(options_.max_response_bytes);
+  return request;
+}
+
+absl::StatusOr<std::vector<SampledItem>> ReplaySampler::Next(absl::Duration timeout) {
+  if (options_.prefetch_batches > 0) {
+    MIMIC_ASSIGN_OR_RETURN(std::vector<SampledView> views, NextPrefetched(timeout));
+    return ItemsOf(views);
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Duration backoff = options_.backoff.initial;
+  const SampleRequest request = Request(1);
   while (true) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(deadline));
@@ -202,11 +345,7 @@ absl::StatusOr<std::vector<SampledItem>> ReplaySampler::Next(absl::Duration time
     SampleResponse response;
     const bool got = reader->Read(&response);
     const grpc::Status status = reader->Finish();
-    if (got && status.ok()) {
-      std::vector<SampledItem> items(static_cast<size_t>(response.items_size()));
-      for (int i = 0; i < response.items_size(); ++i) items[i].Swap(response.mutable_items(i));
-      return items;
-    }
+    if (got && status.ok()) return TakeItems(response);
     if (status.ok()) return absl::InternalError("the sample stream ended without a batch");
     if (status.error_code() != grpc::UNAVAILABLE || absl::Now() + backoff >= deadline) return FromGrpcStatus(status);
     // server away: retry on a fresh channel after a pause
@@ -214,6 +353,119 @@ absl::StatusOr<std::vector<SampledItem>> ReplaySampler::Next(absl::Duration time
     backoff = std::min(options_.backoff.max, backoff * 2);
     stub_.reset();
   }
+}
+
+absl::StatusOr<std::vector<SampledView>> ReplaySampler::NextViews(absl::Duration timeout) {
+  if (options_.prefetch_batches > 0) return NextPrefetched(timeout);
+  MIMIC_ASSIGN_OR_RETURN(std::vector<SampledItem> items, Next(timeout));
+  return ViewsOf(items);
+}
+
+absl::StatusOr<std::vector<SampledView>> ReplaySampler::NextPrefetched(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  if (!prefetcher_.joinable()) prefetcher_ = std::thread([this] { PrefetchLoop(); });
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !ready_.empty() || prefetch_done_; };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat("no batch from table '", options_.table, "' within ",
+                                                    absl::FormatDuration(timeout)));
+  }
+  if (!ready_.empty()) {
+    std::vector<SampledView> batch = std::move(ready_.front());
+    ready_.pop_front();
+    return batch;
+  }
+  // the stream ended with an error: report it once; the next call opens a fresh stream
+  absl::Status error = std::exchange(prefetch_error_, absl::OkStatus());
+  if (error.ok()) error = absl::InternalError("the sample stream ended");
+  prefetch_done_ = false;
+  mu_.Unlock();
+  prefetcher_.join();  // it has set prefetch_done_ and is exiting
+  mu_.Lock();
+  return error;
+}
+
+// Holds one stream of batches open (num_batches = 0), reconnecting with backoff while the server
+// is away, and keeps up to prefetch_batches of them ready. Any other error ends the loop; it is
+// reported by Next() once the batches before it are taken.
+void ReplaySampler::PrefetchLoop() {
+  const SampleRequest request = Request(0);
+  absl::Duration backoff = options_.backoff.initial;
+  std::unique_ptr<ReplayService::StubInterface> stub;
+  absl::Status error;
+  while (true) {
+    grpc::ClientContext context;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+      prefetch_context_ = &context;
+    }
+    std::unique_ptr<BatchStream> stream;
+    if (channels_) {
+      stream = std::make_unique<RawBatchStream>(channels_(), &context, request);
+    } else {
+      if (!stub) stub = factory_();
+      stream = std::make_unique<StubBatchStream>(stub.get(), &context, request);
+    }
+    bool got_any = false;
+    while (error.ok()) {
+      {
+        absl::MutexLock lock(&mu_);
+        auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || static_cast<int>(ready_.size()) < options_.prefetch_batches;
+        };
+        mu_.Await(absl::Condition(&room));
+        if (stopping_) break;
+      }
+      auto batch = stream->Read();
+      if (!batch.has_value()) break;
+      if (!batch->ok()) {
+        error = absl::DataLossError(absl::StrCat("a sampled batch does not parse: ", batch->status().message()));
+        context.TryCancel();
+        break;
+      }
+      got_any = true;
+      absl::MutexLock lock(&mu_);
+      ready_.push_back(*std::move(*batch));
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) context.TryCancel();
+    }
+    const grpc::Status status = stream->Finish();
+    {
+      absl::MutexLock lock(&mu_);
+      prefetch_context_ = nullptr;
+      if (stopping_) break;
+    }
+    if (!error.ok()) break;
+    if (status.ok()) {
+      error = absl::InternalError("the server ended the sample stream");
+      break;
+    }
+    if (status.error_code() != grpc::UNAVAILABLE) {
+      error = FromGrpcStatus(status);
+      break;
+    }
+    // server away: retry on a fresh channel after a pause (cut short by the destructor)
+    if (got_any) backoff = options_.backoff.initial;
+    stub.reset();
+    absl::MutexLock lock(&mu_);
+    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff)) break;
+    backoff = std::min(options_.backoff.max, backoff * 2);
+  }
+  absl::MutexLock lock(&mu_);
+  prefetch_error_ = error;
+  prefetch_done_ = true;
+}
+
+void ReplaySampler::StopPrefetch() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (prefetch_context_ != nullptr) prefetch_context_->TryCancel();
+  }
+  if (prefetcher_.joinable()) prefetcher_.join();
 }
 
 absl::StatusOr<UpdatePrioritiesResponse> ReplaySampler::UpdatePriorities(const std::vector<KeyPriority>& updates,

@@ -16,12 +16,17 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/replay.grpc.pb.h"
+#include "replay/stored_item.h"
 
 namespace mimic::replay {
 
 using StubFactory = std::function<std::unique_ptr<ReplayService::StubInterface>()>;
+using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>()>;
 
-// Stubs over a fresh channel to `address` each time (so a restarted server is found again).
+// A fresh channel to `address` each time (so a restarted server is found again), tuned for
+// ~100 KB-10 MB messages.
+ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes = 64 << 20);
+// Stubs over such channels.
 StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes = 64 << 20);
 
 struct Backoff {
@@ -34,6 +39,10 @@ struct WriterOptions {
   int max_in_flight = 32;      // unacknowledged items before Insert blocks (back-pressure)
   Backoff backoff;
   absl::Duration insert_timeout = absl::Seconds(60);  // longest Insert may block
+  // Items queued together go out in one message of up to this many bytes (an item larger than
+  // this goes alone): fewer, larger messages cost gRPC less per item. A server that refuses a
+  // message of several items as too large (RESOURCE_EXHAUSTED) gets them again in halves.
+  int64_t max_message_bytes = 1 << 20;
 };
 
 // Streams items in order; every item is delivered exactly once as long as the server keeps its
@@ -61,14 +70,24 @@ class ReplayWriter {
   int64_t reconnects() const;
 
  private:
+  struct Pending {
+    InsertItem item;
+    int64_t bytes = 0;
+    int sent_with = 0;              // items in the message it was last written in
+    int64_t message_bytes = 0;      // and that message's size
+  };
   void SendLoop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StubFactory factory_;
   WriterOptions options_;
   mutable absl::Mutex mu_;
-  std::deque<InsertRequest> pending_ ABSL_GUARDED_BY(mu_);  // unacknowledged, in sequence order
-  size_t sent_ ABSL_GUARDED_BY(mu_) = 0;                     // of pending_, written on the current stream
+  std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);  // unacknowledged, in sequence order
+  size_t sent_ ABSL_GUARDED_BY(mu_) = 0;               // of pending_, written on the current stream
+  // Items being written are lent to the outgoing message (a swap, not a copy) and must not be
+  // popped by an acknowledgement until they are back.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t message_cap_ ABSL_GUARDED_BY(mu_);  // bytes per message, halved on RESOURCE_EXHAUSTED
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
@@ -83,25 +102,58 @@ struct SamplerOptions {
   int batch_size = 32;
   int64_t max_response_bytes = 0;  // 0: the server's limit
   Backoff backoff;
+  // 0: each call is its own request, and nothing is sampled before it is asked for.
+  // N > 0: one long-lived stream is read by a background thread into a queue of up to N batches,
+  // so sampling and transfer overlap with the caller's work. Batches sampled ahead and never taken
+  // (at most N plus what gRPC's flow-control window holds, ~8 MB) are gone from a Queue table
+  // when the sampler is destroyed.
+  int prefetch_batches = 0;
 };
 
 // Thread safety: one thread at a time.
 class ReplaySampler {
  public:
-  ReplaySampler(StubFactory factory, SamplerOptions options);
+  // With `channels` (and prefetch_batches > 0) batches stream as raw bytes and NextViews hands
+  // out the received buffers without a copy; without, everything goes through the stubs.
+  ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels = nullptr);
+  // A sampler over real channels to `address`.
+  static std::unique_ptr<ReplaySampler> ForAddress(const std::string& address, SamplerOptions options);
+  ~ReplaySampler();
 
   // One batch, waiting up to `timeout` for the rate limiter and for the server to be reachable.
   absl::StatusOr<std::vector<SampledItem>> Next(absl::Duration timeout);
+  // The same batch as views of the received bytes (tensor payloads are not copied when streaming
+  // over a channel; otherwise they are re-serialized from the parsed items).
+  absl::StatusOr<std::vector<SampledView>> NextViews(absl::Duration timeout);
   absl::StatusOr<UpdatePrioritiesResponse> UpdatePriorities(const std::vector<KeyPriority>& updates,
                                                             absl::Duration timeout = absl::Seconds(10));
   absl::StatusOr<InfoResponse> Info(absl::Duration timeout = absl::Seconds(10));
 
  private:
+  // One open sample stream; Read gives the next batch, false at its end.
+  class BatchStream;
+  class StubBatchStream;
+  class RawBatchStream;
+
   ReplayService::StubInterface* Stub();
+  SampleRequest Request(int num_batches) const;
+  absl::StatusOr<std::vector<SampledView>> NextPrefetched(absl::Duration timeout);
+  void PrefetchLoop();
+  void StopPrefetch();
 
   StubFactory factory_;
   SamplerOptions options_;
+  ChannelFactory channels_;
   std::unique_ptr<ReplayService::StubInterface> stub_;
+
+  // prefetching (options_.prefetch_batches > 0)
+  absl::Mutex mu_;
+  std::deque<std::vector<SampledView>> ready_ ABSL_GUARDED_BY(mu_);
+  absl::Status prefetch_error_ ABSL_GUARDED_BY(mu_);  // why the stream ended; reported once ready_ drains
+  bool prefetch_done_ ABSL_GUARDED_BY(mu_) = false;   // the prefetch thread has ended
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* prefetch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread prefetcher_;
 };
 
 }  // namespace mimic::replay

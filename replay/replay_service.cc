@@ -92,26 +92,38 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
   int64_t received = 0;
   while (stream->Read(&message)) {
     ++received;
-    absl::StatusOr<InsertCall> call = [&]() -> absl::StatusOr<InsertCall> {
+    absl::StatusOr<InsertMessage> request = [&]() -> absl::StatusOr<InsertMessage> {
       auto bytes = CordFromByteBuffer(message);
       if (!bytes.ok()) return bytes.status();
       return ParseInsertRequest(*bytes);
     }();
     message.Clear();
-    if (!call.ok()) {
-      return ToGrpcStatus(absl::Status(call.status().code(), absl::StrCat("insert message ", received,
-                                                                          " of this stream: ", call.status().message())));
+    if (!request.ok()) {
+      return ToGrpcStatus(absl::Status(request.status().code(), absl::StrCat("insert message ", received,
+                                                                             " of this stream: ", request.status().message())));
     }
-    auto result = core_->Insert(*call, DeadlineOf(*context), cancelled);
-    if (!result.ok()) {
-      return ToGrpcStatus(absl::Status(result.status().code(),
-                                       absl::StrCat("insert of sequence ", call->sequence, " failed: ",
-                                                    result.status().message())));
-    }
+    // items go in one by one; a refused item ends the stream after the ones before it are acknowledged
     InsertResponse ack;
-    ack.set_sequence(call->sequence);
-    ack.set_key(result->key);
-    if (!stream->Write(SerializedAck(ack))) break;  // the writer went away; what it sent is in the tables
+    absl::Status refused;
+    for (size_t i = 0; i < request->items.size() && refused.ok(); ++i) {
+      absl::StatusOr<InsertCall> call = ParseInsertItem(request->writer_id, request->items[i]);
+      if (!call.ok()) {
+        refused = absl::Status(call.status().code(), absl::StrCat("item ", i + 1, " of insert message ", received,
+                                                                  " of this stream: ", call.status().message()));
+        break;
+      }
+      auto result = core_->Insert(*call, DeadlineOf(*context), cancelled);
+      if (!result.ok()) {
+        refused = absl::Status(result.status().code(), absl::StrCat("insert of sequence ", call->sequence,
+                                                                    " failed: ", result.status().message()));
+        break;
+      }
+      ack.set_sequence(call->sequence);
+      ack.add_keys(result->key);
+    }
+    const bool delivered = ack.keys_size() == 0 || stream->Write(SerializedAck(ack));
+    if (!refused.ok()) return ToGrpcStatus(refused);
+    if (!delivered) break;  // the writer went away; what it sent is in the tables
   }
   return grpc::Status::OK;
 }

@@ -47,6 +47,16 @@ std::vector<TablePriority> To(const std::string& table, double priority = 1.0) {
   return {tp};
 }
 
+// A one-item InsertRequest for raw-stub tests.
+InsertRequest Request(int64_t sequence, const Unroll& unroll, const std::string& table) {
+  InsertRequest request;
+  InsertItem* item = request.add_items();
+  item->set_sequence(sequence);
+  *item->mutable_item() = unroll;
+  item->add_tables()->set_table(table);
+  return request;
+}
+
 std::string TempDir(const std::string& name) {
   const std::string dir = (std::filesystem::path(::testing::TempDir()) / name).string();
   std::filesystem::remove_all(dir);
@@ -72,6 +82,59 @@ TEST(ReplayServiceTest, WriterAndSamplerRoundTripOverLoopback) {
   EXPECT_TRUE(*health);
 }
 
+TEST(ReplayServiceTest, PrefetchingSamplerKeepsQueueOrderAndReportsErrors) {
+  // through the generated stubs, and as raw bytes over a channel (the learner's way)
+  for (const bool raw : {false, true}) {
+    SCOPED_TRACE(raw ? "raw stream" : "stubs");
+    auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 100 queue {} }"));
+    ASSERT_TRUE(server.ok()) << server.status();
+    const std::string address = Address(**server);
+    SamplerOptions options;
+    options.table = "q";
+    options.batch_size = 4;
+    options.prefetch_batches = 2;
+    auto make = [&](const SamplerOptions& o) {
+      return raw ? ReplaySampler::ForAddress(address, o) : std::make_unique<ReplaySampler>(ChannelStubFactory(address), o);
+    };
+    auto sampler = make(options);
+    // nothing to sample yet: the deadline is honoured
+    const absl::Time start = absl::Now();
+    EXPECT_EQ(sampler->Next(absl::Milliseconds(200)).status().code(), absl::StatusCode::kDeadlineExceeded);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+    ReplayWriter writer(ChannelStubFactory(address), {});
+    for (int i = 0; i < 40; ++i) {
+      Unroll item = TaggedItem(0, i);
+      item.set_policy_version(100 + i);
+      ASSERT_TRUE(writer.Insert(std::move(item), To("q")).ok());
+    }
+    ASSERT_TRUE(writer.Flush(absl::Seconds(10)).ok());
+    for (int b = 0; b < 10; ++b) {
+      if (b % 2 == 0) {
+        auto batch = sampler->Next(absl::Seconds(5));
+        ASSERT_TRUE(batch.ok()) << batch.status();
+        ASSERT_EQ(batch->size(), 4u);
+        for (int i = 0; i < 4; ++i) EXPECT_EQ((*batch)[i].item().first_frame(), 4 * b + i);
+      } else {
+        auto views = sampler->NextViews(absl::Seconds(5));
+        ASSERT_TRUE(views.ok()) << views.status();
+        ASSERT_EQ(views->size(), 4u);
+        for (int i = 0; i < 4; ++i) {
+          EXPECT_EQ((*views)[i].item->policy_version(), 100 + 4 * b + i);
+          EXPECT_EQ((*views)[i].item->ToUnroll()->first_frame(), 4 * b + i);
+          EXPECT_EQ((*views)[i].item->FindTensor("x")->data_bytes, 16 * 4);
+        }
+      }
+    }
+    options.table = "nope";
+    auto unknown = make(options);
+    auto refused = unknown->Next(absl::Seconds(5));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound) << refused.status();
+    EXPECT_NE(refused.status().message().find("'nope'"), std::string::npos) << refused.status();
+    // reported once per stream; the next call tries again (and is refused again)
+    EXPECT_EQ(unknown->NextViews(absl::Seconds(5)).status().code(), absl::StatusCode::kNotFound);
+  }
+}
+
 TEST(ReplayServiceTest, BadInputIsRefusedAndTheServerKeepsServing) {
   auto server = ReplayServer::Start(
       Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
@@ -87,22 +150,16 @@ TEST(ReplayServiceTest, BadInputIsRefusedAndTheServerKeepsServing) {
     }
     return stream->Finish();
   };
-  InsertRequest unknown;
-  *unknown.mutable_item() = TaggedItem(0, 1);
-  unknown.add_tables()->set_table("nope");
+  const InsertRequest unknown = Request(1, TaggedItem(0, 1), "nope");
   grpc::Status s = insert_one(unknown);
   EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
   EXPECT_NE(s.error_message().find("'nope'"), std::string::npos) << s.error_message();
 
-  InsertRequest mismatch;
-  *mismatch.mutable_item() = TaggedItem(0, 2, /*floats=*/8);
-  mismatch.add_tables()->set_table("t");
+  const InsertRequest mismatch = Request(2, TaggedItem(0, 2, /*floats=*/8), "t");
   EXPECT_EQ(insert_one(mismatch).error_code(), grpc::INVALID_ARGUMENT);
 
-  InsertRequest malformed;
-  *malformed.mutable_item() = TaggedItem(0, 3);
-  (*malformed.mutable_item()->mutable_tensors())["x"].mutable_data()->resize(10);
-  malformed.add_tables()->set_table("t");
+  InsertRequest malformed = Request(3, TaggedItem(0, 3), "t");
+  (*malformed.mutable_items(0)->mutable_item()->mutable_tensors())["x"].mutable_data()->resize(10);
   s = insert_one(malformed);
   EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("bytes"), std::string::npos) << s.error_message();
@@ -117,11 +174,35 @@ TEST(ReplayServiceTest, BadInputIsRefusedAndTheServerKeepsServing) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::NOT_FOUND);
 
   // still serving
-  InsertRequest good;
-  *good.mutable_item() = TaggedItem(0, 4);
-  good.add_tables()->set_table("t");
-  EXPECT_TRUE(insert_one(good).ok());
+  EXPECT_TRUE(insert_one(Request(4, TaggedItem(0, 4), "t")).ok());
   EXPECT_EQ((*server)->core().Info().tables(0).size(), 1);
+}
+
+TEST(ReplayServiceTest, ItemsBeforeARefusedOneInTheSameMessageAreInsertedAndAcknowledged) {
+  auto server = ReplayServer::Start(
+      Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
+  ASSERT_TRUE(server.ok());
+  auto stub = ChannelStubFactory(Address(**server))();
+  InsertRequest request = Request(1, TaggedItem(0, 1), "t");
+  request.set_writer_id("w");
+  *request.add_items() = Request(2, TaggedItem(0, 2), "t").items(0);
+  *request.add_items() = Request(3, TaggedItem(0, 3, /*floats=*/8), "t").items(0);  // wrong shape
+  *request.add_items() = Request(4, TaggedItem(0, 4), "t").items(0);
+  grpc::ClientContext context;
+  auto stream = stub->Insert(&context);
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  std::vector<InsertResponse> acks;
+  InsertResponse ack;
+  while (stream->Read(&ack)) acks.push_back(ack);
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("sequence 3"), std::string::npos) << status.error_message();
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].sequence(), 2);
+  ASSERT_EQ(acks[0].keys_size(), 2);
+  EXPECT_NE(acks[0].keys(0), acks[0].keys(1));
+  EXPECT_EQ((*server)->core().Info().tables(0).size(), 2);  // items 1 and 2, not 4
 }
 
 TEST(ReplayServiceTest, OversizeMessagesAreResourceExhausted) {
@@ -133,10 +214,7 @@ TEST(ReplayServiceTest, OversizeMessagesAreResourceExhausted) {
   auto stub = ChannelStubFactory(Address(**server), 8 << 20)();
   grpc::ClientContext context;
   auto stream = stub->Insert(&context);
-  InsertRequest big;
-  *big.mutable_item() = TaggedItem(0, 1, /*floats=*/100000);
-  big.add_tables()->set_table("t");
-  stream->Write(big);
+  stream->Write(Request(1, TaggedItem(0, 1, /*floats=*/100000), "t"));
   stream->WritesDone();
   InsertResponse ack;
   while (stream->Read(&ack)) {
@@ -144,9 +222,13 @@ TEST(ReplayServiceTest, OversizeMessagesAreResourceExhausted) {
   EXPECT_EQ(stream->Finish().error_code(), grpc::RESOURCE_EXHAUSTED);
 
   // a batch larger than the limit is refused with an explanation
+  // 8 items of 16 KB queue up into one message over the server's limit: the writer resends them
+  // in smaller messages rather than dropping any
   ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i, 4000), To("t")).ok());
   ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
+  EXPECT_EQ(writer.acknowledged(), 8);
+  EXPECT_EQ((*server)->core().Info().tables(0).size(), 8);
   ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"t", 8});
   auto batch = sampler.Next(absl::Seconds(5));
   EXPECT_EQ(batch.status().code(), absl::StatusCode::kResourceExhausted);
@@ -231,8 +313,13 @@ TEST(ReplayServiceTest, ConcurrentWritersAndSamplersLoseAndDuplicateNothing) {
   std::multiset<std::pair<int, int>> seen;
   std::atomic<int> total{0};
   for (int s = 0; s < 2; ++s) {
-    threads.emplace_back([&] {
-      ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"q", 5});
+    threads.emplace_back([&, s] {
+      // one sampler asks per batch, the other streams batches ahead
+      SamplerOptions options;
+      options.table = "q";
+      options.batch_size = 5;
+      options.prefetch_batches = 2 * s;
+      ReplaySampler sampler(ChannelStubFactory(Address(**server)), options);
       const absl::Time stop = absl::Now() + absl::Seconds(30);
       while (total < writers * per_writer && absl::Now() < stop) {
         auto batch = sampler.Next(absl::Milliseconds(200));

@@ -1,6 +1,5 @@
 #include "replay/stored_item.h"
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/tensor_util.h"
@@ -10,10 +9,11 @@ namespace mimic::replay {
 namespace {
 
 // Field numbers from proto/tensor.proto, proto/unroll.proto and proto/replay.proto.
-constexpr uint32_t kUnrollTensors = 1;
+constexpr uint32_t kUnrollTensors = 1, kUnrollPolicyVersion = 2;
 constexpr uint32_t kMapKey = 1, kMapValue = 2;
 constexpr uint32_t kTensorDtype = 1, kTensorShape = 2, kTensorData = 3;
-constexpr uint32_t kInsertWriterId = 1, kInsertSequence = 2, kInsertItem = 3, kInsertTables = 4;
+constexpr uint32_t kInsertWriterId = 1, kInsertItems = 2;
+constexpr uint32_t kItemSequence = 1, kItemUnroll = 2, kItemTables = 3;
 constexpr uint32_t kTablePriorityTable = 1, kTablePriorityPriority = 2;
 constexpr uint32_t kSampledKey = 1, kSampledProbability = 2, kSampledTableSize = 3, kSampledTimesSampled = 4,
                    kSampledPriority = 5, kSampledItem = 6;
@@ -54,8 +54,8 @@ absl::Status ReadTensor(const absl::Cord& bytes, TensorHeader* header) {
       MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, what, &header->shape));
     } else if (tag.field == kTensorData) {
       if (tag.type != kLengthDelimited) return WrongType(what, tag.field);
-      MIMIC_ASSIGN_OR_RETURN(uint64_t length, reader.SkipLengthDelimited());
-      header->data_bytes = static_cast<int64_t>(length);  // the last occurrence wins, as in a parse
+      MIMIC_ASSIGN_OR_RETURN(header->data, reader.ReadLengthDelimited());
+      header->data_bytes = static_cast<int64_t>(header->data.size());  // the last occurrence wins, as in a parse
     } else {
       MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
     }
@@ -93,10 +93,15 @@ absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
 
 absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord bytes) {
   auto item = std::make_shared<StoredItem>();
+  item->tensors_.reserve(16);
   CordWireReader reader(bytes, "unroll");
-  absl::flat_hash_set<std::string> names;
   while (!reader.done()) {
     MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if (tag.field == kUnrollPolicyVersion && tag.type == kVarint) {
+      MIMIC_ASSIGN_OR_RETURN(uint64_t version, reader.ReadVarint());
+      item->policy_version_ = static_cast<int64_t>(version);
+      continue;
+    }
     if (tag.field != kUnrollTensors) {
       MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
       continue;
@@ -105,8 +110,11 @@ absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord b
     MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
     TensorHeader header;
     MIMIC_RETURN_IF_ERROR(ReadMapEntry(entry, &header));
-    if (!names.insert(header.name).second) {
-      return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
+    // a handful of tensors: a scan is cheaper than a set
+    for (const TensorHeader& seen : item->tensors_) {
+      if (seen.name == header.name) {
+        return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
+      }
     }
     item->tensors_.push_back(std::move(header));
   }
@@ -131,38 +139,54 @@ absl::StatusOr<Unroll> StoredItem::ToUnroll() const {
   return unroll;
 }
 
-absl::StatusOr<InsertCall> ParseInsertRequest(const absl::Cord& bytes) {
-  InsertCall call;
+absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes) {
+  InsertMessage message;
   CordWireReader reader(bytes, "InsertRequest");
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if ((tag.field == kInsertWriterId || tag.field == kInsertItems) && tag.type != kLengthDelimited) {
+      return WrongType("InsertRequest", tag.field);
+    }
+    if (tag.field == kInsertWriterId) {
+      MIMIC_ASSIGN_OR_RETURN(absl::Cord id, reader.ReadLengthDelimited());
+      message.writer_id = std::string(id);
+    } else if (tag.field == kInsertItems) {
+      MIMIC_ASSIGN_OR_RETURN(absl::Cord item, reader.ReadLengthDelimited());
+      message.items.push_back(std::move(item));
+    } else {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
+  }
+  return message;
+}
+
+absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes) {
+  InsertCall call;
+  call.writer_id = writer_id;
+  CordWireReader reader(bytes, "InsertItem");
   absl::Cord item;
   while (!reader.done()) {
     MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
     switch (tag.field) {
-      case kInsertWriterId: {
-        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
-        MIMIC_ASSIGN_OR_RETURN(absl::Cord id, reader.ReadLengthDelimited());
-        call.writer_id = std::string(id);
-        break;
-      }
-      case kInsertSequence: {
-        if (tag.type != kVarint) return WrongType("InsertRequest", tag.field);
+      case kItemSequence: {
+        if (tag.type != kVarint) return WrongType("InsertItem", tag.field);
         MIMIC_ASSIGN_OR_RETURN(uint64_t sequence, reader.ReadVarint());
         call.sequence = static_cast<int64_t>(sequence);
         break;
       }
-      case kInsertItem: {
-        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
+      case kItemUnroll: {
+        if (tag.type != kLengthDelimited) return WrongType("InsertItem", tag.field);
         // a repeated message field merges; senders write it once
         MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
         item.Append(part);
         break;
       }
-      case kInsertTables: {
-        if (tag.type != kLengthDelimited) return WrongType("InsertRequest", tag.field);
+      case kItemTables: {
+        if (tag.type != kLengthDelimited) return WrongType("InsertItem", tag.field);
         MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
         TablePriority tp;
         if (!tp.ParseFromString(std::string(entry))) {
-          return absl::InvalidArgumentError("malformed InsertRequest: a table entry does not parse");
+          return absl::InvalidArgumentError("malformed InsertItem: a table entry does not parse");
         }
         call.tables.push_back(std::move(tp));
         break;
@@ -204,6 +228,48 @@ absl::Cord SampledItemWireBytes(uint64_t key, double probability, int64_t table_
   AppendLengthDelimitedHeader(kResponseItems, fields.size() + item.bytes().size(), &head);
   head += fields;
   return ConcatCords(std::move(head), item.bytes());
+}
+
+absl::StatusOr<std::vector<SampledView>> ParseSampleResponse(const absl::Cord& bytes) {
+  std::vector<SampledView> out;
+  CordWireReader response(bytes, "SampleResponse");
+  while (!response.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, response.ReadTag());
+    if (tag.field != kResponseItems) {
+      MIMIC_RETURN_IF_ERROR(response.Skip(tag.type));
+      continue;
+    }
+    if (tag.type != kLengthDelimited) return WrongType("SampleResponse", tag.field);
+    MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, response.ReadLengthDelimited());
+    SampledView view;
+    absl::Cord item;
+    CordWireReader reader(entry, "SampledItem");
+    while (!reader.done()) {
+      MIMIC_ASSIGN_OR_RETURN(WireTag field, reader.ReadTag());
+      const bool varint = field.type == kVarint, fixed64 = field.type == kFixed64;
+      if (field.field == kSampledKey && varint) {
+        MIMIC_ASSIGN_OR_RETURN(view.key, reader.ReadVarint());
+      } else if (field.field == kSampledProbability && fixed64) {
+        MIMIC_ASSIGN_OR_RETURN(view.probability, reader.ReadDouble());
+      } else if (field.field == kSampledTableSize && varint) {
+        MIMIC_ASSIGN_OR_RETURN(uint64_t size, reader.ReadVarint());
+        view.table_size = static_cast<int64_t>(size);
+      } else if (field.field == kSampledTimesSampled && varint) {
+        MIMIC_ASSIGN_OR_RETURN(uint64_t times, reader.ReadVarint());
+        view.times_sampled = static_cast<int32_t>(times);
+      } else if (field.field == kSampledPriority && fixed64) {
+        MIMIC_ASSIGN_OR_RETURN(view.priority, reader.ReadDouble());
+      } else if (field.field == kSampledItem && field.type == kLengthDelimited) {
+        MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
+        item.Append(part);
+      } else {
+        MIMIC_RETURN_IF_ERROR(reader.Skip(field.type));
+      }
+    }
+    MIMIC_ASSIGN_OR_RETURN(view.item, StoredItem::Parse(std::move(item)));
+    out.push_back(std::move(view));
+  }
+  return out;
 }
 
 absl::Cord DelimitedCheckpointItem(uint64_t key, const StoredItem& item) {

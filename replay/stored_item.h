@@ -19,6 +19,7 @@ struct TensorHeader {
   DType dtype = DTYPE_INVALID;
   std::vector<int64_t> shape;
   int64_t data_bytes = 0;
+  absl::Cord data;  // the payload, sharing the item's memory
 };
 
 class StoredItem {
@@ -32,26 +33,48 @@ class StoredItem {
   int64_t size() const { return static_cast<int64_t>(bytes_.size()); }
   const std::vector<TensorHeader>& tensors() const { return tensors_; }
   const TensorHeader* FindTensor(const std::string& name) const;
+  int64_t policy_version() const { return policy_version_; }
   // A full parse (copies the payload): for tests and tools, not the serving path.
   absl::StatusOr<Unroll> ToUnroll() const;
 
  private:
   absl::Cord bytes_;
   std::vector<TensorHeader> tensors_;  // in wire order
+  int64_t policy_version_ = 0;
 };
 
-// An InsertRequest read without copying its item's payload.
+// An InsertRequest split into its items' wire bytes (shared, not copied). The items are parsed
+// one at a time, so those before a malformed one can still be inserted and acknowledged.
+struct InsertMessage {
+  std::string writer_id;
+  std::vector<absl::Cord> items;  // InsertItem messages, in order
+};
+absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes);
+
+// One InsertItem, read without copying its unroll's payload.
 struct InsertCall {
   std::string writer_id;
   int64_t sequence = 0;
   std::vector<TablePriority> tables;
   std::shared_ptr<const StoredItem> item;
 };
-absl::StatusOr<InsertCall> ParseInsertRequest(const absl::Cord& bytes);
+absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes);
 
 // The wire bytes of one SampledItem entry of a SampleResponse (`items`, field 1), item included.
 absl::Cord SampledItemWireBytes(uint64_t key, double probability, int64_t table_size, int32_t times_sampled,
                                 double priority, const StoredItem& item);
+
+// A SampledItem read from a SampleResponse without copying its item (learners stack tensors
+// straight from the received buffers).
+struct SampledView {
+  uint64_t key = 0;
+  double probability = 0;
+  int64_t table_size = 0;
+  int32_t times_sampled = 0;
+  double priority = 0;
+  std::shared_ptr<const StoredItem> item;
+};
+absl::StatusOr<std::vector<SampledView>> ParseSampleResponse(const absl::Cord& bytes);
 
 // A CheckpointItem, length-prefixed as SerializeDelimitedTo writes it; and its reverse.
 absl::Cord DelimitedCheckpointItem(uint64_t key, const StoredItem& item);

@@ -91,19 +91,30 @@ TEST(StoredItemTest, MalformedBytesAreRefusedWithAReason) {
 TEST(StoredItemTest, InsertRequestsAreReadWithTheirItemShared) {
   InsertRequest request;
   request.set_writer_id("actor-3");
-  request.set_sequence(42);
-  *request.mutable_item() = TwoTensors(9);
-  TablePriority* tp = request.add_tables();
-  tp->set_table("q");
-  tp->set_priority(2.5);
+  for (int i = 0; i < 2; ++i) {
+    InsertItem* item = request.add_items();
+    item->set_sequence(42 + i);
+    *item->mutable_item() = TwoTensors(9 + i);
+    TablePriority* tp = item->add_tables();
+    tp->set_table("q");
+    tp->set_priority(2.5 + i);
+  }
   const absl::Cord bytes = Fragmented(request.SerializeAsString(), 64);
-  auto call = ParseInsertRequest(bytes);
+  auto message = ParseInsertRequest(bytes);
+  ASSERT_TRUE(message.ok()) << message.status();
+  EXPECT_EQ(message->writer_id, "actor-3");
+  ASSERT_EQ(message->items.size(), 2u);
+  auto second = ParseInsertItem(message->writer_id, message->items[1]);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->sequence, 43);
+  EXPECT_EQ(second->item->bytes(), absl::Cord(request.items(1).item().SerializeAsString()));
+  auto call = ParseInsertItem(message->writer_id, message->items[0]);
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->writer_id, "actor-3");
   EXPECT_EQ(call->sequence, 42);
   ASSERT_EQ(call->tables.size(), 1u);
   EXPECT_EQ(call->tables[0].priority(), 2.5);
-  EXPECT_EQ(call->item->bytes(), absl::Cord(request.item().SerializeAsString()));
+  EXPECT_EQ(call->item->bytes(), absl::Cord(request.items(0).item().SerializeAsString()));
   // the item's bytes are views of the request's, not copies
   bool shared = false;
   for (absl::string_view piece : call->item->bytes().Chunks()) {
@@ -112,6 +123,40 @@ TEST(StoredItemTest, InsertRequestsAreReadWithTheirItemShared) {
     }
   }
   EXPECT_TRUE(shared);
+}
+
+TEST(StoredItemTest, SampleResponsesAreReadWithoutCopyingTheirItems) {
+  SampleResponse response;
+  for (int i = 0; i < 2; ++i) {
+    SampledItem* s = response.add_items();
+    s->set_key(10 + i);
+    s->set_probability(0.5);
+    s->set_table_size(7);
+    s->set_times_sampled(3 + i);
+    s->set_priority(i == 0 ? 0.0 : 2.0);  // a zero field is simply absent
+    *s->mutable_item() = TwoTensors(i);
+    s->mutable_item()->set_policy_version(55 + i);
+  }
+  const absl::Cord bytes = Fragmented(response.SerializeAsString(), 100);
+  auto views = ParseSampleResponse(bytes);
+  ASSERT_TRUE(views.ok()) << views.status();
+  ASSERT_EQ(views->size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const SampledView& v = (*views)[i];
+    EXPECT_EQ(v.key, 10u + i);
+    EXPECT_EQ(v.probability, 0.5);
+    EXPECT_EQ(v.table_size, 7);
+    EXPECT_EQ(v.times_sampled, 3 + i);
+    EXPECT_EQ(v.priority, i == 0 ? 0.0 : 2.0);
+    EXPECT_EQ(v.item->policy_version(), 55 + i);
+    EXPECT_EQ(v.item->bytes(), absl::Cord(response.items(i).item().SerializeAsString()));
+  }
+  // a tensor's payload is readable in place
+  const TensorHeader* first = (*views)[1].item->FindTensor((*views)[1].item->tensors()[0].name);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(static_cast<int64_t>(first->data.size()), first->data_bytes);
+  // a truncated response is refused
+  EXPECT_FALSE(ParseSampleResponse(bytes.Subcord(0, bytes.size() - 3)).ok());
 }
 
 TEST(StoredItemTest, SampledItemBytesParseAsASampleResponse) {
