@@ -39,7 +39,9 @@ struct Actor::Clients {
                replay::WriterOptions{.writer_id = "",  // random: a restarted actor is a new writer
                                      .max_in_flight = options.max_in_flight,
                                      .backoff = {},
-                                     .insert_timeout = absl::Seconds(1)}) {}
+                                     .insert_timeout = absl::Seconds(1)},
+               // raw byte streams: unroll payloads are sent from the actor's own buffers
+               replay::ReplayChannelFactory(options.replay_address)) {}
   ParameterClient parameters;
   replay::ReplayWriter writer;
 };

@@ -80,7 +80,7 @@ Throughput MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setu
     options.writer_id = absl::StrCat("bench", w);
     options.max_in_flight = setup.in_flight;
     options.max_message_bytes = setup.message_bytes;
-    writer_objects.push_back(std::make_unique<replay::ReplayWriter>(replay::ChannelStubFactory(address), options));
+    writer_objects.push_back(replay::ReplayWriter::ForAddress(address, options));
   }
   // warm up: fill the table a little, then count from a clean start
   for (auto& w : writer_objects) {

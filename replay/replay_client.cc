@@ -14,6 +14,7 @@
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "replay/byte_buffer_cord.h"
+#include "replay/insert_wire.h"
 
 namespace mimic::replay {
 namespace {
@@ -54,12 +55,75 @@ StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_b
 
 // ---------------------------------------------------------------- writer
 
-ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options)
-    : factory_(std::move(factory)), options_(std::move(options)) {
+namespace {
+constexpr char kInsertMethod[] = "/mimic.ReplayService/Insert";
+}  // namespace
+
+class ReplayWriter::InsertStream {
+ public:
+  virtual ~InsertStream() = default;
+  virtual bool Write(const std::string& writer_id, const std::vector<absl::Cord>& items) = 0;
+  virtual bool Read(InsertResponse* ack) = 0;
+  virtual void WritesDone() = 0;
+  virtual grpc::Status Finish() = 0;
+};
+
+// Through the generated stub: each item is parsed back into a message (a copy), for stubs that
+// are not backed by a channel (fakes in tests).
+class ReplayWriter::StubInsertStream : public InsertStream {
+ public:
+  StubInsertStream(ReplayService::StubInterface* stub, grpc::ClientContext* context) : stream_(stub->Insert(context)) {}
+  bool Write(const std::string& writer_id, const std::vector<absl::Cord>& items) override {
+    InsertRequest request;
+    request.set_writer_id(writer_id);
+    for (const absl::Cord& item : items) {
+      if (!request.add_items()->ParseFromString(std::string(item))) return false;
+    }
+    return stream_->Write(request);
+  }
+  bool Read(InsertResponse* ack) override { return stream_->Read(ack); }
+  void WritesDone() override { stream_->WritesDone(); }
+  grpc::Status Finish() override { return stream_->Finish(); }
+
+ private:
+  std::unique_ptr<grpc::ClientReaderWriterInterface<InsertRequest, InsertResponse>> stream_;
+};
+
+// The same RPC on raw bytes: messages are cords over the items' own payloads.
+class ReplayWriter::RawInsertStream : public InsertStream {
+ public:
+  RawInsertStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context)
+      : channel_(std::move(channel)),
+        stream_(grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+            channel_.get(), grpc::internal::RpcMethod(kInsertMethod, grpc::internal::RpcMethod::BIDI_STREAMING),
+            context)) {}
+  bool Write(const std::string& writer_id, const std::vector<absl::Cord>& items) override {
+    return stream_->Write(ByteBufferFromCord(InsertRequestWire(writer_id, items)));
+  }
+  bool Read(InsertResponse* ack) override {
+    grpc::ByteBuffer bytes;
+    if (!stream_->Read(&bytes)) return false;
+    auto cord = CordFromByteBuffer(bytes);
+    return cord.ok() && ack->ParseFromString(std::string(*cord));
+  }
+  void WritesDone() override { stream_->WritesDone(); }
+  grpc::Status Finish() override { return stream_->Finish(); }
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
+};
+
+ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options, ChannelFactory channels)
+    : factory_(std::move(factory)), options_(std::move(options)), channels_(std::move(channels)) {
   if (options_.writer_id.empty()) options_.writer_id = RandomWriterId();
   options_.max_in_flight = std::max(1, options_.max_in_flight);
   message_cap_ = options_.max_message_bytes;
   sender_ = std::thread([this] { SendLoop(); });
+}
+
+std::unique_ptr<ReplayWriter> ReplayWriter::ForAddress(const std::string& address, WriterOptions options) {
+  return std::make_unique<ReplayWriter>(ChannelStubFactory(address), std::move(options), ReplayChannelFactory(address));
 }
 
 ReplayWriter::~ReplayWriter() { Close(absl::ZeroDuration()).IgnoreError(); }
@@ -83,10 +147,8 @@ absl::Status ReplayWriter::Insert(Unroll&& item, const std::vector<TablePriority
   }
   if (!error_.ok()) return std::exchange(error_, absl::OkStatus());
   Pending pending;
-  pending.item.set_sequence(next_sequence_++);
-  pending.item.mutable_item()->Swap(&item);
-  for (const TablePriority& tp : tables) *pending.item.add_tables() = tp;
-  pending.bytes = static_cast<int64_t>(pending.item.ByteSizeLong());
+  pending.sequence = next_sequence_++;
+  pending.wire = InsertItemWire(pending.sequence, std::move(item), tables);  // headers only; payloads shared
   pending_.push_back(std::move(pending));
   return absl::OkStatus();
 }
@@ -133,16 +195,20 @@ void ReplayWriter::SendLoop() {
       broken_ = false;
       sent_ = 0;  // a new stream resends everything unacknowledged; the server drops duplicates
     }
-    auto stub = factory_();
     grpc::ClientContext context;
-    auto stream = stub->Insert(&context);
+    std::unique_ptr<ReplayService::StubInterface> stub;
+    std::unique_ptr<InsertStream> stream;
+    if (channels_) {
+      stream = std::make_unique<RawInsertStream>(channels_(), &context);
+    } else {
+      stub = factory_();
+      stream = std::make_unique<StubInsertStream>(stub.get(), &context);
+    }
     std::thread reader([this, &stream] {
       InsertResponse ack;
-      auto not_writing = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !writing_; };
       while (stream->Read(&ack)) {
         absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(&not_writing));
-        while (!pending_.empty() && pending_.front().item.sequence() <= ack.sequence()) {
+        while (!pending_.empty() && pending_.front().sequence <= ack.sequence()) {
           pending_.pop_front();
           if (sent_ > 0) --sent_;
           ++acknowledged_;
@@ -153,36 +219,28 @@ void ReplayWriter::SendLoop() {
     });
     bool made_progress = false;
     while (true) {
-      // what has queued up goes out in one message; the items are swapped in and back, not copied
-      InsertRequest request;
-      request.set_writer_id(options_.writer_id);
-      std::vector<Pending*> lent;
+      // what has queued up goes out in one message (the cords share the items' bytes)
+      std::vector<absl::Cord> items;
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(this, &ReplayWriter::HasWork));
         if (closing_ || broken_) break;
         int64_t bytes = 0;
+        const size_t first = sent_;
         while (sent_ < pending_.size()) {
-          Pending& p = pending_[sent_];
-          if (!lent.empty() && bytes + p.bytes > message_cap_) break;
-          bytes += p.bytes;
-          request.add_items()->Swap(&p.item);
-          lent.push_back(&p);  // deque::push_back keeps references valid; nothing pops it meanwhile
+          const Pending& p = pending_[sent_];
+          const int64_t size = static_cast<int64_t>(p.wire.size());
+          if (!items.empty() && bytes + size > message_cap_) break;
+          bytes += size;
+          items.push_back(p.wire);
           ++sent_;
         }
-        for (Pending* p : lent) {
-          p->sent_with = static_cast<int>(lent.size());
-          p->message_bytes = bytes;
+        for (size_t i = first; i < sent_; ++i) {
+          pending_[i].sent_with = static_cast<int>(items.size());
+          pending_[i].message_bytes = bytes;
         }
-        writing_ = true;
       }
-      const bool written = stream->Write(request);
-      {
-        absl::MutexLock lock(&mu_);
-        for (size_t i = 0; i < lent.size(); ++i) lent[i]->item.Swap(request.mutable_items(static_cast<int>(i)));
-        writing_ = false;
-      }
-      if (!written) break;
+      if (!stream->Write(options_.writer_id, items)) break;
       made_progress = true;
     }
     {

@@ -51,7 +51,11 @@ struct WriterOptions {
 // Thread safety: Insert, Flush and Close may be called from any thread.
 class ReplayWriter {
  public:
-  ReplayWriter(StubFactory factory, WriterOptions options);
+  // With `channels` the stream carries raw bytes and tensor payloads are sent from the inserted
+  // unrolls' own memory; without, messages go through the stubs (serialized, so copied).
+  ReplayWriter(StubFactory factory, WriterOptions options, ChannelFactory channels = nullptr);
+  // A writer over real channels to `address`.
+  static std::unique_ptr<ReplayWriter> ForAddress(const std::string& address, WriterOptions options);
   ~ReplayWriter();
 
   // Queues `item` for `tables`. Blocks while max_in_flight items await acknowledgement. Returns
@@ -71,22 +75,25 @@ class ReplayWriter {
 
  private:
   struct Pending {
-    InsertItem item;
-    int64_t bytes = 0;
-    int sent_with = 0;              // items in the message it was last written in
-    int64_t message_bytes = 0;      // and that message's size
+    int64_t sequence = 0;
+    absl::Cord wire;           // the InsertItem's bytes, payloads shared with the inserted unroll
+    int sent_with = 0;         // items in the message it was last written in
+    int64_t message_bytes = 0;  // and that message's size
   };
+  // One open Insert stream.
+  class InsertStream;
+  class StubInsertStream;
+  class RawInsertStream;
+
   void SendLoop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StubFactory factory_;
   WriterOptions options_;
+  ChannelFactory channels_;
   mutable absl::Mutex mu_;
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);  // unacknowledged, in sequence order
   size_t sent_ ABSL_GUARDED_BY(mu_) = 0;               // of pending_, written on the current stream
-  // Items being written are lent to the outgoing message (a swap, not a copy) and must not be
-  // popped by an acknowledgement until they are back.
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   int64_t message_cap_ ABSL_GUARDED_BY(mu_);  // bytes per message, halved on RESOURCE_EXHAUSTED
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

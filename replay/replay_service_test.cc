@@ -66,10 +66,10 @@ std::string TempDir(const std::string& name) {
 TEST(ReplayServiceTest, WriterAndSamplerRoundTripOverLoopback) {
   auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 100 queue {} }"));
   ASSERT_TRUE(server.ok()) << server.status();
-  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i), To("q")).ok());
-  ASSERT_TRUE(writer.Flush(absl::Seconds(10)).ok());
-  EXPECT_EQ(writer.acknowledged(), 10);
+  auto writer = ReplayWriter::ForAddress(Address(**server), {});
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->Insert(TaggedItem(0, i), To("q")).ok());
+  ASSERT_TRUE(writer->Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ(writer->acknowledged(), 10);
   ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"q", 5});
   for (int b = 0; b < 2; ++b) {
     auto batch = sampler.Next(absl::Seconds(5));
@@ -304,9 +304,13 @@ TEST(ReplayServiceTest, ConcurrentWritersAndSamplersLoseAndDuplicateNothing) {
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w) {
     threads.emplace_back([&, w] {
-      ReplayWriter writer(ChannelStubFactory(Address(**server)), {absl::StrCat("w", w), 8});
-      for (int i = 0; i < per_writer; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(w, i), To("q")).ok());
-      ASSERT_TRUE(writer.Flush(absl::Seconds(20)).ok());
+      // writers alternate between raw byte streams and the generated stubs
+      WriterOptions options{absl::StrCat("w", w), 8};
+      options.max_message_bytes = 2000;  // a few items per message
+      auto writer = w % 2 == 0 ? ReplayWriter::ForAddress(Address(**server), options)
+                               : std::make_unique<ReplayWriter>(ChannelStubFactory(Address(**server)), options);
+      for (int i = 0; i < per_writer; ++i) ASSERT_TRUE(writer->Insert(TaggedItem(w, i), To("q")).ok());
+      ASSERT_TRUE(writer->Flush(absl::Seconds(20)).ok());
     });
   }
   std::mutex seen_mu;

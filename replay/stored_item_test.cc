@@ -3,6 +3,7 @@
 #include "common/tensor_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "replay/insert_wire.h"
 
 namespace mimic::replay {
 namespace {
@@ -123,6 +124,50 @@ TEST(StoredItemTest, InsertRequestsAreReadWithTheirItemShared) {
     }
   }
   EXPECT_TRUE(shared);
+}
+
+TEST(StoredItemTest, InsertWireMatchesProtobufAndSharesTheLargePayloads) {
+  Unroll unroll = TwoTensors(4);
+  std::vector<float> big(5000, 1.5f);
+  (*unroll.mutable_tensors())["big"] = MakeFloatTensor({50, 100}, big.data());
+  unroll.set_policy_version(-3);  // negative scalars too
+  unroll.set_actor_id(6);
+  const Unroll original = unroll;
+  const char* big_bytes = unroll.tensors().at("big").data().data();
+  TablePriority tp;
+  tp.set_table("q");
+  tp.set_priority(0.5);
+  absl::Cord item = InsertItemWire(9, std::move(unroll), {tp, tp});
+  InsertItem parsed;
+  ASSERT_TRUE(parsed.ParseFromString(std::string(item)));
+  EXPECT_EQ(parsed.sequence(), 9);
+  EXPECT_EQ(parsed.tables_size(), 2);
+  EXPECT_EQ(parsed.tables(1).priority(), 0.5);
+  EXPECT_EQ(parsed.item().SerializeAsString().size(), original.SerializeAsString().size());
+  EXPECT_EQ(parsed.item().policy_version(), -3);
+  EXPECT_EQ(parsed.item().actor_id(), 6);
+  ASSERT_EQ(parsed.item().tensors_size(), original.tensors_size());
+  for (const auto& [name, tensor] : original.tensors()) {
+    EXPECT_EQ(parsed.item().tensors().at(name).SerializeAsString(), tensor.SerializeAsString()) << name;
+  }
+  // the large payload is referenced, not copied
+  bool shared = false;
+  for (absl::string_view chunk : item.Chunks()) shared |= chunk.data() == big_bytes;
+  EXPECT_TRUE(shared);
+  // and a request of such items parses as one
+  InsertRequest request;
+  ASSERT_TRUE(request.ParseFromString(std::string(InsertRequestWire("w1", {item, item}))));
+  EXPECT_EQ(request.writer_id(), "w1");
+  ASSERT_EQ(request.items_size(), 2);
+  EXPECT_EQ(request.items(1).item().tensors().at("big").data(), original.tensors().at("big").data());
+  // and the server's reader sees the same item
+  auto message = ParseInsertRequest(InsertRequestWire("w1", {item}));
+  ASSERT_TRUE(message.ok()) << message.status();
+  auto call = ParseInsertItem(message->writer_id, message->items[0]);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->sequence, 9);
+  EXPECT_EQ(call->item->policy_version(), -3);
+  EXPECT_EQ(call->item->FindTensor("big")->data_bytes, 20000);
 }
 
 TEST(StoredItemTest, SampleResponsesAreReadWithoutCopyingTheirItems) {
