@@ -311,58 +311,76 @@ absl::StatusOr<std::vector<SampledItem>> ItemsOf(const std::vector<SampledView>&
   return items;
 }
 
-constexpr char kSampleMethod[] = "/mimic.ReplayService/Sample";
+constexpr char kSampleFlowMethod[] = "/mimic.ReplayService/SampleFlow";
 
 }  // namespace
 
 class ReplaySampler::BatchStream {
  public:
   virtual ~BatchStream() = default;
+  // Grants `credit` more batches; the first grant carries the request.
+  virtual bool Grant(int credit, const SampleRequest* first) = 0;
   // The next batch; nullopt when the stream has ended (Finish says why).
   virtual std::optional<absl::StatusOr<std::vector<SampledView>>> Read() = 0;
   virtual grpc::Status Finish() = 0;
 };
 
+namespace {
+
+SampleFlowRequest GrantMessage(int credit, const SampleRequest* first) {
+  SampleFlowRequest grant;
+  if (first != nullptr) *grant.mutable_request() = *first;
+  grant.set_credit(credit);
+  return grant;
+}
+
+}  // namespace
+
 // Through the generated stub: items are parsed (copied), then re-serialized into views.
 class ReplaySampler::StubBatchStream : public BatchStream {
  public:
-  StubBatchStream(ReplayService::StubInterface* stub, grpc::ClientContext* context, const SampleRequest& request)
-      : reader_(stub->Sample(context, request)) {}
+  StubBatchStream(ReplayService::StubInterface* stub, grpc::ClientContext* context)
+      : stream_(stub->SampleFlow(context)) {}
+  bool Grant(int credit, const SampleRequest* first) override { return stream_->Write(GrantMessage(credit, first)); }
   std::optional<absl::StatusOr<std::vector<SampledView>>> Read() override {
     SampleResponse response;
-    if (!reader_->Read(&response)) return std::nullopt;
+    if (!stream_->Read(&response)) return std::nullopt;
     return ViewsOf(TakeItems(response));
   }
-  grpc::Status Finish() override { return reader_->Finish(); }
+  grpc::Status Finish() override { return stream_->Finish(); }
 
  private:
-  std::unique_ptr<grpc::ClientReaderInterface<SampleResponse>> reader_;
+  std::unique_ptr<grpc::ClientReaderWriterInterface<SampleFlowRequest, SampleResponse>> stream_;
 };
 
 // The same RPC read as raw bytes: each batch's items share gRPC's receive buffers.
 class ReplaySampler::RawBatchStream : public BatchStream {
  public:
-  RawBatchStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context, const SampleRequest& request)
-      : channel_(std::move(channel)) {
-    grpc::ByteBuffer request_bytes;
+  RawBatchStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context)
+      : channel_(std::move(channel)),
+        stream_(grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+            channel_.get(), grpc::internal::RpcMethod(kSampleFlowMethod, grpc::internal::RpcMethod::BIDI_STREAMING),
+            context)) {}
+  bool Grant(int credit, const SampleRequest* first) override {
+    grpc::ByteBuffer bytes;
     bool own = false;
-    grpc::SerializationTraits<SampleRequest>::Serialize(request, &request_bytes, &own);
-    reader_.reset(grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-        channel_.get(), grpc::internal::RpcMethod(kSampleMethod, grpc::internal::RpcMethod::SERVER_STREAMING),
-        context, request_bytes));
+    if (!grpc::SerializationTraits<SampleFlowRequest>::Serialize(GrantMessage(credit, first), &bytes, &own).ok()) {
+      return false;
+    }
+    return stream_->Write(bytes);
   }
   std::optional<absl::StatusOr<std::vector<SampledView>>> Read() override {
     grpc::ByteBuffer response;
-    if (!reader_->Read(&response)) return std::nullopt;
+    if (!stream_->Read(&response)) return std::nullopt;
     auto bytes = CordFromByteBuffer(response);
     if (!bytes.ok()) return bytes.status();
     return ParseSampleResponse(*bytes);
   }
-  grpc::Status Finish() override { return reader_->Finish(); }
+  grpc::Status Finish() override { return stream_->Finish(); }
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader_;
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
 };
 
 ReplaySampler::ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels)
@@ -442,15 +460,17 @@ absl::StatusOr<std::vector<SampledView>> ReplaySampler::NextPrefetched(absl::Dur
   return error;
 }
 
-// Holds one stream of batches open (num_batches = 0), reconnecting with backoff while the server
-// is away, and keeps up to prefetch_batches of them ready. Any other error ends the loop; it is
-// reported by Next() once the batches before it are taken.
+// Keeps up to prefetch_batches batches ready over one SampleFlow stream, granting the server
+// exactly as many batches as there is room for: nothing is taken from a table beyond what the
+// queue will hold, and batches arrive in the order they were sampled. Reconnects with backoff
+// while the server is away; any other error ends the loop, reported by Next() once the batches
+// before it are taken.
 void ReplaySampler::PrefetchLoop() {
   const SampleRequest request = Request(0);
   absl::Duration backoff = options_.backoff.initial;
   std::unique_ptr<ReplayService::StubInterface> stub;
   absl::Status error;
-  while (true) {
+  while (error.ok()) {
     grpc::ClientContext context;
     {
       absl::MutexLock lock(&mu_);
@@ -459,20 +479,28 @@ void ReplaySampler::PrefetchLoop() {
     }
     std::unique_ptr<BatchStream> stream;
     if (channels_) {
-      stream = std::make_unique<RawBatchStream>(channels_(), &context, request);
+      stream = std::make_unique<RawBatchStream>(channels_(), &context);
     } else {
       if (!stub) stub = factory_();
-      stream = std::make_unique<StubBatchStream>(stub.get(), &context, request);
+      stream = std::make_unique<StubBatchStream>(stub.get(), &context);
     }
-    bool got_any = false;
-    while (error.ok()) {
+    int outstanding = 0;  // granted, not yet received
+    bool first = true, got_any = false;
+    while (true) {
+      int grant = 0;
       {
         absl::MutexLock lock(&mu_);
-        auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stopping_ || static_cast<int>(ready_.size()) < options_.prefetch_batches;
+        auto can_go_on = [this, &outstanding]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || outstanding > 0 || static_cast<int>(ready_.size()) < options_.prefetch_batches;
         };
-        mu_.Await(absl::Condition(&room));
+        mu_.Await(absl::Condition(&can_go_on));
         if (stopping_) break;
+        grant = options_.prefetch_batches - static_cast<int>(ready_.size()) - outstanding;
+      }
+      if (grant > 0) {
+        if (!stream->Grant(grant, first ? &request : nullptr)) break;
+        first = false;
+        outstanding += grant;
       }
       auto batch = stream->Read();
       if (!batch.has_value()) break;
@@ -481,6 +509,7 @@ void ReplaySampler::PrefetchLoop() {
         context.TryCancel();
         break;
       }
+      --outstanding;
       got_any = true;
       absl::MutexLock lock(&mu_);
       ready_.push_back(*std::move(*batch));

@@ -110,10 +110,10 @@ struct SamplerOptions {
   int64_t max_response_bytes = 0;  // 0: the server's limit
   Backoff backoff;
   // 0: each call is its own request, and nothing is sampled before it is asked for.
-  // N > 0: one long-lived stream is read by a background thread into a queue of up to N batches,
-  // so sampling and transfer overlap with the caller's work. Batches sampled ahead and never taken
-  // (at most N plus what gRPC's flow-control window holds, ~8 MB) are gone from a Queue table
-  // when the sampler is destroyed.
+  // N > 0: a background thread keeps up to N batches ready over one flow-controlled stream
+  // (SampleFlow), granting the server exactly as many batches as there is room for, so sampling
+  // and transfer overlap with the caller's work. At most N batches are ever sampled ahead; those
+  // never taken are gone from a Queue table when the sampler is destroyed.
   int prefetch_batches = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
 #include "replay/byte_buffer_cord.h"
 #include "replay/stored_item.h"
 
@@ -14,6 +15,7 @@ namespace {
 // The method paths of `service ReplayService` in proto/replay.proto.
 constexpr char kInsertMethod[] = "/mimic.ReplayService/Insert";
 constexpr char kSampleMethod[] = "/mimic.ReplayService/Sample";
+constexpr char kSampleFlowMethod[] = "/mimic.ReplayService/SampleFlow";
 constexpr char kUpdatePrioritiesMethod[] = "/mimic.ReplayService/UpdatePriorities";
 constexpr char kInfoMethod[] = "/mimic.ReplayService/Info";
 constexpr char kCheckpointMethod[] = "/mimic.ReplayService/Checkpoint";
@@ -54,6 +56,14 @@ ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes
       new grpc::internal::ServerStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, grpc::ByteBuffer>(
           [](ReplayServiceImpl* service, grpc::ServerContext* context, const grpc::ByteBuffer* request,
              grpc::ServerWriter<grpc::ByteBuffer>* writer) { return service->Sample(context, request, writer); },
+          this)));
+  AddMethod(new RpcServiceMethod(
+      kSampleFlowMethod, RpcMethod::BIDI_STREAMING,
+      new grpc::internal::BidiStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, grpc::ByteBuffer>(
+          [](ReplayServiceImpl* service, grpc::ServerContext* context,
+             grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+            return service->SampleFlow(context, stream);
+          },
           this)));
   AddMethod(UnaryMethod<UpdatePrioritiesRequest, UpdatePrioritiesResponse>(
       kUpdatePrioritiesMethod, &ReplayServiceImpl::UpdatePriorities, this));
@@ -128,10 +138,31 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+absl::StatusOr<grpc::ByteBuffer> ReplayServiceImpl::NextBatch(grpc::ServerContext* context,
+                                                              const SampleRequest& request) {
+  const Cancelled cancelled = [context] { return context->IsCancelled(); };
+  const int64_t limit = request.max_response_bytes() > 0 ? std::min(request.max_response_bytes(), max_message_bytes_)
+                                                         : max_message_bytes_;
+  MIMIC_ASSIGN_OR_RETURN(std::vector<::mimic::replay::Sample> batch,
+                         core_->SampleBatch(request.table(), request.batch_size(), DeadlineOf(*context), cancelled));
+  // the response is written as headers around the stored items' own bytes
+  absl::Cord response;
+  for (const ::mimic::replay::Sample& s : batch) {
+    response.Append(SampledItemWireBytes(s.item.key, s.probability, s.table_size, s.item.times_sampled,
+                                         s.item.priority, *s.item.item));
+  }
+  const int64_t bytes = static_cast<int64_t>(response.size());
+  if (bytes > limit) {
+    return absl::ResourceExhaustedError(absl::StrCat("a batch of ", request.batch_size(), " items is ", bytes,
+                                                     " bytes, over the message limit of ", limit,
+                                                     " bytes; ask for smaller batches or raise max_message_bytes"));
+  }
+  return ByteBufferFromCord(std::move(response));
+}
+
 grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request_bytes,
                                        grpc::ServerWriter<grpc::ByteBuffer>* writer) {
   StreamScope scope(this, context);
-  const Cancelled cancelled = [context] { return context->IsCancelled(); };
   SampleRequest request;
   {
     auto bytes = CordFromByteBuffer(*request_bytes);
@@ -140,29 +171,48 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc:
     }
   }
   if (request.num_batches() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "num_batches must be >= 0");
-  const int64_t limit = request.max_response_bytes() > 0 ? std::min(request.max_response_bytes(), max_message_bytes_)
-                                                         : max_message_bytes_;
   for (int b = 0; request.num_batches() == 0 || b < request.num_batches(); ++b) {
-    auto batch = core_->SampleBatch(request.table(), request.batch_size(), DeadlineOf(*context), cancelled);
+    absl::StatusOr<grpc::ByteBuffer> batch = NextBatch(context, request);
     if (!batch.ok()) return ToGrpcStatus(batch.status());
-    // the response is written as headers around the stored items' own bytes
-    absl::Cord response;
-    for (const ::mimic::replay::Sample& s : *batch) {
-      response.Append(SampledItemWireBytes(s.item.key, s.probability, s.table_size, s.item.times_sampled,
-                                           s.item.priority, *s.item.item));
-    }
-    const int64_t bytes = static_cast<int64_t>(response.size());
-    if (bytes > limit) {
-      return grpc::Status(grpc::RESOURCE_EXHAUSTED,
-                          absl::StrCat("a batch of ", request.batch_size(), " items is ", bytes,
-                                       " bytes, over the message limit of ", limit,
-                                       " bytes; ask for smaller batches or raise max_message_bytes"));
-    }
-    if (!writer->Write(ByteBufferFromCord(std::move(response)))) {
-      return grpc::Status(grpc::CANCELLED, "the sampler went away");
-    }
+    if (!writer->Write(*batch)) return grpc::Status(grpc::CANCELLED, "the sampler went away");
   }
   return grpc::Status::OK;
+}
+
+grpc::Status ReplayServiceImpl::SampleFlow(grpc::ServerContext* context,
+                                           grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+  StreamScope scope(this, context);
+  // reads the next grant; false when the client has finished
+  auto read_grant = [stream](SampleFlowRequest* grant) -> absl::StatusOr<bool> {
+    grpc::ByteBuffer message;
+    if (!stream->Read(&message)) return false;
+    auto bytes = CordFromByteBuffer(message);
+    if (!bytes.ok() || !grant->ParseFromString(std::string(*bytes))) {
+      return absl::InvalidArgumentError("malformed SampleFlowRequest");
+    }
+    if (grant->credit() <= 0) return absl::InvalidArgumentError("a SampleFlowRequest must grant credit > 0");
+    return true;
+  };
+  SampleFlowRequest first;
+  absl::StatusOr<bool> got = read_grant(&first);
+  if (!got.ok()) return ToGrpcStatus(got.status());
+  if (!*got) return grpc::Status::OK;
+  const SampleRequest& request = first.request();
+  int64_t credit = first.credit();
+  while (true) {
+    while (credit == 0) {
+      // the client grants more as it consumes; grants sent meanwhile are already waiting here
+      SampleFlowRequest grant;
+      got = read_grant(&grant);
+      if (!got.ok()) return ToGrpcStatus(got.status());
+      if (!*got) return grpc::Status::OK;
+      credit += grant.credit();
+    }
+    absl::StatusOr<grpc::ByteBuffer> batch = NextBatch(context, request);
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
+    if (!stream->Write(*batch)) return grpc::Status(grpc::CANCELLED, "the sampler went away");
+    --credit;
+  }
 }
 
 grpc::Status ReplayServiceImpl::UpdatePriorities(grpc::ServerContext*, const UpdatePrioritiesRequest* request,

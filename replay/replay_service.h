@@ -28,6 +28,8 @@ class ReplayServiceImpl final : public grpc::Service {
   grpc::Status Insert(grpc::ServerContext* context, grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream);
   grpc::Status Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request,
                       grpc::ServerWriter<grpc::ByteBuffer>* writer);
+  grpc::Status SampleFlow(grpc::ServerContext* context,
+                          grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream);
   grpc::Status UpdatePriorities(grpc::ServerContext* context, const UpdatePrioritiesRequest* request,
                                 UpdatePrioritiesResponse* response);
   grpc::Status Info(grpc::ServerContext* context, const InfoRequest* request, InfoResponse* response);
@@ -40,6 +42,8 @@ class ReplayServiceImpl final : public grpc::Service {
  private:
   // Registers a streaming call for CancelOpenStreams while it runs.
   class StreamScope;
+  // One batch as a SampleResponse written around the stored items' own bytes.
+  absl::StatusOr<grpc::ByteBuffer> NextBatch(grpc::ServerContext* context, const SampleRequest& request);
   absl::Mutex streams_mu_;
   absl::flat_hash_set<grpc::ServerContext*> streams_ ABSL_GUARDED_BY(streams_mu_);
   bool cancelling_ ABSL_GUARDED_BY(streams_mu_) = false;
