@@ -173,9 +173,36 @@ TEST(ReplayServiceTest, BadInputIsRefusedAndTheServerKeepsServing) {
   EXPECT_FALSE(reader->Read(&r));
   EXPECT_EQ(reader->Finish().error_code(), grpc::NOT_FOUND);
 
+  // a flow-controlled sample stream must grant credit
+  {
+    grpc::ClientContext flow_context;
+    auto flow = stub->SampleFlow(&flow_context);
+    SampleFlowRequest no_credit;
+    no_credit.mutable_request()->set_table("t");
+    no_credit.mutable_request()->set_batch_size(1);
+    flow->Write(no_credit);
+    SampleResponse ignored;
+    EXPECT_FALSE(flow->Read(&ignored));
+    const grpc::Status refused = flow->Finish();
+    EXPECT_EQ(refused.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_NE(refused.error_message().find("credit"), std::string::npos) << refused.error_message();
+  }
+
   // still serving
   EXPECT_TRUE(insert_one(Request(4, TaggedItem(0, 4), "t")).ok());
   EXPECT_EQ((*server)->core().Info().tables(0).size(), 1);
+  grpc::ClientContext flow_context;
+  auto flow = stub->SampleFlow(&flow_context);
+  SampleFlowRequest grant;
+  grant.mutable_request()->set_table("t");
+  grant.mutable_request()->set_batch_size(1);
+  grant.set_credit(1);
+  ASSERT_TRUE(flow->Write(grant));
+  SampleResponse one;
+  ASSERT_TRUE(flow->Read(&one));
+  EXPECT_EQ(one.items(0).item().first_frame(), 4);
+  flow_context.TryCancel();
+  flow->Finish();
 }
 
 TEST(ReplayServiceTest, ItemsBeforeARefusedOneInTheSameMessageAreInsertedAndAcknowledged) {
