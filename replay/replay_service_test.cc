@@ -251,29 +251,39 @@ TEST(ReplayServiceTest, OversizeMessagesAreResourceExhausted) {
   // a batch larger than the limit is refused with an explanation
   // 8 items of 16 KB queue up into one message over the server's limit: the writer resends them
   // in smaller messages rather than dropping any
-  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
-  for (int i = 0; i < 8; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i, 4000), To("t")).ok());
-  ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
-  EXPECT_EQ(writer.acknowledged(), 8);
+  // (the raw stream here; the stub path resends the same way)
+  auto writer = ReplayWriter::ForAddress(Address(**server), {});
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(writer->Insert(TaggedItem(0, i, 4000), To("t")).ok());
+  ASSERT_TRUE(writer->Flush(absl::Seconds(5)).ok());
+  EXPECT_EQ(writer->acknowledged(), 8);
   EXPECT_EQ((*server)->core().Info().tables(0).size(), 8);
   ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"t", 8});
   auto batch = sampler.Next(absl::Seconds(5));
   EXPECT_EQ(batch.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(batch.status().message().find("smaller batches"), std::string::npos) << batch.status();
+  // the same through a prefetching sampler's flow-controlled stream
+  SamplerOptions flowing{"t", 8};
+  flowing.prefetch_batches = 2;
+  auto views = ReplaySampler::ForAddress(Address(**server), flowing)->NextViews(absl::Seconds(5));
+  EXPECT_EQ(views.status().code(), absl::StatusCode::kResourceExhausted) << views.status();
 }
 
 TEST(ReplayServiceTest, WriterReportsARefusedItemAndDeliversTheRest) {
-  auto server = ReplayServer::Start(
-      Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
-  ASSERT_TRUE(server.ok());
-  ReplayWriter writer(ChannelStubFactory(Address(**server)), {});
-  ASSERT_TRUE(writer.Insert(TaggedItem(0, 1), To("t")).ok());
-  ASSERT_TRUE(writer.Insert(TaggedItem(0, 2, 3), To("t")).ok());  // wrong shape
-  ASSERT_TRUE(writer.Insert(TaggedItem(0, 3), To("t")).ok());
-  absl::Status flushed = writer.Flush(absl::Seconds(10));
-  EXPECT_EQ(flushed.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(writer.Flush(absl::Seconds(10)).ok());
-  EXPECT_EQ((*server)->core().Info().tables(0).size(), 2);
+  for (const bool raw : {false, true}) {
+    SCOPED_TRACE(raw ? "raw stream" : "stubs");
+    auto server = ReplayServer::Start(
+        Config("tables { name: 't' max_size: 10 signature { name: 'x' dtype: DTYPE_FLOAT32 shape: 16 } }"));
+    ASSERT_TRUE(server.ok());
+    const std::string address = Address(**server);
+    auto writer = raw ? ReplayWriter::ForAddress(address, {}) : std::make_unique<ReplayWriter>(ChannelStubFactory(address), WriterOptions{});
+    ASSERT_TRUE(writer->Insert(TaggedItem(0, 1), To("t")).ok());
+    ASSERT_TRUE(writer->Insert(TaggedItem(0, 2, 3), To("t")).ok());  // wrong shape
+    ASSERT_TRUE(writer->Insert(TaggedItem(0, 3), To("t")).ok());
+    absl::Status flushed = writer->Flush(absl::Seconds(10));
+    EXPECT_EQ(flushed.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(writer->Flush(absl::Seconds(10)).ok());
+    EXPECT_EQ((*server)->core().Info().tables(0).size(), 2);
+  }
 }
 
 TEST(ReplayServiceTest, CheckpointRestoresContentsPrioritiesAndCounters) {
@@ -404,7 +414,9 @@ TEST(ReplayServiceTest, WriterReconnectsAfterTheServerRestarts) {
   auto server = ReplayServer::Start(Config(tables, dir));
   ASSERT_TRUE(server.ok());
   const int port = (*server)->port();
-  ReplayWriter writer(ChannelStubFactory(absl::StrCat("127.0.0.1:", port)), {"w", 4});
+  // over raw byte streams, as actors write
+  auto writer_object = ReplayWriter::ForAddress(absl::StrCat("127.0.0.1:", port), {"w", 4});
+  ReplayWriter& writer = *writer_object;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer.Insert(TaggedItem(0, i), To("q")).ok());
   ASSERT_TRUE(writer.Flush(absl::Seconds(5)).ok());
   ASSERT_TRUE((*server)->Shutdown().ok());  // SIGTERM path: final checkpoint
