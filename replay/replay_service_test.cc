@@ -408,6 +408,35 @@ TEST(ReplayServiceTest, ShutdownWithOpenStreamsFinishesWithinItsDeadline) {
   EXPECT_NE(sampler_code.load(), 0);
 }
 
+TEST(ReplayServiceTest, WriterResendsARefusedOversizeMessageInHalves) {
+  // Items inserted while no server is up queue in the writer, so on connecting it sends them all in
+  // one message (8 x 16 KB under its 1 MB cap), which this server's 64 KB limit refuses.
+  auto first = ReplayServer::Start(Config("tables { name: 't' max_size: 10 }"));
+  ASSERT_TRUE(first.ok());
+  const int port = (*first)->port();
+  ASSERT_TRUE((*first)->Shutdown().ok());
+  first->reset();
+  for (const bool raw : {false, true}) {
+    SCOPED_TRACE(raw ? "raw stream" : "stubs");
+    const std::string address = absl::StrCat("127.0.0.1:", port);
+    WriterOptions options{raw ? "raw" : "stub", 16};
+    auto writer = raw ? ReplayWriter::ForAddress(address, options)
+                      : std::make_unique<ReplayWriter>(ChannelStubFactory(address), options);
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(writer->Insert(TaggedItem(0, i, 4000), To("t")).ok());
+    ReplayConfig config = Config("tables { name: 't' max_size: 10 }");
+    config.set_address(address);
+    config.set_max_message_bytes(64 << 10);
+    auto server = ReplayServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    // without the halving the writer would drop items as refused until the rest fit
+    ASSERT_TRUE(writer->Flush(absl::Seconds(20)).ok());
+    EXPECT_EQ(writer->acknowledged(), 8);
+    EXPECT_EQ((*server)->core().Info().tables(0).size(), 8);
+    writer->Close().IgnoreError();
+    ASSERT_TRUE((*server)->Shutdown().ok());
+  }
+}
+
 TEST(ReplayServiceTest, WriterReconnectsAfterTheServerRestarts) {
   const std::string dir = TempDir("ckpt_restart");
   const std::string tables = "tables { name: 'q' max_size: 100 queue {} }";
