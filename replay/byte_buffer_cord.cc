@@ -3,6 +3,8 @@
 #include <memory>
 #include <vector>
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace mimic::replay {
@@ -43,6 +45,11 @@ grpc::ByteBuffer ByteBufferFromCord(absl::Cord cord) {
     }
   }
   return grpc::ByteBuffer(slices.data(), slices.size());
+}
+
+bool ParseFromByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::MessageLite* message) {
+  grpc::ByteBuffer shared(buffer);  // a reference, not a copy of the bytes
+  return grpc::SerializationTraits<google::protobuf::MessageLite>::Deserialize(&shared, message).ok();
 }
 
 }  // namespace mimic::replay

@@ -7,11 +7,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
+#include "google/protobuf/message_lite.h"
 
 namespace mimic::replay {
 
 absl::StatusOr<absl::Cord> CordFromByteBuffer(const grpc::ByteBuffer& buffer);
 grpc::ByteBuffer ByteBufferFromCord(absl::Cord cord);
+
+// A small message (a request, a grant) read from a call registered on raw bytes, where a typed
+// read could not tell a malformed message from the end of the stream.
+bool ParseFromByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::MessageLite* message);
 
 }  // namespace mimic::replay
 

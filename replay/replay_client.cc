@@ -5,7 +5,6 @@
 #include <random>
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/codegen/client_unary_call.h>
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
 
@@ -53,6 +52,20 @@ StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_b
   };
 }
 
+namespace {
+
+// A bidi call whose directions may differ in type: the payload-carrying direction as raw bytes,
+// the small control messages (acknowledgements, grants) as generated types.
+template <typename Write, typename Read>
+std::unique_ptr<grpc::ClientReaderWriter<Write, Read>> OpenMixedStream(grpc::Channel* channel, const char* method,
+                                                                      grpc::ClientContext* context) {
+  return std::unique_ptr<grpc::ClientReaderWriter<Write, Read>>(
+      grpc::internal::ClientReaderWriterFactory<Write, Read>::Create(
+          channel, grpc::internal::RpcMethod(method, grpc::internal::RpcMethod::BIDI_STREAMING), context));
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------- writer
 
 namespace {
@@ -94,24 +107,17 @@ class ReplayWriter::RawInsertStream : public InsertStream {
  public:
   RawInsertStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context)
       : channel_(std::move(channel)),
-        stream_(grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-            channel_.get(), grpc::internal::RpcMethod(kInsertMethod, grpc::internal::RpcMethod::BIDI_STREAMING),
-            context)) {}
+        stream_(OpenMixedStream<grpc::ByteBuffer, InsertResponse>(channel_.get(), kInsertMethod, context)) {}
   bool Write(const std::string& writer_id, const std::vector<absl::Cord>& items) override {
     return stream_->Write(ByteBufferFromCord(InsertRequestWire(writer_id, items)));
   }
-  bool Read(InsertResponse* ack) override {
-    grpc::ByteBuffer bytes;
-    if (!stream_->Read(&bytes)) return false;
-    auto cord = CordFromByteBuffer(bytes);
-    return cord.ok() && ack->ParseFromString(std::string(*cord));
-  }
+  bool Read(InsertResponse* ack) override { return stream_->Read(ack); }
   void WritesDone() override { stream_->WritesDone(); }
   grpc::Status Finish() override { return stream_->Finish(); }
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, InsertResponse>> stream_;
 };
 
 ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options, ChannelFactory channels)
@@ -358,17 +364,8 @@ class ReplaySampler::RawBatchStream : public BatchStream {
  public:
   RawBatchStream(std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* context)
       : channel_(std::move(channel)),
-        stream_(grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-            channel_.get(), grpc::internal::RpcMethod(kSampleFlowMethod, grpc::internal::RpcMethod::BIDI_STREAMING),
-            context)) {}
-  bool Grant(int credit, const SampleRequest* first) override {
-    grpc::ByteBuffer bytes;
-    bool own = false;
-    if (!grpc::SerializationTraits<SampleFlowRequest>::Serialize(GrantMessage(credit, first), &bytes, &own).ok()) {
-      return false;
-    }
-    return stream_->Write(bytes);
-  }
+        stream_(OpenMixedStream<SampleFlowRequest, grpc::ByteBuffer>(channel_.get(), kSampleFlowMethod, context)) {}
+  bool Grant(int credit, const SampleRequest* first) override { return stream_->Write(GrantMessage(credit, first)); }
   std::optional<absl::StatusOr<std::vector<SampledView>>> Read() override {
     grpc::ByteBuffer response;
     if (!stream_->Read(&response)) return std::nullopt;
@@ -380,7 +377,7 @@ class ReplaySampler::RawBatchStream : public BatchStream {
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
+  std::unique_ptr<grpc::ClientReaderWriter<SampleFlowRequest, grpc::ByteBuffer>> stream_;
 };
 
 ReplaySampler::ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels)

@@ -31,12 +31,6 @@ grpc::internal::RpcServiceMethod* UnaryMethod(
                                            grpc::protobuf::MessageLite>(std::move(call), impl));
 }
 
-grpc::ByteBuffer SerializedAck(const InsertResponse& ack) {
-  const std::string bytes = ack.SerializeAsString();
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 }  // namespace
 
 ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes)
@@ -45,9 +39,10 @@ ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes
   using grpc::internal::RpcServiceMethod;
   AddMethod(new RpcServiceMethod(
       kInsertMethod, RpcMethod::BIDI_STREAMING,
-      new grpc::internal::BidiStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, grpc::ByteBuffer>(
+      // items arrive as raw bytes (kept as they are); acknowledgements go out as messages
+      new grpc::internal::BidiStreamingHandler<ReplayServiceImpl, grpc::ByteBuffer, InsertResponse>(
           [](ReplayServiceImpl* service, grpc::ServerContext* context,
-             grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+             grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream) {
             return service->Insert(context, stream);
           },
           this)));
@@ -95,7 +90,7 @@ void ReplayServiceImpl::CancelOpenStreams() {
 }
 
 grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
-                                       grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+                                       grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream) {
   StreamScope scope(this, context);
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
   grpc::ByteBuffer message;
@@ -131,7 +126,7 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
       ack.set_sequence(call->sequence);
       ack.add_keys(result->key);
     }
-    const bool delivered = ack.keys_size() == 0 || stream->Write(SerializedAck(ack));
+    const bool delivered = ack.keys_size() == 0 || stream->Write(ack);
     if (!refused.ok()) return ToGrpcStatus(refused);
     if (!delivered) break;  // the writer went away; what it sent is in the tables
   }
@@ -164,11 +159,8 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc:
                                        grpc::ServerWriter<grpc::ByteBuffer>* writer) {
   StreamScope scope(this, context);
   SampleRequest request;
-  {
-    auto bytes = CordFromByteBuffer(*request_bytes);
-    if (!bytes.ok() || !request.ParseFromString(std::string(*bytes))) {
-      return grpc::Status(grpc::INVALID_ARGUMENT, "malformed SampleRequest");
-    }
+  if (!ParseFromByteBuffer(*request_bytes, &request)) {
+    return grpc::Status(grpc::INVALID_ARGUMENT, "malformed SampleRequest");
   }
   if (request.num_batches() < 0) return grpc::Status(grpc::INVALID_ARGUMENT, "num_batches must be >= 0");
   for (int b = 0; request.num_batches() == 0 || b < request.num_batches(); ++b) {
@@ -186,10 +178,7 @@ grpc::Status ReplayServiceImpl::SampleFlow(grpc::ServerContext* context,
   auto read_grant = [stream](SampleFlowRequest* grant) -> absl::StatusOr<bool> {
     grpc::ByteBuffer message;
     if (!stream->Read(&message)) return false;
-    auto bytes = CordFromByteBuffer(message);
-    if (!bytes.ok() || !grant->ParseFromString(std::string(*bytes))) {
-      return absl::InvalidArgumentError("malformed SampleFlowRequest");
-    }
+    if (!ParseFromByteBuffer(message, grant)) return absl::InvalidArgumentError("malformed SampleFlowRequest");
     if (grant->credit() <= 0) return absl::InvalidArgumentError("a SampleFlowRequest must grant credit > 0");
     return true;
   };

@@ -25,7 +25,7 @@ class ReplayServiceImpl final : public grpc::Service {
   // `max_message_bytes` bounds each SampleResponse.
   ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes);
 
-  grpc::Status Insert(grpc::ServerContext* context, grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream);
+  grpc::Status Insert(grpc::ServerContext* context, grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream);
   grpc::Status Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request,
                       grpc::ServerWriter<grpc::ByteBuffer>* writer);
   grpc::Status SampleFlow(grpc::ServerContext* context,
