@@ -22,7 +22,7 @@
 #include "analysis/synthetic.h"
 #include <filesystem>
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 
 namespace mimic::cli {
 namespace {

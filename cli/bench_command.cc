@@ -1,47 +1,29 @@
-// `mimic bench NAME`: dispatches to the named benchmark.
+// `mimic bench NAME`: dispatches to the named benchmark (bench/).
 #include <cstdio>
-#include <cstring>
 
-#include "cli/benchmarks.h"
+#include "bench/benchmarks.h"
 #include "cli/commands.h"
+#include "common/args.h"
 
 namespace mimic::cli {
-namespace {
-
-struct Benchmark {
-  const char* name;
-  const char* what;
-  int (*run)(const Argv& args);
-};
-
-const Benchmark kBenchmarks[] = {
-    {"env", "env steps/s vs raw mj_step at the same substeps, 1 and 2 threads [--seconds S --envs N]",
-     BenchEnv},
-    {"replay", "replay insert/sample bytes/s over loopback gRPC vs raw loopback TCP [--seconds S --writers N --batch B]",
-     BenchReplay},
-    {"stac", "STAC pose-pass frames/s and full-fit time on the bundled recording (1 thread and all)", BenchStac},
-    {"glm", "Poisson GLM fits/s vs statsmodels IRLS, same data, max coefficient difference [--bins --features --neurons]",
-     BenchGlm},
-    {"learn", "learning curve of one algorithm, single process [--task cartpole|rodent --algo mpo|vmpo|vtrace --steps N --stop_at R]",
-     BenchLearn},
-    {"learner", "learner update samples/s, paper-sized network, batch 32 x unroll 20, vs LibTorch sgemm peak [--algo --updates]",
-     BenchLearner},
-    {"actor", "actor env steps/s: paper-sized policy, batched inference over 64 rodent envs, vs the same envs without a policy [--envs --threads --steps]",
-     BenchActor},
-};
-
-}  // namespace
 
 int RunBench(const Argv& args) {
-  if (args.empty() || args[0] == "--help") {
-    std::fprintf(stderr, "usage: ./mimic bench NAME [options]\n");
-    for (const Benchmark& b : kBenchmarks) std::fprintf(stderr, "  %-8s %s\n", b.name, b.what);
+  const auto& benchmarks = bench::AllBenchmarks();
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::FILE* out = args.empty() ? stderr : stdout;
+    std::fprintf(out, "usage: ./mimic bench NAME [flags]   (./mimic bench NAME --help for one)\n\n");
+    for (const bench::Benchmark& b : benchmarks) std::fprintf(out, "  %-8s %s\n", b.name, b.what);
+    std::fprintf(out, "\nexample:\n  ./mimic bench env --seconds 2\n");
     return args.empty() ? 2 : 0;
   }
-  for (const Benchmark& b : kBenchmarks) {
+  std::vector<std::string> names;
+  for (const bench::Benchmark& b : benchmarks) {
     if (args[0] == b.name) return b.run(Argv(args.begin() + 1, args.end()));
+    names.push_back(b.name);
   }
-  std::fprintf(stderr, "mimic bench: unknown benchmark '%s' (see ./mimic bench --help)\n", args[0].c_str());
+  const std::string nearest = NearestName(args[0], names);
+  std::fprintf(stderr, "mimic bench: unknown benchmark '%s'%s (see ./mimic bench --help)\n", args[0].c_str(),
+               nearest.empty() ? "" : ("; did you mean " + nearest + "?").c_str());
   return 2;
 }
 

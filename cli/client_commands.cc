@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "common/health_check.h"
 #include "replay/replay_client.h"
 

@@ -16,7 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
+#include "envs/env_context.h"
 #include "common/progress.h"
 #include "envs/batched_env.h"
 #include "envs/clip_io.h"
@@ -83,7 +84,7 @@ std::string EndsSummary(const std::map<std::string, int>& ends) {
 int RunDemo(const Argv& argv) {
   auto args = Args::Parse(argv, {"clips", "out", "steps", "envs", "threads", "config", "train_s"});
   if (!args.ok()) return Fail("demo", args.status());
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
   if (!config.ok()) return Fail("demo", config.status());
   auto steps = args->GetInt("steps", 400);
   auto num_envs = args->GetInt("envs", 8);
@@ -105,7 +106,7 @@ int RunDemo(const Argv& argv) {
     job.keypoints = "data/mocap/rodent_mocap_1000_frames.mat";
     job.config = "configs/stac_rodent.pbtxt";
     job.out = out_dir + "/clips.h5";
-    job.on_progress = StacProgressPrinter("  stac ");
+    job.on_progress = preprocess::StacProgressLines("  stac ");
     auto outcome = preprocess::RunStacJob(job);
     if (!outcome.ok()) return Fail("demo", outcome.status());
     std::printf("[1/6] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "envs/clip_io.h"
 #include "envs/clip_recorder.h"
 #include "envs/env_context.h"
@@ -13,7 +13,7 @@ int RunRecordClip(const Argv& argv) {
   auto args = Args::Parse(argv, {"out", "frames", "seed", "config", "name"});
   if (!args.ok()) return Fail("record-clip", args.status());
   if (!args->Has("out")) return Fail("record-clip", absl::InvalidArgumentError("--out FILE is required"));
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
   if (!config.ok()) return Fail("record-clip", config.status());
   auto frames = args->GetInt("frames", 250);
   auto seed = args->GetInt("seed", 0);
@@ -36,7 +36,7 @@ int RunRecordClip(const Argv& argv) {
 int RunEnvInfo(const Argv& argv) {
   auto args = Args::Parse(argv, {"config"});
   if (!args.ok()) return Fail("env-info", args.status());
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
   if (!config.ok()) return Fail("env-info", config.status());
   RecordOptions options;
   options.num_frames = 2;

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "absl/strings/str_split.h"
 #include "common/bearer_auth.h"
 #include "common/grpc_status.h"

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/text_proto.h"
 #include "replay/replay_server.h"

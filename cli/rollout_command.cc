@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "actors/rollout_recorder.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "common/progress.h"
 #include "envs/clip_io.h"
 #include "envs/env_context.h"
@@ -24,7 +24,7 @@ int RunRollout(const Argv& argv) {
       return Fail("rollout", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
     }
   }
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
   if (!config.ok()) return Fail("rollout", config.status());
   auto clips = ReadClips(args->GetString("clips", ""));
   if (!clips.ok()) return Fail("rollout", clips.status());

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "analysis/analysis_service.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/grpc_metrics.h"
 #include "common/job_store.h"

@@ -11,7 +11,7 @@
 #include "actors/evaluator.h"
 #include "actors/task_factory.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/blas_threads.h"
 #include "common/text_proto.h"

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "preprocess/stac_job.h"
 #include "common/progress.h"
 
@@ -26,7 +26,7 @@ int RunStac(const Argv& argv) {
   job.threads = args->GetInt("threads", 0).value_or(0);
   job.instance = args->GetInt("instance", 0).value_or(0);
   const bool json = args->Has("json");
-  job.on_progress = StacProgressPrinter("stac ");
+  job.on_progress = preprocess::StacProgressLines("stac ");
   auto outcome = preprocess::RunStacJob(job);
   if (!outcome.ok()) return Fail("stac", outcome.status());
   if (json) {

@@ -21,7 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "actors/task_factory.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/health_check.h"
 #include "common/http_get.h"
@@ -226,7 +226,7 @@ absl::Status PrepareClips(TrainConfig& config, const RunLayout& run) {
     job.keypoints = task->keypoints();
     job.config = task->stac_config();
     job.out = clips;
-    job.on_progress = StacProgressPrinter("stac ");
+    job.on_progress = preprocess::StacProgressLines("stac ");
     auto outcome = preprocess::RunStacJob(job);
     if (!outcome.ok()) return outcome.status();
     std::printf("train: registered %s with STAC: %d frames -> %d clips, mean residual %.2f mm\n",

@@ -6,7 +6,7 @@
 
 #include "analysis/variability_job.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 
 namespace mimic::cli {
 

@@ -281,4 +281,9 @@ std::optional<Args> ParseCommandLine(const CommandSpec& spec, const std::vector<
   return std::move(*args);
 }
 
+int Fail(const std::string& command, const absl::Status& status) {
+  std::fprintf(stderr, "mimic %s: %s\n", command.c_str(), status.ToString().c_str());
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
 }  // namespace mimic

@@ -85,6 +85,10 @@ class Args {
 std::optional<Args> ParseCommandLine(const CommandSpec& spec, const std::vector<std::string>& argv,
                                      int* exit_code);
 
+// Prints "mimic <command>: <status>" to stderr and returns the exit code: 2 for bad arguments
+// (INVALID_ARGUMENT), 1 otherwise.
+int Fail(const std::string& command, const absl::Status& status);
+
 }  // namespace mimic
 
 #endif  // MIMIC_COMMON_ARGS_H_

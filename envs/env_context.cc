@@ -73,4 +73,9 @@ absl::StatusOr<EnvConfig> ReadEnvConfig(const std::string& path) {
   return config;
 }
 
+absl::StatusOr<EnvConfig> ReadEnvConfigOrDefaults(const std::string& path) {
+  if (path.empty()) return EnvConfig();
+  return ReadEnvConfig(path);
+}
+
 }  // namespace mimic

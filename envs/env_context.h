@@ -38,6 +38,9 @@ absl::Status ValidateEnvConfig(const EnvConfig& config);
 // are errors.
 absl::StatusOr<EnvConfig> ReadEnvConfig(const std::string& path);
 
+// ReadEnvConfig(path), or the defaults (the bundled rat) when `path` is empty.
+absl::StatusOr<EnvConfig> ReadEnvConfigOrDefaults(const std::string& path);
+
 }  // namespace mimic
 
 #endif  // MIMIC_ENVS_ENV_CONTEXT_H_

@@ -1,9 +1,11 @@
 #include "preprocess/stac_job.h"
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/progress.h"
 #include "common/status_macros.h"
 #include "envs/clip_io.h"
 #include "common/text_proto.h"
@@ -59,6 +61,28 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   svg << ReportSvg(report, result, keypoints.frame_rate);
   if (svg.good()) out.figure = figure;
   return out;
+}
+
+std::function<void(const StacProgress&)> StacProgressLines(const std::string& label) {
+  // shared so the stage's line can be finished when the next stage starts
+  struct State {
+    std::string stage;
+    std::unique_ptr<Progress> line;
+  };
+  auto state = std::make_shared<State>();
+  return [state, label](const StacProgress& p) {
+    if (p.stage == state->stage && !state->line) return;  // this stage's line is already finished
+    if (p.stage != state->stage) {
+      if (state->line) state->line->Finish();
+      state->stage = p.stage;
+      state->line = std::make_unique<Progress>(absl::StrCat(label, p.stage), p.total, "frames");
+    }
+    state->line->Update(p.done);
+    if (p.done == p.total && p.stage == "pose pass") {
+      state->line->Finish();
+      state->line.reset();
+    }
+  };
 }
 
 }  // namespace mimic::preprocess

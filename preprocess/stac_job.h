@@ -41,6 +41,10 @@ struct StacOutcome {
 absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path);
 absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job);
 
+// A StacJob::on_progress that draws one progress line (count, rate, ETA) per stage on stderr,
+// each prefixed by `label`.
+std::function<void(const StacProgress&)> StacProgressLines(const std::string& label);
+
 }  // namespace mimic::preprocess
 
 #endif  // MIMIC_PREPROCESS_STAC_JOB_H_

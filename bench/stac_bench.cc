@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <thread>
 
-#include "cli/benchmarks.h"
-#include "cli/env_setup.h"
+#include "bench/benchmarks.h"
+#include "common/args.h"
 #include "preprocess/stac_job.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 
 // stac-mjx (talmolab) registers about 6-8 frames/s on a GPU (its README's figure).
 constexpr double kStacMjxGpuFramesPerSecond = 7.0;
@@ -45,4 +45,4 @@ int BenchStac(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

@@ -1,4 +1,4 @@
-#include "cli/benchmarks.h"
+#include "bench/benchmarks.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "common/tensor_util.h"
 #include "replay/replay_client.h"
 #include "replay/replay_server.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 namespace {
 
 // An unroll shaped like the actors': 20 steps, 1000-float observations, 38 actions.
@@ -246,4 +246,4 @@ int BenchReplay(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cli/benchmarks.h"
-#include "cli/env_setup.h"
+#include "bench/benchmarks.h"
+#include "common/args.h"
 #include "common/svg_chart.h"
 #include "envs/batched_env.h"
 #include "envs/cartpole.h"
@@ -24,7 +24,7 @@
 #include "learner/learner.h"
 #include "learner/local_trainer.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 namespace {
 
 // A JSON number, or null where there is none (no episode finished yet).
@@ -108,7 +108,7 @@ absl::StatusOr<TaskSetup> CartpoleSetup(const std::string& algo, int envs_overri
 // The rodent sanity run: the default (paper-sized) policy imitating one clip.
 absl::StatusOr<TaskSetup> RodentSetup(const std::string& algo, const Args& args) {
   TaskSetup setup;
-  absl::StatusOr<EnvConfig> env_config = ConfigFromArgs(args);
+  absl::StatusOr<EnvConfig> env_config = ReadEnvConfigOrDefaults(args.GetString("config", ""));
   if (!env_config.ok()) return env_config.status();
   std::vector<ReferenceClip> clips;
   if (args.Has("clips")) {
@@ -268,4 +268,4 @@ int BenchLearn(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

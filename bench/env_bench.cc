@@ -1,4 +1,4 @@
-#include "cli/benchmarks.h"
+#include "bench/benchmarks.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,12 +7,13 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
+#include "envs/env_context.h"
 #include "envs/batched_env.h"
 #include "envs/clip_recorder.h"
 #include "envs/physics.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -99,7 +100,7 @@ double EnvStepsPerSecond(std::shared_ptr<const EnvContext> context, const Worklo
 int BenchEnv(const Argv& argv) {
   auto args = Args::Parse(argv, {"seconds", "envs", "config"});
   if (!args.ok()) return Fail("bench env", args.status());
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
   if (!config.ok()) return Fail("bench env", config.status());
   const double seconds = args->GetDouble("seconds", 3.0).value_or(3.0);
   const int envs = args->GetInt("envs", 32).value_or(32);  // the actor's inference batch
@@ -140,4 +141,4 @@ int BenchEnv(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

@@ -7,13 +7,13 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "cli/benchmarks.h"
-#include "cli/env_setup.h"
+#include "bench/benchmarks.h"
+#include "common/args.h"
 #include "learner/algorithms.h"
 #include "learner/gaussian.h"
 #include "learner/learner.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -118,4 +118,4 @@ int BenchLearner(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

@@ -14,10 +14,10 @@
 #include "common/thread_pool.h"
 #include <atomic>
 #include <thread>
-#include "cli/benchmarks.h"
-#include "cli/env_setup.h"
+#include "bench/benchmarks.h"
+#include "common/args.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 
 int BenchGlm(const Argv& argv) {
   auto args = Args::Parse(argv, {"bins", "features", "neurons", "reference_neurons", "folds"});
@@ -110,4 +110,4 @@ int BenchGlm(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench

@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_format.h"
 #include "actors/task_factory.h"
-#include "cli/benchmarks.h"
-#include "cli/env_setup.h"
+#include "bench/benchmarks.h"
+#include "common/args.h"
 #include "common/blas_threads.h"
 #include "learner/networks.h"
 #include "learner/policy_actor.h"
@@ -18,7 +18,7 @@
 #include "learner/unroll_collector.h"
 #include "learner/wire_codec.h"
 
-namespace mimic::cli {
+namespace mimic::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -107,4 +107,4 @@ int BenchActor(const Argv& argv) {
   return 0;
 }
 
-}  // namespace mimic::cli
+}  // namespace mimic::bench
