@@ -1,0 +1,124 @@
+// A whole local run through the launcher library: the real `mimic` binary's processes over
+// loopback, stopped on an update budget, then resumed from the same run directory.
+#include "launch/local_run.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_file.h"
+#include "common/text_proto.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace mimic::launch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TestDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = absl::StrCat(tmp ? tmp : "/tmp", "/", name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+// configs/smoke.pbtxt, one actor and a short evaluator interval: the cheapest real run
+std::string SmokeConfig(const std::string& dir) {
+  auto config = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
+  EXPECT_TRUE(config.ok()) << config.status();
+  config->mutable_evaluator()->set_interval_s(1);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(*config, &text);
+  fs::create_directories(dir);
+  const std::string path = dir + "/smoke.pbtxt";
+  std::ofstream(path) << text;
+  return path;
+}
+
+LocalRunOptions Options(const std::string& dir, std::vector<std::string>* events) {
+  LocalRunOptions options;
+  options.config_path = SmokeConfig(dir + "-config");
+  options.run_dir = dir;
+  options.binary = "cli/mimic";
+  options.actors = 1;
+  options.max_wall_s = 120;  // a safety net: the update budget ends the run
+  options.on_event = [events](const std::string& line) { events->push_back(line); };
+  return options;
+}
+
+TEST(LocalRunTest, RunsUntilTheUpdateBudgetThenStopsInOrderAndWritesItsSummary) {
+  const std::string dir = TestDir("run");
+  std::vector<std::string> events;
+  LocalRunOptions options = Options(dir, &events);
+  options.max_updates = 8;
+  int progress_calls = 0;
+  options.progress_interval_s = 0;
+  options.on_progress = [&progress_calls](const RunFigures&, double) { ++progress_calls; };
+  auto run = LocalRun::Start(options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_FALSE((*run)->resuming());
+  EXPECT_EQ((*run)->config().num_actors(), 1);
+  // every process reads the completed config with the launcher's loopback ports
+  EXPECT_EQ((*run)->config().learner_service().address(), absl::StrCat("127.0.0.1:", (*run)->ports().learner));
+  (*run)->Supervise(nullptr);
+  const RunSummary summary = (*run)->Stop();
+  EXPECT_EQ(summary.stop_reason, "reached 8 learner updates");
+  EXPECT_GE(summary.figures.updates, 8);
+  EXPECT_GT(summary.figures.env_steps, 0);
+  EXPECT_EQ(summary.restarts, 0);
+  EXPECT_GT(progress_calls, 0);
+  auto written = ReadStatusFile(dir + "/summary.json");
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->at("updates"), summary.figures.updates);
+  EXPECT_TRUE(fs::exists(dir + "/metrics/learner.prom"));
+  EXPECT_FALSE(fs::is_empty(dir + "/checkpoints"));
+  // the learner stops only after the actors, and replay last
+  std::vector<std::string> stops;
+  for (const std::string& e : events) {
+    for (const char* p : {"actor-0", "learner", "replay"}) {
+      if (e.rfind(absl::StrCat(p, " "), 0) == 0 && e.find("stopped") != std::string::npos) stops.push_back(p);
+    }
+  }
+  EXPECT_EQ(stops, (std::vector<std::string>{"actor-0", "learner", "replay"})) << absl::StrJoin(events, "\n");
+}
+
+TEST(LocalRunTest, StartingAgainOnTheSameDirectoryResumesFromItsCheckpoints) {
+  const std::string dir = TestDir("resume");
+  std::vector<std::string> events;
+  LocalRunOptions options = Options(dir, &events);
+  options.max_updates = 4;
+  {
+    auto first = LocalRun::Start(options);
+    ASSERT_TRUE(first.ok()) << first.status();
+    (*first)->Supervise(nullptr);
+    (*first)->Stop();
+  }
+  options.max_updates = 10;
+  auto second = LocalRun::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE((*second)->resuming());
+  (*second)->Supervise(nullptr);
+  EXPECT_GE((*second)->Stop().figures.updates, 10);
+}
+
+TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
+  const std::string dir = TestDir("bad");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/bad.pbtxt") << "task { name: \"rodent\" }\nnum_actors: 0\n";
+  LocalRunOptions options;
+  options.config_path = dir + "/bad.pbtxt";
+  options.run_dir = dir + "/run";
+  options.binary = "cli/mimic";
+  auto run = LocalRun::Start(options);
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.status().message().find("num_actors"), std::string::npos) << run.status();
+  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  TrainConfig missing_keypoints;
+  missing_keypoints.mutable_task()->set_keypoints(dir + "/nowhere.mat");
+  EXPECT_EQ(CheckTrainConfig(missing_keypoints).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace mimic::launch

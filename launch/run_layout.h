@@ -1,0 +1,42 @@
+// Where a local training run keeps its files (docs/architecture.md, "Run directory").
+#ifndef MIMIC_LAUNCH_RUN_LAYOUT_H_
+#define MIMIC_LAUNCH_RUN_LAYOUT_H_
+
+#include <string>
+
+namespace mimic::launch {
+
+struct RunLayout {
+  explicit RunLayout(const std::string& d)
+      : dir(d),
+        config(d + "/train.pbtxt"),
+        replay_config(d + "/replay.pbtxt"),
+        logs(d + "/logs"),
+        status(d + "/status"),
+        checkpoints(d + "/checkpoints"),
+        replay_checkpoints(d + "/replay_checkpoints"),
+        metrics(d + "/metrics"),
+        eval_csv(d + "/eval.csv"),
+        survival_csv(d + "/survival.csv"),
+        pids(d + "/pids.txt"),
+        summary(d + "/summary.json"),
+        eval_svg(d + "/eval.svg") {}
+
+  std::string dir;
+  std::string config;              // the completed TrainConfig every process reads
+  std::string replay_config;       // the replay process's ReplayConfig
+  std::string logs;                // <process>.log
+  std::string status;              // <process>.json (common/status_file)
+  std::string checkpoints;         // the learner's
+  std::string replay_checkpoints;  // replay's
+  std::string metrics;             // <process>.prom, scraped just before the stop
+  std::string eval_csv;            // the evaluator's rows
+  std::string survival_csv;        // per-episode lengths with the policy's noise
+  std::string pids;                // the supervisor's pid file
+  std::string summary;             // summary.json
+  std::string eval_svg;            // curves from eval.csv and survival.csv
+};
+
+}  // namespace mimic::launch
+
+#endif  // MIMIC_LAUNCH_RUN_LAYOUT_H_
