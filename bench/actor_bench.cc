@@ -2,16 +2,18 @@
 // no-grad inference of the default paper-sized policy for every environment, unroll cutting and
 // encoding into Unroll protos — against the same environments stepped with no policy, in the
 // same run, on the same threads. The reference replays the very actions the actor took from the
-// same seed, so both sides step identical trajectories, resets included.
-// Ratio = actor env steps/s ÷ physics-only env steps/s.
+// same seed, so both sides step identical trajectories, resets included. The two sides alternate
+// over interleaved rounds (bench/rounds). Ratio = actor env steps/s ÷ env-only steps/s.
 #include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
 #include "actors/task_factory.h"
 #include "bench/benchmarks.h"
+#include "bench/rounds.h"
 #include "common/args.h"
 #include "common/blas_threads.h"
+#include "common/status_macros.h"
 #include "learner/networks.h"
 #include "learner/policy_actor.h"
 #include "learner/policy_network.h"
@@ -25,84 +27,125 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+const CommandSpec& Spec() {
+  static const auto* spec = new CommandSpec{
+      "bench actor",
+      "actor env steps/s — batched no-grad inference of the paper-sized policy for every env, unroll "
+      "cutting and encoding — against the same environment steps (the very actions the actor took, from "
+      "the same seed) with no policy",
+      {
+          {"envs", FlagType::kInt, "64", "envs", "environments of the one actor"},
+          {"threads", FlagType::kInt, "2", "threads", "threads stepping the environments"},
+          {"steps", FlagType::kInt, "200", "steps", "batch steps per measurement (whole unrolls)"},
+          {"unroll", FlagType::kInt, "20", "steps", "unroll length"},
+          {"decoder", FlagType::kString, "lstm", "lstm|mlp", "the policy's decoder"},
+          {"blas_threads", FlagType::kInt, "1", "threads", "OpenBLAS threads during inference"},
+          {"inference_threads", FlagType::kInt, "2", "threads", "threads the forward pass's rows are split over"},
+          {"rounds", FlagType::kInt, "3", "rounds", "interleaved rounds after the warm-up; the median is reported"},
+      },
+      {"./mimic bench actor --envs 32"},
+  };
+  return *spec;
+}
+
+struct ActorPass {
+  double seconds = 0, inference_seconds = 0, env_seconds = 0, encode_seconds = 0;
+  size_t bytes = 0;
+  std::vector<torch::Tensor> actions;  // [E, A] per batch step
+};
+
 }  // namespace
 
 int BenchActor(const Argv& argv) {
-  auto args = Args::Parse(argv, {"envs", "threads", "steps", "unroll", "decoder", "blas_threads", "inference_threads"});
-  if (!args.ok()) return Fail("bench actor", args.status());
-  auto envs = args->GetInt("envs", 64);
-  auto threads = args->GetInt("threads", 2);
-  auto steps = args->GetInt("steps", 200);
-  auto unroll = args->GetInt("unroll", 20);
-  auto blas_threads = args->GetInt("blas_threads", 1);
-  auto inference_threads = args->GetInt("inference_threads", 2);
-  for (const absl::Status& s : {envs.status(), threads.status(), steps.status(), unroll.status(), blas_threads.status(),
-                                inference_threads.status()}) {
-    if (!s.ok()) return Fail("bench actor", s);
+  int exit_code;
+  auto args = ParseCommandLine(Spec(), argv, &exit_code);
+  if (!args) return exit_code;
+  const int envs = args->Int("envs"), threads = args->Int("threads"), steps = args->Int("steps"),
+            unroll = args->Int("unroll"), blas_threads = args->Int("blas_threads"),
+            inference_threads = args->Int("inference_threads");
+  if (envs < 1 || threads < 1 || unroll < 1 || inference_threads < 1 || steps < unroll) {
+    return Fail("bench actor", absl::InvalidArgumentError("sizes must be positive and --steps at least --unroll"));
   }
-  if (*steps < *unroll) return Fail("bench actor", absl::InvalidArgumentError("--steps must be at least --unroll"));
   torch::set_num_threads(1);
-  SetBlasThreads(*blas_threads);
+  SetBlasThreads(blas_threads);
   TaskConfig task;  // the rodent on a clip recorded from the model
-  auto made = MakeTaskEnvs(task, TaskRole::kTrain, *envs, *threads, 1);
-  if (!made.ok()) return Fail("bench actor", made.status());
-  TaskEnvs& t = *made;
+  auto probe = MakeTaskEnvs(task, TaskRole::kTrain, 1, 1, 1);
+  if (!probe.ok()) return Fail("bench actor", probe.status());
   NetworkConfig network;  // paper-sized defaults
-  network.set_proprioception_size(t.proprioception_size);
-  network.set_decoder(args->GetString("decoder", "lstm"));
-  Networks networks(WithNetworkDefaults(network, t.obs_size), t.obs_size, t.num_actions, CriticKind::kValue);
+  network.set_proprioception_size(probe->proprioception_size);
+  network.set_decoder(args->String("decoder"));
+  Networks networks(WithNetworkDefaults(network, probe->obs_size), probe->obs_size, probe->num_actions,
+                    CriticKind::kValue);
   networks->eval();
-  const int unrolls = *steps / *unroll;
-  const int64_t total_steps = static_cast<int64_t>(unrolls) * *unroll * *envs;
+  const int unrolls = steps / unroll;
+  const int64_t total_steps = static_cast<int64_t>(unrolls) * unroll * envs;
 
-  // ours: the actor loop without the network send
-  PolicyActor actor(networks, *envs, 2, /*deterministic=*/false, *inference_threads);
-  UnrollCollector collector(t.env.get(), &actor, *unroll);
-  if (absl::Status s = collector.Start(); !s.ok()) return Fail("bench actor", s);
-  std::vector<torch::Tensor> taken;
-  size_t bytes = 0;
-  double encode_s = 0;
-  auto start = Clock::now();
-  for (int u = 0; u < unrolls; ++u) {
-    auto batch = collector.Collect();
-    if (!batch.ok()) return Fail("bench actor", batch.status());
-    const auto encode_start = Clock::now();
-    for (const Unroll& unroll_proto : SplitBatch(*batch, {})) bytes += unroll_proto.ByteSizeLong();
-    encode_s += Seconds(encode_start);
-    taken.push_back(batch->actions);
-  }
-  const double actor_s = Seconds(start);
+  // ours: the actor loop without the network send, on fresh environments from the same seed
+  auto run_actor = [&]() -> absl::StatusOr<ActorPass> {
+    MIMIC_ASSIGN_OR_RETURN(TaskEnvs t, MakeTaskEnvs(task, TaskRole::kTrain, envs, threads, 1));
+    PolicyActor actor(networks, envs, 2, /*deterministic=*/false, inference_threads);
+    UnrollCollector collector(t.env.get(), &actor, unroll);
+    MIMIC_RETURN_IF_ERROR(collector.Start());
+    ActorPass pass;
+    const auto start = Clock::now();
+    for (int u = 0; u < unrolls; ++u) {
+      MIMIC_ASSIGN_OR_RETURN(auto batch, collector.Collect());
+      const auto encode_start = Clock::now();
+      for (const Unroll& unroll_proto : SplitBatch(batch, {})) pass.bytes += unroll_proto.ByteSizeLong();
+      pass.encode_seconds += Seconds(encode_start);
+      for (int i = 0; i < batch.actions.size(0); ++i) pass.actions.push_back(batch.actions[i].contiguous());
+    }
+    pass.seconds = Seconds(start);
+    pass.inference_seconds = collector.inference_seconds();
+    pass.env_seconds = collector.env_seconds();
+    return pass;
+  };
+  // the trajectory both sides step: the actions of the warm-up's actor pass
+  auto first = run_actor();
+  if (!first.ok()) return Fail("bench actor", first.status());
+  const std::vector<torch::Tensor> trajectory = first->actions;
+  ActorPass last = *first;
 
+  Measurement ours = [&]() -> absl::StatusOr<Figures> {
+    MIMIC_ASSIGN_OR_RETURN(last, run_actor());
+    return Figures{{"actor_steps_per_s", total_steps / last.seconds}};
+  };
   // reference: fresh environments, same seed, the same actions, no policy
-  auto replayed = MakeTaskEnvs(task, TaskRole::kTrain, *envs, *threads, 1);
-  if (!replayed.ok()) return Fail("bench actor", replayed.status());
-  if (absl::Status s = replayed->env->Reset(); !s.ok()) return Fail("bench actor", s);
-  std::vector<torch::Tensor> per_step;
-  for (const torch::Tensor& a : taken) {
-    for (int i = 0; i < a.size(0); ++i) per_step.push_back(a[i].contiguous());
-  }
-  start = Clock::now();
-  for (const torch::Tensor& a : per_step) {
-    absl::Status s = replayed->env->Step(absl::MakeConstSpan(a.data_ptr<float>(), a.numel()));
-    if (!s.ok()) return Fail("bench actor", s);
-  }
-  const double physics_s = Seconds(start);
+  Measurement reference = [&]() -> absl::StatusOr<Figures> {
+    MIMIC_ASSIGN_OR_RETURN(TaskEnvs replayed, MakeTaskEnvs(task, TaskRole::kTrain, envs, threads, 1));
+    MIMIC_RETURN_IF_ERROR(replayed.env->Reset());
+    const auto start = Clock::now();
+    for (const torch::Tensor& a : trajectory) {
+      MIMIC_RETURN_IF_ERROR(replayed.env->Step(absl::MakeConstSpan(a.data_ptr<float>(), a.numel())));
+    }
+    return Figures{{"env_only_steps_per_s", total_steps / Seconds(start)}};
+  };
+  auto ratio = [](const Figures& o, const Figures& r) {
+    return FigureOf(o, "actor_steps_per_s") / FigureOf(r, "env_only_steps_per_s");
+  };
+  RoundsOptions options;
+  options.rounds = args->Int("rounds");
+  options.warmup = false;  // the first actor pass above warmed up; the reference's first pass follows
+  if (auto warm = reference(); !warm.ok()) return Fail("bench actor", warm.status());
+  auto result = RunRounds(options, ours, reference, ratio);
+  if (!result.ok()) return Fail("bench actor", result.status());
 
   int64_t policy_params = 0;
   for (const auto& p : networks->policy->parameters()) policy_params += p.numel();
-  const double physics_rate = total_steps / physics_s, actor_rate = total_steps / actor_s;
   std::fprintf(stderr,
-               "bench actor: %d envs on %d threads, %d-step unrolls, inference on %d thread(s) with %d BLAS thread(s); inference %.1f ms per batch "
-               "step (%.0f%% of the actor's time), environments %.0f%%, unroll encoding %.1f%%; %.0f bytes per "
-               "unroll\n",
-               *envs, *threads, *unroll, *inference_threads, *blas_threads, 1000 * collector.inference_seconds() / (unrolls * *unroll),
-               100 * collector.inference_seconds() / actor_s, 100 * collector.env_seconds() / actor_s,
-               100 * encode_s / actor_s, static_cast<double>(bytes) / (unrolls * *envs));
-  std::printf("%s\n", absl::StrFormat("{\"bench\": \"actor\", \"envs\": %d, \"env_threads\": %d, \"policy_params\": %d, "
-                                      "\"steps\": %d, \"actor_steps_per_s\": %.1f, \"physics_steps_per_s\": %.1f, "
-                                      "\"ratio\": %.3f}",
-                                      *envs, *threads, static_cast<int>(policy_params), static_cast<int>(total_steps),
-                                      actor_rate, physics_rate, actor_rate / physics_rate)
+               "bench actor: %d envs on %d threads, %d-step unrolls, inference on %d thread(s) with %d BLAS "
+               "thread(s); last pass: inference %.1f ms per batch step (%.0f%% of the actor's time), environments "
+               "%.0f%%, unroll encoding %.1f%%; %.0f bytes per unroll\n",
+               envs, threads, unroll, inference_threads, blas_threads,
+               1000 * last.inference_seconds / (unrolls * unroll), 100 * last.inference_seconds / last.seconds,
+               100 * last.env_seconds / last.seconds, 100 * last.encode_seconds / last.seconds,
+               static_cast<double>(last.bytes) / (unrolls * envs));
+  std::printf("%s\n", JsonLine("actor")
+                          .Add("envs", envs)
+                          .Add("env_threads", threads)
+                          .Add("policy_params", policy_params)
+                          .Add("steps", total_steps)
+                          .Finish(*result)
                           .c_str());
   return 0;
 }
