@@ -18,6 +18,13 @@ inline bool SetBlasThreads(int threads) {
   return true;
 }
 
+// OpenBLAS's thread count, or 0 when no OpenBLAS was found.
+inline int BlasThreads() {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get == nullptr ? 0 : get();
+}
+
 }  // namespace mimic
 
 #endif  // MIMIC_COMMON_BLAS_THREADS_H_
