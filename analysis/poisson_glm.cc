@@ -1,16 +1,49 @@
 #include "analysis/poisson_glm.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 
+// BLAS (OpenBLAS here, whose kernels are chosen for this CPU at run time; Eigen's own are built for
+// baseline x86-64): the symmetric rank-k update C := alpha·Aᵀ·A + beta·C (lower triangle) and the
+// matrix-vector product y := alpha·op(A)·x + beta·y.
+extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+                       const double* a, const int* lda, const double* beta, double* c, const int* ldc);
+extern "C" void dgemv_(const char* trans, const int* m, const int* n, const double* alpha, const double* a,
+                       const int* lda, const double* x, const int* incx, const double* beta, double* y,
+                       const int* incy);
+
 namespace mimic::analysis {
 namespace {
+
+// aᵀa (a: rows x cols, column-major) into `out`, both triangles.
+void Gram(const Eigen::MatrixXd& a, Eigen::MatrixXd* out) {
+  const int n = static_cast<int>(a.cols()), k = static_cast<int>(a.rows()), lda = std::max(1, k);
+  const double one = 1, zero = 0;
+  out->resize(n, n);
+  dsyrk_("L", "T", &n, &k, &one, a.data(), &lda, &zero, out->data(), &n);
+  *out = out->selfadjointView<Eigen::Lower>();
+}
+
+// a·v (transpose = false) or aᵀ·v into `out`.
+void MatVec(const Eigen::MatrixXd& a, const Eigen::VectorXd& v, bool transpose, Eigen::VectorXd* out) {
+  const int m = static_cast<int>(a.rows()), n = static_cast<int>(a.cols()), lda = std::max(1, m), one_step = 1;
+  const double one = 1, zero = 0;
+  out->resize(transpose ? n : m);
+  if (m == 0 || n == 0) {
+    out->setZero();
+    return;
+  }
+  dgemv_(transpose ? "T" : "N", &m, &n, &one, a.data(), &lda, v.data(), &one_step, &zero, out->data(), &one_step);
+}
 
 // Penalised negative log-likelihood (without the constant log y! terms).
 double Objective(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, double b0, const Eigen::VectorXd& w, double ridge,
                  Eigen::VectorXd* eta_out = nullptr) {
-  Eigen::VectorXd eta = (x * w).array() + b0;
+  Eigen::VectorXd eta;
+  MatVec(x, w, /*transpose=*/false, &eta);
+  eta.array() += b0;
   double value = (eta.array().exp() - y.array() * eta.array()).sum() + 0.5 * ridge * w.squaredNorm();
   if (eta_out) *eta_out = std::move(eta);
   return value;
@@ -56,13 +89,15 @@ absl::StatusOr<GlmFit> FitPoissonGlm(const Eigen::MatrixXd& x, const Eigen::Vect
   for (int it = 0; it < options.max_iterations; ++it) {
     const Eigen::VectorXd mu = eta.array().exp();
     // gradient and Hessian of the penalised objective in (b0, w)
-    Eigen::VectorXd grad = xa.transpose() * (mu - y);
+    Eigen::VectorXd grad;
+    MatVec(xa, mu - y, /*transpose=*/true, &grad);
     grad.tail(p) += options.ridge * w;
-    // X' diag(mu) X as a symmetric rank-k update of sqrt(mu)-weighted rows: half the flops
-    weighted = xa.array().colwise() * mu.array().sqrt();
-    Eigen::MatrixXd hess = Eigen::MatrixXd::Zero(p + 1, p + 1);
-    hess.selfadjointView<Eigen::Lower>().rankUpdate(weighted.transpose());
-    hess = hess.selfadjointView<Eigen::Lower>();
+    // X' diag(mu) X: a rank-k update of sqrt(mu)-scaled rows, half the flops of a product (the square
+    // roots taken once: inside the scaling expression they would be taken p+1 times per bin)
+    const Eigen::ArrayXd sqrt_mu = mu.array().sqrt();
+    weighted = xa.array().colwise() * sqrt_mu;
+    Eigen::MatrixXd hess;
+    Gram(weighted, &hess);
     hess.diagonal().tail(p).array() += options.ridge;
     hess.diagonal().array() += 1e-12;
     const Eigen::VectorXd step = hess.ldlt().solve(grad);
