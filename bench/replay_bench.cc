@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bench/rounds.h"
+#include "common/status_macros.h"
 #include "common/args.h"
 #include "common/tensor_util.h"
 #include "replay/replay_client.h"
@@ -56,7 +58,7 @@ struct GrpcSetup {
   int prefetch = 4;          // sample batches granted ahead (128 items; Reverb's default is 100 per stream)
 };
 
-Throughput MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setup) {
+absl::StatusOr<Throughput> MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setup) {
   const int writers = setup.writers, batch = setup.batch;
   ReplayConfig config;
   config.set_address("127.0.0.1:0");
@@ -65,7 +67,7 @@ Throughput MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setu
   table->set_max_size(1000);
   table->mutable_min_size()->set_min_size(1);
   auto server = replay::ReplayServer::Start(config);
-  if (!server.ok()) return {};
+  if (!server.ok()) return server.status();
   const std::string address = absl::StrCat("127.0.0.1:", (*server)->port());
   const int64_t item_bytes = static_cast<int64_t>(item.ByteSizeLong());
   TablePriority target;
@@ -119,6 +121,8 @@ Throughput MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setu
   for (auto& t : threads) t.join();
   for (auto& w : writer_objects) w->Close(absl::Seconds(5)).IgnoreError();
   (*server)->Shutdown(absl::Seconds(2)).IgnoreError();
+  if (acked <= 0) return absl::InternalError("no insert was acknowledged");
+  if (batch > 0 && sampled_now <= 0) return absl::InternalError("nothing was sampled");
   Throughput t;
   t.inserts_per_s = acked / elapsed;
   t.insert_bytes_per_s = t.inserts_per_s * item_bytes;
@@ -128,8 +132,8 @@ Throughput MeasureGrpc(const Unroll& item, double seconds, const GrpcSetup& setu
 }
 
 // Raw loopback TCP: `pairs` connections, each a plain sender thread streaming the serialized item
-// to a plain blocking receiver thread.
-double MeasureRawTcp(const std::string& payload, double seconds, int pairs) {
+// to a plain blocking receiver thread, all at once; the bytes/s received over all of them.
+absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds, int pairs) {
   const int listener = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -137,7 +141,7 @@ double MeasureRawTcp(const std::string& payload, double seconds, int pairs) {
   socklen_t len = sizeof(addr);
   if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listener, pairs) != 0) {
     close(listener);
-    return 0;
+    return absl::UnavailableError("cannot listen on loopback");
   }
   getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   std::atomic<bool> stop{false};
@@ -182,67 +186,91 @@ double MeasureRawTcp(const std::string& payload, double seconds, int pairs) {
   for (auto& t : senders) t.join();
   for (int fd : conns) close(fd);
   close(listener);
+  if (bytes <= 0) return absl::UnavailableError("no bytes crossed the raw sockets");
   return bytes / elapsed;
+}
+
+const CommandSpec& Spec() {
+  static const auto* spec = new CommandSpec{
+      "bench replay",
+      "replay insert and sample bytes/s over loopback gRPC (writers streaming unrolls in, a sampler streaming "
+      "batches out, as actors and the learner do) against the machine's loopback limit for the same streams: "
+      "as many plain TCP sender/receiver pairs, all at once",
+      {
+          {"seconds", FlagType::kDouble, "2", "s", "length of each measurement"},
+          {"writers", FlagType::kInt, "2", "writers", "ReplayWriters inserting at once"},
+          {"batch", FlagType::kInt, "32", "items", "sample batch size (0: no sampler)"},
+          {"in_flight", FlagType::kInt, "32", "items", "unacknowledged inserts per writer"},
+          {"prefetch", FlagType::kInt, "4", "batches", "sample batches granted ahead"},
+          {"message_bytes", FlagType::kInt, "1048576", "bytes", "insert message size cap"},
+          {"steps", FlagType::kInt, "20", "steps", "unroll length of the inserted items"},
+          {"rounds", FlagType::kInt, "3", "rounds", "interleaved rounds after the warm-up; the median is reported"},
+      },
+      {"./mimic bench replay --seconds 1"},
+  };
+  return *spec;
 }
 
 }  // namespace
 
 int BenchReplay(const Argv& argv) {
-  auto args = Args::Parse(argv, {"seconds", "writers", "batch", "raw", "steps", "in_flight", "prefetch", "message_bytes",
-                                 "rounds"});
-  if (!args.ok()) return Fail("bench replay", args.status());
-  const double seconds = args->GetDouble("seconds", 2.0).value_or(2.0);
-  const int rounds = std::max(1, args->GetInt("rounds", 3).value_or(3));
+  int exit_code;
+  auto args = ParseCommandLine(Spec(), argv, &exit_code);
+  if (!args) return exit_code;
+  const double seconds = args->Double("seconds");
   GrpcSetup setup;
-  setup.writers = args->GetInt("writers", setup.writers).value_or(setup.writers);
-  setup.batch = args->GetInt("batch", setup.batch).value_or(setup.batch);
-  setup.in_flight = args->GetInt("in_flight", setup.in_flight).value_or(setup.in_flight);
-  setup.prefetch = args->GetInt("prefetch", setup.prefetch).value_or(setup.prefetch);
-  setup.message_bytes = args->GetInt("message_bytes", static_cast<int>(setup.message_bytes)).value_or(setup.message_bytes);
-  const bool with_raw = args->GetInt("raw", 1).value_or(1) != 0;
-  const int writers = setup.writers, batch = setup.batch;
-  const Unroll item = RealisticUnroll(args->GetInt("steps", 20).value_or(20));
-  const std::string payload = item.SerializeAsString();
-  std::fprintf(stderr, "bench replay: %zu-byte unrolls, %d writers + 1 sampler (batch %d), %d rounds of %.1f s each way\n",
-               payload.size(), writers, batch, rounds, seconds);
-  // The machine's speed drifts (shared hosts): each round measures the service and then the raw
-  // reference back to back, and the round with the median ratio is reported.
-  struct Round {
-    Throughput grpc;
-    double raw = 0, raw_pairs = 0, ratio = 0;
-  };
-  MeasureGrpc(item, 0.5, setup);  // warm-up (the process's first large allocations), not counted
-  std::vector<Round> measured;
-  for (int r = 0; r < rounds; ++r) {
-    Round round;
-    round.grpc = MeasureGrpc(item, seconds, setup);
-    // the reference: one plain sender and one plain receiver; and, for context, as many
-    // such pairs as there are writers (on 2 cores, two pairs overlap each other's waits)
-    round.raw = with_raw ? MeasureRawTcp(payload, seconds, 1) : 0;
-    round.raw_pairs = with_raw ? MeasureRawTcp(payload, seconds, writers) : 0;
-    // Both directions cross loopback: items in from the writers and out to the sampler. The raw
-    // reference moves bytes one way, so the service is compared on every byte it moves.
-    const double total = round.grpc.insert_bytes_per_s + round.grpc.sample_bytes_per_s;
-    round.ratio = round.raw > 0 ? total / round.raw : 0.0;
-    std::fprintf(stderr, "  round %d: %.0f MB/s through the service, %.0f MB/s raw (%.0f MB/s over %d pairs), ratio %.3f\n",
-                 r + 1, total / 1e6, round.raw / 1e6, round.raw_pairs / 1e6, writers, round.ratio);
-    measured.push_back(round);
+  setup.writers = args->Int("writers");
+  setup.batch = args->Int("batch");
+  setup.in_flight = args->Int("in_flight");
+  setup.prefetch = args->Int("prefetch");
+  setup.message_bytes = args->Int64("message_bytes");
+  if (seconds <= 0 || setup.writers < 1 || setup.batch < 0 || setup.in_flight < 1 || setup.message_bytes < 1 ||
+      args->Int("steps") < 1) {
+    return Fail("bench replay", absl::InvalidArgumentError("sizes and --seconds must be positive (--batch may be 0)"));
   }
-  std::vector<Round> sorted = measured;
-  std::sort(sorted.begin(), sorted.end(), [](const Round& a, const Round& b) { return a.ratio < b.ratio; });
-  const Round& median = sorted[sorted.size() / 2];
-  const Throughput& grpc = median.grpc;
-  const double raw = median.raw;
-  const double total = grpc.insert_bytes_per_s + grpc.sample_bytes_per_s;
-  std::printf(
-      "{\"bench\":\"replay\",\"item_bytes\":%zu,\"writers\":%d,\"sample_batch\":%d,\"rounds\":%d,"
-      "\"inserts_per_s\":%.1f,\"insert_mb_per_s\":%.1f,\"samples_per_s\":%.1f,\"sample_mb_per_s\":%.1f,"
-      "\"total_mb_per_s\":%.1f,\"raw_tcp_%d_pairs_mb_per_s\":%.1f,\"ratio_to_%d_pairs\":%.3f,"
-      "\"raw_tcp_mb_per_s\":%.1f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"insert_ratio\":%.3f,\"ratio\":%.3f}\n",
-      payload.size(), writers, batch, rounds, grpc.inserts_per_s, grpc.insert_bytes_per_s / 1e6, grpc.samples_per_s,
-      grpc.sample_bytes_per_s / 1e6, total / 1e6, writers, median.raw_pairs / 1e6, writers,
-      median.raw_pairs > 0 ? total / median.raw_pairs : 0.0, raw / 1e6, sorted.front().ratio, sorted.back().ratio,
-      raw > 0 ? grpc.insert_bytes_per_s / raw : 0.0, median.ratio);
+  const int writers = setup.writers, batch = setup.batch;
+  const int streams = writers + (batch > 0 ? 1 : 0);
+  const Unroll item = RealisticUnroll(args->Int("steps"));
+  const std::string payload = item.SerializeAsString();
+  std::fprintf(stderr,
+               "bench replay: %zu-byte unrolls, %d writers + %d sampler (batch %d); reference: %d raw TCP "
+               "sender/receiver pairs at once; %d rounds of %.1f s per side\n",
+               payload.size(), writers, batch > 0 ? 1 : 0, batch, streams, args->Int("rounds"), seconds);
+  Measurement ours = [&]() -> absl::StatusOr<Figures> {
+    MIMIC_ASSIGN_OR_RETURN(Throughput t, MeasureGrpc(item, seconds, setup));
+    return Figures{{"inserts_per_s", t.inserts_per_s},
+                   {"insert_mb_per_s", t.insert_bytes_per_s / 1e6},
+                   {"samples_per_s", t.samples_per_s},
+                   {"sample_mb_per_s", t.sample_bytes_per_s / 1e6},
+                   {"total_mb_per_s", (t.insert_bytes_per_s + t.sample_bytes_per_s) / 1e6}};
+  };
+  // The machine's loopback limit for the same streams: one plain sender/receiver pair per stream
+  // the service runs (each writer's inserts, the sampler's batches), all at once. One pair alone
+  // (the older reference) is measured too, for context.
+  Measurement reference = [&]() -> absl::StatusOr<Figures> {
+    MIMIC_ASSIGN_OR_RETURN(double same_streams, MeasureRawTcp(payload, seconds, streams));
+    MIMIC_ASSIGN_OR_RETURN(double one_pair, MeasureRawTcp(payload, seconds, 1));
+    return Figures{{"raw_tcp_same_streams_mb_per_s", same_streams / 1e6}, {"raw_tcp_one_pair_mb_per_s", one_pair / 1e6}};
+  };
+  auto ratio = [](const Figures& o, const Figures& r) {
+    return FigureOf(o, "total_mb_per_s") / FigureOf(r, "raw_tcp_same_streams_mb_per_s");
+  };
+  RoundsOptions options;
+  options.rounds = args->Int("rounds");
+  auto result = RunRounds(options, ours, reference, ratio);
+  if (!result.ok()) return Fail("bench replay", result.status());
+  const Round& median = result->median();
+  std::printf("%s\n", JsonLine("replay")
+                          .Add("item_bytes", static_cast<int64_t>(payload.size()))
+                          .Add("writers", writers)
+                          .Add("sample_batch", batch)
+                          .Add("streams", streams)
+                          .Add("ratio_to_one_pair", FigureOf(median.ours, "total_mb_per_s") /
+                                                        FigureOf(median.reference, "raw_tcp_one_pair_mb_per_s"))
+                          .Add("insert_ratio", FigureOf(median.ours, "insert_mb_per_s") /
+                                                   FigureOf(median.reference, "raw_tcp_same_streams_mb_per_s"))
+                          .Finish(*result)
+                          .c_str());
   return 0;
 }
 
