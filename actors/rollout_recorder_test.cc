@@ -93,9 +93,12 @@ TEST_F(RolloutRecorderTest, RefusesAPolicyOfTheWrongSize) {
   config.mutable_network()->add_decoder_sizes(8);
   config.mutable_network()->add_critic_sizes(8);
   auto other = Learner::Create(WithAlgorithm(config, "vtrace").value(), 10, 38).value();
-  auto summary = RecordRollouts(other->networks(), context_, RolloutOptions(), path_);
+  // a path no other test writes: the refused policy must leave nothing there
+  const std::string path = path_ + ".refused.h5";
+  std::filesystem::remove(path);
+  auto summary = RecordRollouts(other->networks(), context_, RolloutOptions(), path);
   EXPECT_EQ(summary.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".missing"));
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 }  // namespace

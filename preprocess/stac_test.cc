@@ -98,7 +98,7 @@ TEST(StacTest, RecoversKnownPosesAndOffsetsFromNoisySyntheticKeypoints) {
   ASSERT_TRUE(result.ok()) << result.status();
   const StacReport report = Summarize(**stac, *result);
   // residuals at the noise level (1 mm per axis is 1.6 mm in 3-D on average)
-  EXPECT_LT(report.overall.mean_mm, 2.0);
+  EXPECT_LT(report.overall.mean_mm, 1.3);  // documented: 1.14 mm
   EXPECT_GT(report.overall.mean_mm, 0.5);  // a fit below the noise would be overfitting
   // offsets move from their initial guess toward the truth
   std::vector<double> offset_err, initial_err;
@@ -112,7 +112,7 @@ TEST(StacTest, RecoversKnownPosesAndOffsetsFromNoisySyntheticKeypoints) {
     offset_err.push_back(std::sqrt(sq));
     initial_err.push_back(std::sqrt(sq0));
   }
-  EXPECT_LT(Median(offset_err), 0.75 * Median(initial_err)) << "offsets did not move toward the truth";
+  EXPECT_LT(Median(offset_err), 0.6 * Median(initial_err)) << "offsets did not move toward the truth";  // 2.31 of 4.47 mm
   // the recovered pose puts the true (noise-free) markers where they were
   std::vector<double> marker_err;
   PoseFitter fitted(**stac);
@@ -126,7 +126,7 @@ TEST(StacTest, RecoversKnownPosesAndOffsetsFromNoisySyntheticKeypoints) {
       marker_err.push_back(std::sqrt(sq));
     }
   }
-  EXPECT_LT(Median(marker_err), 0.0015) << "median marker reconstruction error (m)";
+  EXPECT_LT(Median(marker_err), 0.0012) << "median marker reconstruction error (m)";  // documented: 1.05 mm
   // limb flexion, which four keypoints per limb pin down, comes back close to the truth (twists
   // about a bone's own axis move no keypoint, and the many-jointed spine is redundant for 23
   // keypoints: neither is compared)
@@ -163,12 +163,14 @@ TEST(StacTest, RegistersTheBundledRecordingAtStacMjxQuality) {
   auto result = RunStac(**stac, *kp, options);
   ASSERT_TRUE(result.ok()) << result.status();
   const StacReport report = Summarize(**stac, *result);
-  EXPECT_LE(report.overall.mean_mm, 5.0);
-  EXPECT_LE(report.overall.p95_mm, 10.0);
-  for (const auto& k : report.keypoints) EXPECT_LE(k.mean_mm, 8.0) << k.name;
+  // the figures docs/benchmarks.md reports (mean 1.95 mm, p95 4.87 mm, worst keypoint SpineL 4.57 mm,
+  // joint steps 0.0028 rad mean and 0.531 rad max), with ~10% of margin
+  EXPECT_LE(report.overall.mean_mm, 2.2);
+  EXPECT_LE(report.overall.p95_mm, 5.4);
+  for (const auto& k : report.keypoints) EXPECT_LE(k.mean_mm, 5.0) << k.name;
   // smooth: no joint flips between frames
-  EXPECT_LT(report.max_joint_step, 1.0);
-  EXPECT_LT(report.mean_joint_step, 0.01);
+  EXPECT_LT(report.max_joint_step, 0.6);
+  EXPECT_LT(report.mean_joint_step, 0.0035);
   std::printf("real: %s", ReportTable(report).c_str());
 
   // the clips play in the environment at the registration's scale and hold the reference
