@@ -7,25 +7,51 @@
 #include "replay/replay_client.h"
 
 namespace mimic::cli {
+namespace {
+
+const CommandSpec& HealthSpec() {
+  static const auto* spec = new CommandSpec{
+      "health",
+      "ask a MIMIC service whether it is serving (grpc.health.v1); exit 0 if so",
+      {
+          {"server", FlagType::kString, "", "HOST:PORT", "the service", true},
+          {"service", FlagType::kString, "", "NAME", "a service name (default: the server as a whole)"},
+          {"timeout", FlagType::kDouble, "5", "s", "how long to wait for the answer"},
+      },
+      {"./mimic health --server 127.0.0.1:9100"},
+  };
+  return *spec;
+}
+
+const CommandSpec& ReplayInfoSpec() {
+  static const auto* spec = new CommandSpec{
+      "replay-info",
+      "print a running replay service's tables (size, inserts, samples, bytes, rate limiter) and checkpoints",
+      {{"server", FlagType::kString, "", "HOST:PORT", "the replay service", true}},
+      {"./mimic replay-info --server 127.0.0.1:9100"},
+  };
+  return *spec;
+}
+
+}  // namespace
 
 int RunHealth(const Argv& argv) {
-  auto args = Args::Parse(argv, {"server", "service", "timeout"});
-  if (!args.ok()) return Fail("health", args.status());
-  if (!args->Has("server")) return Fail("health", absl::InvalidArgumentError("--server HOST:PORT is required"));
-  const std::string server = args->GetString("server", "");
-  auto serving = CheckHealth(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()),
-                             args->GetString("service", ""),
-                             absl::Seconds(args->GetDouble("timeout", 5).value_or(5)));
+  int exit_code;
+  auto args = ParseCommandLine(HealthSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  const std::string server = args->String("server");
+  auto serving = CheckHealth(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()), args->String("service"),
+                             absl::Seconds(args->Double("timeout")));
   if (!serving.ok()) return Fail("health", serving.status());
   std::printf("%s: %s\n", server.c_str(), *serving ? "SERVING" : "NOT_SERVING");
   return *serving ? 0 : 1;
 }
 
 int RunReplayInfo(const Argv& argv) {
-  auto args = Args::Parse(argv, {"server"});
-  if (!args.ok()) return Fail("replay-info", args.status());
-  if (!args->Has("server")) return Fail("replay-info", absl::InvalidArgumentError("--server HOST:PORT is required"));
-  replay::ReplaySampler client(replay::ChannelStubFactory(args->GetString("server", "")), {});
+  int exit_code;
+  auto args = ParseCommandLine(ReplayInfoSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  replay::ReplaySampler client(replay::ChannelStubFactory(args->String("server")), {});
   auto info = client.Info();
   if (!info.ok()) return Fail("replay-info", info.status());
   std::printf("%-16s %10s %10s %10s %10s %12s %s\n", "table", "size", "max_size", "inserts", "samples", "bytes",

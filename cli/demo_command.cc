@@ -79,21 +79,40 @@ std::string EndsSummary(const std::map<std::string, int>& ends) {
   return out.empty() ? "-" : out;
 }
 
+const CommandSpec& DemoSpec() {
+  static const auto* spec = new CommandSpec{
+      "demo",
+      "the main job on the bundled data: STAC registration of a real rat recording, untrained baselines in the "
+      "imitation environment, a short run of the whole distributed training topology, a rollout of the trained "
+      "policy and an encoding analysis job over gRPC",
+      {
+          {"out", FlagType::kString, "runs/demo", "DIR", "where everything is written"},
+          {"clips", FlagType::kString, "", "FILE", "your own reference clips instead of registering the bundled recording"},
+          {"steps", FlagType::kInt, "400", "steps", "steps per environment of each baseline episode set"},
+          {"envs", FlagType::kInt, "8", "envs", "environments of the baseline episode sets"},
+          {"threads", FlagType::kInt, "2", "threads", "threads stepping them"},
+          {"train_s", FlagType::kInt, "60", "s", "length of the training run (0 = stop after the baselines)"},
+          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the bundled rat at the clips' scale)"},
+      },
+      {"./mimic demo", "./mimic demo --train_s 0 --out runs/quick"},
+  };
+  return *spec;
+}
+
 }  // namespace
 
 int RunDemo(const Argv& argv) {
-  auto args = Args::Parse(argv, {"clips", "out", "steps", "envs", "threads", "config", "train_s"});
-  if (!args.ok()) return Fail("demo", args.status());
-  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
+  int exit_code;
+  auto args = ParseCommandLine(DemoSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  auto config = ReadEnvConfigOrDefaults(args->String("config"));
   if (!config.ok()) return Fail("demo", config.status());
-  auto steps = args->GetInt("steps", 400);
-  auto num_envs = args->GetInt("envs", 8);
-  auto threads = args->GetInt("threads", 2);
-  auto train_s = args->GetInt("train_s", 60);
-  if (!steps.ok() || !num_envs.ok() || !threads.ok() || !train_s.ok()) {
-    return Fail("demo", absl::InvalidArgumentError("--steps, --envs, --threads and --train_s take integers"));
+  const int steps = args->Int("steps"), num_envs = args->Int("envs"), threads = args->Int("threads"),
+            train_s = args->Int("train_s");
+  if (steps < 1 || num_envs < 1 || threads < 1 || train_s < 0) {
+    return Fail("demo", absl::InvalidArgumentError("--steps, --envs and --threads must be positive, --train_s >= 0"));
   }
-  const std::string out_dir = args->GetString("out", "runs/demo");
+  const std::string out_dir = args->String("out");
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return Fail("demo", absl::PermissionDeniedError(absl::StrCat("cannot create ", out_dir, ": ", ec.message())));
@@ -115,7 +134,7 @@ int RunDemo(const Argv& argv) {
                 outcome->pose_pass_frames_per_s, outcome->threads);
     if (!outcome->figure.empty()) std::printf("      residual figure: %s\n", outcome->figure.c_str());
   }
-  const std::string clips_path = args->GetString("clips", out_dir + "/clips.h5");
+  const std::string clips_path = args->Has("clips") ? args->String("clips") : out_dir + "/clips.h5";
   auto read = ReadClips(clips_path);
   if (!read.ok()) return Fail("demo", read.status());
   clips = *std::move(read);
@@ -134,19 +153,19 @@ int RunDemo(const Argv& argv) {
 
   // 3. episodes
   BatchedEnvOptions options;
-  options.num_envs = *num_envs;
-  options.num_threads = *threads;
+  options.num_envs = num_envs;
+  options.num_threads = threads;
   options.seed = 1;
   auto batch = BatchedEnv::Create(*context, options);
   if (!batch.ok()) return Fail("demo", batch.status());
-  std::printf("[3/6] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", *num_envs, *threads, *steps);
+  std::printf("[3/6] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", num_envs, threads, steps);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> uniform(-1.f, 1.f);
   std::vector<std::pair<std::string, EpisodeSetStats>> rows;
-  rows.emplace_back("zero", RunEpisodes(**batch, *steps, "zero policy", [](std::vector<float>& a) {
+  rows.emplace_back("zero", RunEpisodes(**batch, steps, "zero policy", [](std::vector<float>& a) {
                       std::fill(a.begin(), a.end(), 0.f);
                     }));
-  rows.emplace_back("random", RunEpisodes(**batch, *steps, "random policy", [&](std::vector<float>& a) {
+  rows.emplace_back("random", RunEpisodes(**batch, steps, "random policy", [&](std::vector<float>& a) {
                       for (float& x : a) x = uniform(rng);
                     }));
 
@@ -162,11 +181,11 @@ int RunDemo(const Argv& argv) {
               "Untrained policies earn well under the maximum: random actions fall out of the reference within\n"
               "a second; doing nothing keeps the body near this slow-moving rat but tracks it poorly.\n",
               5.0, 1000 * spec.control_timestep);
-  if (*train_s <= 0) return 0;
+  if (train_s <= 0) return 0;
 
   // 4. a short training run of the real topology on the first clip (configs/smoke.pbtxt's sizes)
   std::printf("\n[4/6] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
-              *train_s);
+              train_s);
   std::fflush(stdout);
   auto smoke = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
   if (!smoke.ok()) return Fail("demo", smoke.status());
@@ -182,7 +201,7 @@ int RunDemo(const Argv& argv) {
   }
   const std::string run_dir = out_dir + "/train";
   std::filesystem::remove_all(run_dir, ec);
-  if (int rc = RunTrain({"--config", train_config, "--run_dir", run_dir, "--max_wall_s", absl::StrCat(*train_s)});
+  if (int rc = RunTrain({"--config", train_config, "--run_dir", run_dir, "--max_wall_s", absl::StrCat(train_s)});
       rc != 0) {
     return rc;
   }

@@ -12,18 +12,38 @@
 #include "replay/replay_server.h"
 
 namespace mimic::cli {
+namespace {
+
+const CommandSpec& ReplaySpec() {
+  static const auto* spec = new CommandSpec{
+      "replay",
+      "run the replay service (tables, samplers, rate limiters, checkpoints) until SIGTERM, then close the "
+      "tables, let open streams finish and write a final checkpoint",
+      {
+          {"config", FlagType::kString, "", "FILE", "the ReplayConfig (text proto, proto/replay.proto)", true},
+          {"address", FlagType::kString, "", "HOST:PORT", "where to serve (default: the config's address)"},
+          {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (default: the config's; restores the newest)"},
+          {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (default: the config's)"},
+          {"check", FlagType::kBool, "", "", "validate the config and exit without serving"},
+      },
+      {"./mimic replay --config configs/replay_example.pbtxt --check"},
+  };
+  return *spec;
+}
+
+}  // namespace
 
 int RunReplay(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "address", "checkpoint_dir", "metrics_address"}, {"check"});
-  if (!args.ok()) return Fail("replay", args.status());
-  if (!args->Has("config")) return Fail("replay", absl::InvalidArgumentError("--config FILE is required"));
-  auto config = ReadTextProto<ReplayConfig>(args->GetString("config", ""));
+  int exit_code;
+  auto args = ParseCommandLine(ReplaySpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  auto config = ReadTextProto<ReplayConfig>(args->String("config"));
   if (!config.ok()) return Fail("replay", config.status());
-  if (args->Has("address")) config->set_address(args->GetString("address", ""));
-  if (args->Has("checkpoint_dir")) config->set_checkpoint_dir(args->GetString("checkpoint_dir", ""));
-  if (args->Has("metrics_address")) config->set_metrics_address(args->GetString("metrics_address", ""));
+  if (args->Has("address")) config->set_address(args->String("address"));
+  if (args->Has("checkpoint_dir")) config->set_checkpoint_dir(args->String("checkpoint_dir"));
+  if (args->Has("metrics_address")) config->set_metrics_address(args->String("metrics_address"));
 
-  if (args->Has("check")) {
+  if (args->Bool("check")) {
     // validate tables and limiters without serving or touching checkpoints
     ReplayConfig dry = *config;
     dry.clear_checkpoint_dir();

@@ -12,46 +12,57 @@
 #include "learner/learner.h"
 
 namespace mimic::cli {
+namespace {
+
+const CommandSpec& RolloutSpec() {
+  static const auto* spec = new CommandSpec{
+      "rollout",
+      "run a trained policy over whole clips from their first frame and write rollouts.h5 (kinematics, "
+      "actions, every named layer), the file the neural analyses read",
+      {
+          {"checkpoint", FlagType::kString, "", "DIR", "a checkpoint directory (its newest checkpoint)", true},
+          {"clips", FlagType::kString, "", "FILE", "the reference clips", true},
+          {"out", FlagType::kString, "", "FILE", "the rollouts file to write (HDF5)", true},
+          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the bundled rat at the clips' scale)"},
+          {"latent_samples", FlagType::kInt, "0", "draws", "extra latent draws per step for the variability analyses"},
+          {"noise", FlagType::kString, "standard", "standard|uniform|inverted", "shape of the latent noise"},
+          {"noise_gain", FlagType::kDouble, "1", "x", "scale of the latent noise"},
+          {"stochastic", FlagType::kBool, "", "", "sample actions and latents (default: their means)"},
+          {"max_steps", FlagType::kInt, "0", "steps", "at most this many steps per clip (0 = whole clips)"},
+          {"seed", FlagType::kInt, "0", "seed", "the noise's seed"},
+      },
+      {"./mimic rollout --checkpoint runs/demo/train/checkpoints --clips runs/demo/clips.h5 --out runs/rollouts.h5"},
+  };
+  return *spec;
+}
+
+}  // namespace
 
 int RunRollout(const Argv& argv) {
-  auto args = Args::Parse(argv,
-                          {"checkpoint", "clips", "out", "config", "latent_samples", "noise",
-                           "noise_gain", "stochastic", "max_steps", "seed"},
-                          {"stochastic"});
-  if (!args.ok()) return Fail("rollout", args.status());
-  for (const char* required : {"checkpoint", "clips", "out"}) {
-    if (!args->Has(required)) {
-      return Fail("rollout", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
-    }
-  }
-  auto config = ReadEnvConfigOrDefaults(args->GetString("config", ""));
+  int exit_code;
+  auto args = ParseCommandLine(RolloutSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  auto config = ReadEnvConfigOrDefaults(args->String("config"));
   if (!config.ok()) return Fail("rollout", config.status());
-  auto clips = ReadClips(args->GetString("clips", ""));
+  auto clips = ReadClips(args->String("clips"));
   if (!clips.ok()) return Fail("rollout", clips.status());
   if (!args->Has("config")) config->set_model_scale(clips->front().model_scale);
   auto context = EnvContext::Create(*config, *clips);
   if (!context.ok()) return Fail("rollout", context.status());
   const EnvSpec& spec = (*context)->spec();
-  const std::string dir = args->GetString("checkpoint", "");
+  const std::string dir = args->String("checkpoint");
   auto learner = Learner::FromCheckpointDir(dir, spec.observation.size(), spec.num_actions);
   if (!learner.ok()) return Fail("rollout", learner.status());
 
   RolloutOptions options;
-  auto samples = args->GetInt("latent_samples", 0);
-  auto gain = args->GetDouble("noise_gain", 1.0);
-  auto max_steps = args->GetInt("max_steps", 0);
-  auto seed = args->GetInt("seed", 0);
-  auto shape = ParseLatentNoiseShape(args->GetString("noise", "standard"));
-  for (const absl::Status& s : {samples.status(), gain.status(), max_steps.status(), seed.status(),
-                                shape.status()}) {
-    if (!s.ok()) return Fail("rollout", s);
-  }
-  options.latent_samples = *samples;
-  options.noise_gain = *gain;
+  auto shape = ParseLatentNoiseShape(args->String("noise"));
+  if (!shape.ok()) return Fail("rollout", shape.status());
+  options.latent_samples = args->Int("latent_samples");
+  options.noise_gain = args->Double("noise_gain");
   options.noise_shape = *shape;
-  options.max_steps_per_clip = *max_steps;
-  options.seed = *seed;
-  options.stochastic = args->Has("stochastic");
+  options.max_steps_per_clip = args->Int("max_steps");
+  options.seed = args->Int("seed");
+  options.stochastic = args->Bool("stochastic");
   options.checkpoint = dir;
   options.step = (*learner)->step();
   std::unique_ptr<Progress> progress;
@@ -59,7 +70,7 @@ int RunRollout(const Argv& argv) {
     if (!progress) progress = std::make_unique<Progress>("rollout", total, "steps");
     progress->Update(done);
   };
-  const std::string out = args->GetString("out", "");
+  const std::string out = args->String("out");
   auto summary = RecordRollouts((*learner)->acting_networks(), *context, options, out);
   if (progress) progress->Finish();
   if (!summary.ok()) return Fail("rollout", summary.status());

@@ -20,9 +20,49 @@
 namespace mimic::cli {
 namespace {
 
+const CommandSpec& LearnerSpec() {
+  static const auto* spec = new CommandSpec{
+      "learner",
+      "run the learner service until SIGTERM: samples batches from replay, updates, serves parameters to "
+      "actors, checkpoints (and resumes from the newest one)",
+      {
+          {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
+          {"replay", FlagType::kString, "", "HOST:PORT", "the replay service", true},
+          {"address", FlagType::kString, "", "HOST:PORT", "where to serve parameters (default: the config's)"},
+          {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (default: the config's)"},
+          {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (empty = none)"},
+          {"status", FlagType::kString, "", "FILE", "a status file of live figures (empty = none)"},
+          {"max_updates", FlagType::kInt, "", "updates", "stop after this many (default: the config's; 0 = never)"},
+      },
+      {"./mimic learner --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --checkpoint_dir runs/ckpt"},
+  };
+  return *spec;
+}
+
+const CommandSpec& ActorSpec() {
+  static const auto* spec = new CommandSpec{
+      "actor",
+      "run an actor until SIGTERM (batched environments and policy, unrolls streamed to replay, parameters "
+      "pulled from the learner) or, with --evaluator, the evaluator",
+      {
+          {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
+          {"learner", FlagType::kString, "", "HOST:PORT", "the learner's parameter service", true},
+          {"replay", FlagType::kString, "", "HOST:PORT", "the replay service (actors only)"},
+          {"id", FlagType::kInt, "0", "index", "this actor's index (its seed is derived from it)"},
+          {"evaluator", FlagType::kBool, "", "", "run the evaluator instead of an actor"},
+          {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (empty = none)"},
+          {"status", FlagType::kString, "", "FILE", "a status file of live figures (empty = none)"},
+          {"eval_csv", FlagType::kString, "", "FILE", "evaluator: rows of evaluation figures (empty = none)"},
+          {"survival_csv", FlagType::kString, "", "FILE", "evaluator: episode lengths with the policy's noise"},
+          {"max_steps", FlagType::kInt, "0", "env steps", "actor: stop after this many (0 = never)"},
+      },
+      {"./mimic actor --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --learner 127.0.0.1:9200 --id 0"},
+  };
+  return *spec;
+}
+
 absl::StatusOr<TrainConfig> LoadRunConfig(const Args& args) {
-  if (!args.Has("config")) return absl::InvalidArgumentError("--config FILE is required");
-  auto config = ReadTextProto<TrainConfig>(args.GetString("config", ""));
+  auto config = ReadTextProto<TrainConfig>(args.String("config"));
   if (!config.ok()) return config.status();
   return CompleteTrainConfig(*config);
 }
@@ -40,30 +80,27 @@ void SetActingThreads() {
 }  // namespace
 
 int RunLearner(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "replay", "address", "metrics_address", "checkpoint_dir", "status",
-                                 "max_updates"});
-  if (!args.ok()) return Fail("learner", args.status());
+  int exit_code;
+  auto args = ParseCommandLine(LearnerSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   StopSignals signals("learner");
   auto config = LoadRunConfig(*args);
   if (!config.ok()) return Fail("learner", config.status());
-  if (!args->Has("replay")) return Fail("learner", absl::InvalidArgumentError("--replay HOST:PORT is required"));
   auto probe = MakeTaskEnvs(config->task(), TaskRole::kTrain, 1, 1, 0);
   if (!probe.ok()) return Fail("learner", probe.status());
   const LearnerServiceConfig& service = config->learner_service();
   LearnerServiceOptions options;
-  options.address = args->GetString("address", service.address());
-  options.metrics_address = args->GetString("metrics_address", service.metrics_address());
-  options.replay_address = args->GetString("replay", "");
+  options.address = args->Has("address") ? args->String("address") : service.address();
+  options.metrics_address = args->Has("metrics_address") ? args->String("metrics_address") : service.metrics_address();
+  options.replay_address = args->String("replay");
   options.table = service.table();
   options.batch_size = service.batch_size();
   options.prefetch_batches = std::max(0, service.prefetch_batches());
   options.publish_every_updates = std::max(1, service.publish_every_updates());
-  options.checkpoint_dir = args->GetString("checkpoint_dir", "");
+  options.checkpoint_dir = args->String("checkpoint_dir");
   options.checkpoint_interval_s = service.checkpoint_interval_s();
-  auto max_updates = args->GetInt("max_updates", static_cast<int>(service.max_updates()));
-  if (!max_updates.ok()) return Fail("learner", max_updates.status());
-  options.max_updates = *max_updates;
-  options.status_path = args->GetString("status", "");
+  options.max_updates = args->Has("max_updates") ? args->Int64("max_updates") : service.max_updates();
+  options.status_path = args->String("status");
   SetIntraOpThreads(config->learner());
   auto learner = LearnerService::Start(config->learner(), probe->obs_size, probe->num_actions, options);
   if (!learner.ok()) return Fail("learner", learner.status());
@@ -83,32 +120,30 @@ int RunLearner(const Argv& argv) {
 }
 
 int RunActor(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "replay", "learner", "id", "metrics_address", "status", "eval_csv",
-                                 "survival_csv", "max_steps"},
-                          {"evaluator"});
-  if (!args.ok()) return Fail("actor", args.status());
+  int exit_code;
+  auto args = ParseCommandLine(ActorSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   StopSignals signals("actor");
   auto config = LoadRunConfig(*args);
   if (!config.ok()) return Fail("actor", config.status());
-  if (!args->Has("learner")) return Fail("actor", absl::InvalidArgumentError("--learner HOST:PORT is required"));
-  auto id = args->GetInt("id", 0);
-  if (!id.ok()) return Fail("actor", id.status());
+  const int id = args->Int("id");
+  if (id < 0) return Fail("actor", absl::InvalidArgumentError("--id must be >= 0"));
   SetActingThreads();
   const ActorConfig& actor_config = config->actor();
 
-  if (args->Has("evaluator")) {
+  if (args->Bool("evaluator")) {
     const EvaluatorConfig& eval = config->evaluator();
     auto envs = MakeTaskEnvs(config->task(), TaskRole::kEvaluate, eval.num_envs(), 1, actor_config.seed() + 777,
                              eval.from_clip_start());
     if (!envs.ok()) return Fail("evaluator", envs.status());
     EvaluatorOptions options;
-    options.learner_address = args->GetString("learner", "");
+    options.learner_address = args->String("learner");
     options.interval_s = eval.interval_s();
     options.max_steps = eval.max_steps();
-    options.csv_path = args->GetString("eval_csv", "");
-    options.survival_path = args->GetString("survival_csv", "");
-    options.status_path = args->GetString("status", "");
-    options.metrics_address = args->GetString("metrics_address", eval.metrics_address());
+    options.csv_path = args->String("eval_csv");
+    options.survival_path = args->String("survival_csv");
+    options.status_path = args->String("status");
+    options.metrics_address = args->Has("metrics_address") ? args->String("metrics_address") : eval.metrics_address();
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);
     if (!evaluator.ok()) return Fail("evaluator", evaluator.status());
     std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s\n", eval.num_envs(),
@@ -119,35 +154,33 @@ int RunActor(const Argv& argv) {
     return 0;
   }
 
-  if (!args->Has("replay")) return Fail("actor", absl::InvalidArgumentError("--replay HOST:PORT is required"));
+  if (!args->Has("replay")) return Fail("actor", absl::InvalidArgumentError("--replay HOST:PORT is required for an actor"));
   auto envs = MakeTaskEnvs(config->task(), TaskRole::kTrain, actor_config.num_envs(), actor_config.env_threads(),
-                           actor_config.seed() + 1000 * static_cast<uint64_t>(*id));
+                           actor_config.seed() + 1000 * static_cast<uint64_t>(id));
   if (!envs.ok()) return Fail("actor", envs.status());
   ActorOptions options;
-  options.actor_id = *id;
-  options.replay_address = args->GetString("replay", "");
-  options.learner_address = args->GetString("learner", "");
+  options.actor_id = id;
+  options.replay_address = args->String("replay");
+  options.learner_address = args->String("learner");
   options.table = config->learner_service().table();
   options.unroll_length = actor_config.unroll_length();
   options.parameter_sync_steps = actor_config.parameter_sync_steps();
   options.max_in_flight = actor_config.max_in_flight();
   options.inference_threads = actor_config.inference_threads();
   // a restarted actor draws fresh noise: the pid keeps incarnations apart
-  options.seed = actor_config.seed() + 1000 * static_cast<uint64_t>(*id) + 7919 * static_cast<uint64_t>(getpid());
-  auto max_steps = args->GetInt("max_steps", 0);
-  if (!max_steps.ok()) return Fail("actor", max_steps.status());
-  options.max_env_steps = *max_steps;
-  options.status_path = args->GetString("status", "");
-  options.metrics_address = args->GetString("metrics_address", "");
+  options.seed = actor_config.seed() + 1000 * static_cast<uint64_t>(id) + 7919 * static_cast<uint64_t>(getpid());
+  options.max_env_steps = args->Int64("max_steps");
+  options.status_path = args->String("status");
+  options.metrics_address = args->String("metrics_address");
   auto actor = Actor::Create(config->learner(), *std::move(envs), options);
   if (!actor.ok()) return Fail("actor", actor.status());
-  std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps\n", *id,
+  std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps\n", id,
               actor_config.num_envs(), config->task().name().c_str(), options.unroll_length, options.table.c_str(),
               options.replay_address.c_str(), options.learner_address.c_str(), options.parameter_sync_steps);
   absl::Status ran = (*actor)->Run(signals.stop());
   if (!ran.ok()) return Fail("actor", ran);
   const ActorCounters& c = (*actor)->counters();
-  std::printf("actor %d: stopped after %ld env steps, %ld unrolls, %ld episodes, policy v%ld\n", *id,
+  std::printf("actor %d: stopped after %ld env steps, %ld unrolls, %ld episodes, policy v%ld\n", id,
               static_cast<long>(c.env_steps), static_cast<long>(c.unrolls), static_cast<long>(c.episodes),
               static_cast<long>(c.policy_version));
   return 0;

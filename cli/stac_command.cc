@@ -10,22 +10,39 @@
 #include "common/progress.h"
 
 namespace mimic::cli {
+namespace {
+
+const CommandSpec& StacSpec() {
+  static const auto* spec = new CommandSpec{
+      "stac",
+      "register 3D keypoints (DANNCE .mat, NWB ndx-pose, SLEAP-anipose .h5, CSV) to the rat model (STAC) and "
+      "write reference clips, a residual report and its figure",
+      {
+          {"keypoints", FlagType::kString, "", "FILE", "the recording", true},
+          {"out", FlagType::kString, "", "FILE", "the clips file to write (HDF5)", true},
+          {"config", FlagType::kString, "configs/stac_rodent.pbtxt", "FILE", "the StacConfig"},
+          {"threads", FlagType::kInt, "0", "threads", "threads of the final pose pass (0 = every core)"},
+          {"instance", FlagType::kInt, "0", "index", "which animal in a multi-animal file"},
+          {"json", FlagType::kBool, "", "", "print the report as one JSON document"},
+      },
+      {"./mimic stac --keypoints data/mocap/rodent_mocap_1000_frames.mat --out runs/clips.h5"},
+  };
+  return *spec;
+}
+
+}  // namespace
 
 int RunStac(const Argv& argv) {
-  auto args = Args::Parse(argv, {"keypoints", "config", "out", "threads", "instance"}, {"json"});
-  if (!args.ok()) return Fail("stac", args.status());
-  for (const char* required : {"keypoints", "out"}) {
-    if (!args->Has(required)) {
-      return Fail("stac", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
-    }
-  }
+  int exit_code;
+  auto args = ParseCommandLine(StacSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   preprocess::StacJob job;
-  job.keypoints = args->GetString("keypoints", "");
-  job.config = args->GetString("config", "configs/stac_rodent.pbtxt");
-  job.out = args->GetString("out", "");
-  job.threads = args->GetInt("threads", 0).value_or(0);
-  job.instance = args->GetInt("instance", 0).value_or(0);
-  const bool json = args->Has("json");
+  job.keypoints = args->String("keypoints");
+  job.config = args->String("config");
+  job.out = args->String("out");
+  job.threads = args->Int("threads");
+  job.instance = args->Int("instance");
+  const bool json = args->Bool("json");
   job.on_progress = preprocess::StacProgressLines("stac ");
   auto outcome = preprocess::RunStacJob(job);
   if (!outcome.ok()) return Fail("stac", outcome.status());

@@ -9,32 +9,49 @@
 #include "common/args.h"
 
 namespace mimic::cli {
+namespace {
+
+const CommandSpec& VariabilitySpec() {
+  static const auto* spec = [] {
+    const analysis::VariabilityOptions defaults;
+    return new CommandSpec{
+        "analysis variability",
+        "latent-variability analyses on a rollouts file recorded with latent resamples: per-behaviour action and "
+        "latent variability, LDA decoding of behaviour with a permutation test, RDMs of both",
+        {
+            {"rollouts", FlagType::kString, "", "FILE", "rollouts recorded with mimic rollout --latent_samples N", true},
+            {"labels", FlagType::kString, "", "FILE", "behaviour labels, one per frame (default: kinematic rules)"},
+            {"out", FlagType::kString, "", "FILE", "results HDF5, with an SVG beside it (empty = print only)"},
+            {"permutations", FlagType::kInt, std::to_string(defaults.permutations), "permutations", "null draws"},
+            {"folds", FlagType::kInt, std::to_string(defaults.folds), "folds", "contiguous cross-validation folds"},
+            {"min_frames", FlagType::kInt, std::to_string(defaults.min_frames), "frames", "smallest behaviour kept"},
+            {"seed", FlagType::kInt, "1", "seed", "the permutations' seed"},
+            {"json", FlagType::kBool, "", "", "print the results as one JSON document"},
+        },
+        {"./mimic analysis variability --rollouts runs/var.h5 --out runs/variability.h5"},
+    };
+  }();
+  return *spec;
+}
+
+}  // namespace
 
 int RunVariabilityCommand(const Argv& argv) {
-  auto args = Args::Parse(argv, {"rollouts", "labels", "permutations", "folds", "min_frames", "seed", "out"}, {"json"});
-  if (!args.ok()) return Fail("analysis variability", args.status());
-  if (!args->Has("rollouts")) {
-    return Fail("analysis variability", absl::InvalidArgumentError("--rollouts FILE (recorded with --latent_samples N) is required"));
-  }
+  int exit_code;
+  auto args = ParseCommandLine(VariabilitySpec(), argv, &exit_code);
+  if (!args) return exit_code;
   analysis::VariabilityJobInputs inputs;
-  inputs.rollouts = args->GetString("rollouts", "");
-  inputs.labels = args->GetString("labels", "");
-  inputs.out = args->GetString("out", "");
-  auto permutations = args->GetInt("permutations", inputs.options.permutations);
-  auto folds = args->GetInt("folds", inputs.options.folds);
-  auto min_frames = args->GetInt("min_frames", inputs.options.min_frames);
-  auto seed = args->GetInt("seed", 1);
-  for (const absl::Status& s : {permutations.status(), folds.status(), min_frames.status(), seed.status()}) {
-    if (!s.ok()) return Fail("analysis variability", s);
-  }
-  inputs.options.permutations = *permutations;
-  inputs.options.folds = *folds;
-  inputs.options.min_frames = *min_frames;
-  inputs.options.seed = static_cast<uint64_t>(*seed);
+  inputs.rollouts = args->String("rollouts");
+  inputs.labels = args->String("labels");
+  inputs.out = args->String("out");
+  inputs.options.permutations = args->Int("permutations");
+  inputs.options.folds = args->Int("folds");
+  inputs.options.min_frames = args->Int("min_frames");
+  inputs.options.seed = static_cast<uint64_t>(args->Int64("seed"));
   auto outcome = analysis::RunVariabilityJob(inputs, [](const std::string&, double) {});
   if (!outcome.ok()) return Fail("analysis variability", outcome.status());
   if (!outcome->figure.empty()) std::fprintf(stderr, "wrote %s and %s\n", inputs.out.c_str(), outcome->figure.c_str());
-  if (args->Has("json")) {
+  if (args->Bool("json")) {
     std::printf("%s\n", outcome->json.c_str());
     return 0;
   }
