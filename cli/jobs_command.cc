@@ -58,15 +58,95 @@ int Watch(Operations::Stub& stub, const std::string& id, const std::string& toke
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const Args& args) {
-  const std::string server = args.GetString("server", "");
+  const std::string server = args.String("server");
   if (!args.Has("ca")) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-  std::ifstream in(args.GetString("ca", ""));
-  if (!in) return absl::NotFoundError("--ca: cannot read " + args.GetString("ca", ""));
+  std::ifstream in(args.String("ca"));
+  if (!in) return absl::NotFoundError("--ca: cannot read " + args.String("ca"));
   std::stringstream pem;
   pem << in.rdbuf();
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = pem.str();
   return grpc::CreateChannel(server, grpc::SslCredentials(options));
+}
+
+// Every jobs subcommand's spec: the connection flags, then its own.
+CommandSpec JobsSpec(const std::string& verb, const std::string& summary, std::vector<FlagSpec> own,
+                     const std::string& example, bool submits) {
+  std::vector<FlagSpec> flags = {
+      {"server", FlagType::kString, "", "HOST:PORT", "the job service", true},
+      {"token", FlagType::kString, "", "TOKEN", "bearer token (default: $MIMIC_TOKEN)"},
+      {"ca", FlagType::kString, "", "PEM", "use TLS, trusting this root certificate"},
+  };
+  if (submits) flags.push_back({"wait", FlagType::kBool, "", "", "follow the job to its end with a progress line"});
+  flags.insert(flags.end(), own.begin(), own.end());
+  return CommandSpec{"jobs " + verb, summary, flags, {example}};
+}
+
+const std::vector<CommandSpec>& AllJobsSpecs() {
+  using F = std::vector<FlagSpec>;
+  static const auto* specs = new std::vector<CommandSpec>{
+      JobsSpec("stac", "submit a STAC registration to a preprocessing service",
+               F{{"keypoints", FlagType::kString, "", "FILE", "the recording (under the service's data root)", true},
+                 {"out", FlagType::kString, "", "FILE", "the clips file to write (under the data root)", true},
+                 {"config", FlagType::kString, "", "FILE", "the StacConfig (default: the service's)"},
+                 {"instance", FlagType::kInt, "0", "index", "which animal in a multi-animal file"}},
+               "./mimic jobs stac --server 127.0.0.1:9200 --keypoints data/mocap/rodent_mocap_1000_frames.mat --out runs/c.h5 --wait",
+               true),
+      JobsSpec("encoding", "submit an encoding analysis (Poisson GLMs per neuron and feature class) to an analysis service",
+               F{{"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root), with an SVG beside it", true},
+                 {"counts", FlagType::kString, "", "FILE", "binned spike counts (CSV or HDF5), or --spikes with --frame_times"},
+                 {"spikes", FlagType::kString, "", "FILE", "spike times (NWB /units, HDF5 or unit,time CSV)"},
+                 {"frame_times", FlagType::kString, "", "SOURCE", "nwb:F:/series, csv:F or rollouts:F (to bin --spikes)"},
+                 {"drop_spikes_outside", FlagType::kBool, "", "", "drop spikes outside the frames instead of refusing them"},
+                 {"location", FlagType::kString, "", "REGION", "only the units recorded in this location"},
+                 {"rollouts", FlagType::kString, "", "FILE", "a rollouts file whose features are classes"},
+                 {"classes", FlagType::kString, "", "A,B", "feature classes of the rollouts file"},
+                 {"features", FlagType::kString, "", "NAME=FILE,...", "feature classes from plain arrays"},
+                 {"pca", FlagType::kDouble, "0", "fraction", "reduce each class to this variance fraction (0 = no PCA)"},
+                 {"lags", FlagType::kString, "", "A:B[:S]", "lags in bins (default: the service's -50:15:5)"},
+                 {"folds", FlagType::kInt, "0", "folds", "cross-validation folds (0 = the service's default)"},
+                 {"ridge", FlagType::kDouble, "0", "penalty", "ridge penalty (0 = the service's default)"},
+                 {"fdr", FlagType::kDouble, "0", "q", "Benjamini-Hochberg level (0 = the service's default)"}},
+               "./mimic jobs encoding --server 127.0.0.1:9500 --rollouts rollouts.h5 --classes joint_angles --counts synth/counts.csv --out analysis/enc.h5 --wait",
+               true),
+      JobsSpec("variability", "submit the latent-variability analyses to an analysis service",
+               F{{"rollouts", FlagType::kString, "", "FILE", "rollouts recorded with --latent_samples N", true},
+                 {"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root)", true},
+                 {"labels", FlagType::kString, "", "FILE", "behaviour labels (default: kinematic rules)"},
+                 {"permutations", FlagType::kInt, "0", "permutations", "null draws (0 = the service's default)"},
+                 {"folds", FlagType::kInt, "0", "folds", "contiguous folds (0 = the service's default)"},
+                 {"min_frames", FlagType::kInt, "0", "frames", "smallest behaviour kept (0 = the service's default)"}},
+               "./mimic jobs variability --server 127.0.0.1:9500 --rollouts var.h5 --out analysis/var.h5 --wait", true),
+      JobsSpec("rsa", "submit a representational similarity analysis to an analysis service",
+               F{{"rollouts", FlagType::kString, "", "FILE", "the rollouts file", true},
+                 {"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root)", true},
+                 {"classes", FlagType::kString, "", "A,B", "feature classes (default: every class)"},
+                 {"labels", FlagType::kString, "", "FILE", "behaviour labels (default: kinematic rules)"},
+                 {"neural_rdms", FlagType::kString, "", "FILE", "neural RDMs, one subject per line (CSV)"},
+                 {"metric", FlagType::kString, "", "correlation|euclidean|crossnobis", "RDM distance (default correlation)"},
+                 {"folds", FlagType::kInt, "0", "folds", "crossnobis folds (0 = the service's default)"},
+                 {"min_frames", FlagType::kInt, "0", "frames", "smallest behaviour kept (0 = the service's default)"}},
+               "./mimic jobs rsa --server 127.0.0.1:9500 --rollouts rollouts.h5 --out analysis/rsa.h5 --wait", true),
+      JobsSpec("get", "print one operation", F{{"id", FlagType::kString, "", "ID", "the operation", true}},
+               "./mimic jobs get --server 127.0.0.1:9500 --id encoding-000001", false),
+      JobsSpec("watch", "follow an operation to its end with a progress line; exit 0 only if it succeeded",
+               F{{"id", FlagType::kString, "", "ID", "the operation", true}},
+               "./mimic jobs watch --server 127.0.0.1:9500 --id encoding-000001", false),
+      JobsSpec("cancel", "cancel an operation", F{{"id", FlagType::kString, "", "ID", "the operation", true}},
+               "./mimic jobs cancel --server 127.0.0.1:9500 --id encoding-000001", false),
+      JobsSpec("list", "list every operation of a job service", F{}, "./mimic jobs list --server 127.0.0.1:9500", false),
+  };
+  return *specs;
+}
+
+int JobsHelp(bool to_stdout) {
+  std::FILE* out = to_stdout ? stdout : stderr;
+  std::fprintf(out, "usage: ./mimic jobs [submit] VERB --server HOST:PORT [flags]   (./mimic jobs VERB --help for one)\n\n");
+  for (const CommandSpec& spec : AllJobsSpecs()) {
+    std::fprintf(out, "  %-12s %s\n", spec.name.substr(5).c_str(), spec.summary.c_str());
+  }
+  std::fprintf(out, "\nexample:\n  %s\n", AllJobsSpecs()[1].examples[0].c_str());
+  return to_stdout ? 0 : 2;
 }
 
 // --lags A:B[:S] into the spec's lag range.
@@ -88,31 +168,27 @@ absl::Status SetLags(const std::string& text, EncodingJobSpec* spec) {
 }  // namespace
 
 int RunJobs(const Argv& argv) {
-  if (argv.empty()) {
-    return Fail("jobs", absl::InvalidArgumentError(
-                            "usage: ./mimic jobs [submit] stac|encoding|variability|rsa, or get|watch|list|cancel --server HOST:PORT [--id ID] "
-                            "[--token T] [--ca PEM] [--wait]\n"
-                            "  stac:     --keypoints F --out F [--config F --instance N]\n"
-                            "  encoding: --counts F | --spikes F --frame_times nwb:F:/series|csv:F|rollouts:F, --out F.h5 "
-                            "[--rollouts F --classes A,B] [--features NAME=F,...] "
-                            "[--pca FRACTION --lags A:B[:S] --folds K --ridge R --fdr Q]\n"
-                            "  variability: --rollouts F (with --latent_samples) --out F.h5 [--labels F.csv "
-                            "--permutations N --folds K --min_frames N]\n"
-                            "  rsa: --rollouts F --out F.h5 [--classes A,B --labels F.csv --neural_rdms F.csv "
-                            "--min_frames N --metric correlation|euclidean|crossnobis --folds K]"));
-  }
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") return JobsHelp(!argv.empty());
   // `jobs submit KIND ...` is the same as `jobs KIND ...`
   const bool submit = argv[0] == "submit" && argv.size() > 1;
   const std::string verb = submit ? argv[1] : argv[0];
-  auto args = Args::Parse(Argv(argv.begin() + (submit ? 2 : 1), argv.end()),
-                          {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
-                           "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
-                           "labels", "permutations", "min_frames", "neural_rdms", "metric", "location"},
-                          {"wait", "drop_spikes_outside"});
-  if (!args.ok()) return Fail("jobs", args.status());
-  if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> verbs;
+  for (const CommandSpec& s : AllJobsSpecs()) {
+    if (s.name == "jobs " + verb) spec = &s;
+    verbs.push_back(s.name.substr(5));
+  }
+  if (spec == nullptr) {
+    const std::string nearest = NearestName(verb, verbs);
+    std::fprintf(stderr, "mimic jobs: unknown verb '%s'%s (see ./mimic jobs --help)\n", verb.c_str(),
+                 nearest.empty() ? "" : ("; did you mean " + nearest + "?").c_str());
+    return 2;
+  }
+  int exit_code;
+  auto args = ParseCommandLine(*spec, Argv(argv.begin() + (submit ? 2 : 1), argv.end()), &exit_code);
+  if (!args) return exit_code;
   const char* env_token = std::getenv("MIMIC_TOKEN");
-  const std::string token = args->GetString("token", env_token ? env_token : "");
+  const std::string token = args->Has("token") ? args->String("token") : (env_token ? env_token : "");
   auto channel_or = Channel(*args);
   if (!channel_or.ok()) return Fail("jobs", channel_or.status());
   auto channel = *channel_or;
@@ -121,87 +197,70 @@ int RunJobs(const Argv& argv) {
   AddBearer(&context, token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   OperationRequest by_id;
-  by_id.set_id(args->GetString("id", ""));
+  if (spec->Find("id")) by_id.set_id(args->String("id"));
   Operation op;
   grpc::Status status;
   // every submit: report a refusal, else print the id and, with --wait, watch it finish
   auto submitted = [&](const char* what, const grpc::Status& submit) {
     if (!submit.ok()) return Fail(what, FromGrpcStatus(submit));
     std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return args->Bool("wait") ? Watch(*operations, op.id(), token) : 0;
   };
   if (verb == "stac") {
     SubmitStacRequest request;
-    request.mutable_spec()->set_keypoints(args->GetString("keypoints", ""));
-    request.mutable_spec()->set_out(args->GetString("out", ""));
-    request.mutable_spec()->set_config(args->GetString("config", ""));
-    request.mutable_spec()->set_instance(args->GetInt("instance", 0).value_or(0));
+    request.mutable_spec()->set_keypoints(args->String("keypoints"));
+    request.mutable_spec()->set_out(args->String("out"));
+    request.mutable_spec()->set_config(args->String("config"));
+    request.mutable_spec()->set_instance(args->Int("instance"));
     return submitted("jobs stac", PreprocessService::NewStub(channel)->SubmitStac(&context, request, &op));
   }
   if (verb == "encoding") {
     SubmitEncodingRequest request;
     EncodingJobSpec* spec = request.mutable_spec();
-    spec->set_rollouts(args->GetString("rollouts", ""));
-    for (const auto& c : absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
-    for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',', absl::SkipEmpty())) {
+    spec->set_rollouts(args->String("rollouts"));
+    for (const auto& c : absl::StrSplit(args->String("classes"), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
+    for (const auto& item : absl::StrSplit(args->String("features"), ',', absl::SkipEmpty())) {
       std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
       if (kv.size() != 2) return Fail("jobs encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
       (*spec->mutable_features())[kv[0]] = kv[1];
     }
-    spec->set_counts(args->GetString("counts", ""));
-    spec->set_spikes(args->GetString("spikes", ""));
-    spec->set_frame_times(args->GetString("frame_times", ""));
-    spec->set_drop_spikes_outside(args->Has("drop_spikes_outside"));
-    spec->set_units_location(args->GetString("location", ""));
-    spec->set_out(args->GetString("out", ""));
-    auto pca = args->GetDouble("pca", 0);
-    auto folds = args->GetInt("folds", 0);
-    auto ridge = args->GetDouble("ridge", 0);
-    auto fdr = args->GetDouble("fdr", 0);
-    for (const absl::Status& s : {pca.status(), folds.status(), ridge.status(), fdr.status()}) {
-      if (!s.ok()) return Fail("jobs encoding", s);
-    }
-    spec->set_pca_fraction(*pca);
-    spec->set_folds(*folds);
-    spec->set_ridge(*ridge);
-    spec->set_fdr(*fdr);
+    spec->set_counts(args->String("counts"));
+    spec->set_spikes(args->String("spikes"));
+    spec->set_frame_times(args->String("frame_times"));
+    spec->set_drop_spikes_outside(args->Bool("drop_spikes_outside"));
+    spec->set_units_location(args->String("location"));
+    spec->set_out(args->String("out"));
+    spec->set_pca_fraction(args->Double("pca"));
+    spec->set_folds(args->Int("folds"));
+    spec->set_ridge(args->Double("ridge"));
+    spec->set_fdr(args->Double("fdr"));
     if (args->Has("lags")) {
-      if (absl::Status s = SetLags(args->GetString("lags", ""), spec); !s.ok()) return Fail("jobs encoding", s);
+      if (absl::Status s = SetLags(args->String("lags"), spec); !s.ok()) return Fail("jobs encoding", s);
     }
     return submitted("jobs encoding", AnalysisService::NewStub(channel)->SubmitEncoding(&context, request, &op));
   }
   if (verb == "variability") {
     SubmitVariabilityRequest request;
     VariabilityJobSpec* spec = request.mutable_spec();
-    spec->set_rollouts(args->GetString("rollouts", ""));
-    spec->set_labels(args->GetString("labels", ""));
-    spec->set_out(args->GetString("out", ""));
-    auto permutations = args->GetInt("permutations", 0);
-    auto folds = args->GetInt("folds", 0);
-    auto min_frames = args->GetInt("min_frames", 0);
-    for (const absl::Status& s : {permutations.status(), folds.status(), min_frames.status()}) {
-      if (!s.ok()) return Fail("jobs variability", s);
-    }
-    spec->set_permutations(*permutations);
-    spec->set_folds(*folds);
-    spec->set_min_frames(*min_frames);
+    spec->set_rollouts(args->String("rollouts"));
+    spec->set_labels(args->String("labels"));
+    spec->set_out(args->String("out"));
+    spec->set_permutations(args->Int("permutations"));
+    spec->set_folds(args->Int("folds"));
+    spec->set_min_frames(args->Int("min_frames"));
     return submitted("jobs variability", AnalysisService::NewStub(channel)->SubmitVariability(&context, request, &op));
   }
   if (verb == "rsa") {
     SubmitRsaRequest request;
     RsaJobSpec* spec = request.mutable_spec();
-    spec->set_rollouts(args->GetString("rollouts", ""));
-    for (const auto& c : absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
-    spec->set_labels(args->GetString("labels", ""));
-    spec->set_neural_rdms(args->GetString("neural_rdms", ""));
-    spec->set_metric(args->GetString("metric", ""));
-    auto rsa_folds = args->GetInt("folds", 0);
-    if (!rsa_folds.ok()) return Fail("jobs rsa", rsa_folds.status());
-    spec->set_folds(*rsa_folds);
-    spec->set_out(args->GetString("out", ""));
-    auto min_frames = args->GetInt("min_frames", 0);
-    if (!min_frames.ok()) return Fail("jobs rsa", min_frames.status());
-    spec->set_min_frames(*min_frames);
+    spec->set_rollouts(args->String("rollouts"));
+    for (const auto& c : absl::StrSplit(args->String("classes"), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
+    spec->set_labels(args->String("labels"));
+    spec->set_neural_rdms(args->String("neural_rdms"));
+    spec->set_metric(args->String("metric"));
+    spec->set_folds(args->Int("folds"));
+    spec->set_out(args->String("out"));
+    spec->set_min_frames(args->Int("min_frames"));
     return submitted("jobs rsa", AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op));
   }
   if (verb == "watch") return Watch(*operations, by_id.id(), token);
