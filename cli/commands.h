@@ -12,8 +12,7 @@ using Argv = std::vector<std::string>;
 
 struct Command {
   const char* name;
-  const char* usage;    // one line: arguments
-  const char* summary;  // one line: what it does
+  const char* summary;  // one line: what it does (`./mimic NAME --help` gives its flags)
   int (*run)(const Argv& args);
 };
 

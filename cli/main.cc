@@ -8,59 +8,45 @@
 
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
+#include "common/args.h"
 
 namespace mimic::cli {
 namespace {
 
 const Command kCommands[] = {
-    {"demo", "[--clips FILE] [--out DIR] [--steps N]",
-     "register the bundled rat recording (STAC) and run imitation episodes on its clips with untrained policies",
-     RunDemo},
-    {"stac", "--keypoints FILE --out clips.h5 [--config configs/stac_rodent.pbtxt] [--json] [--threads N]",
-     "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
-    {"serve", "preprocess|analysis [--address HOST:PORT] [--data_root DIR] [--metrics_address HOST:PORT] [--job_db FILE] [--token T] [--tls_cert F --tls_key F]",
-     "run a job service until SIGTERM: preprocessing (STAC) or the neural-comparison analyses", RunServe},
-    {"jobs", "stac|encoding|variability|rsa|get|watch|list|cancel --server HOST:PORT [--id ID] [--token T] [--wait] (./mimic jobs for each one's arguments)",
-     "submit and follow jobs on a MIMIC job service", RunJobs},
-    {"train", "--config configs/NAME.pbtxt [--run_dir DIR] [--max_wall_s S] [--max_updates N] [--actors N] [--check]",
-     "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",
+    {"demo", "the main job on the bundled data: STAC registration, baselines, a short distributed training run, "
+             "a rollout and an analysis job", RunDemo},
+    {"stac", "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
+    {"train", "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",
      RunTrain},
-    {"learner", "--config RUN/train.pbtxt --replay HOST:PORT [--checkpoint_dir DIR] [--status F] [--address A]",
-     "run the learner service (samples replay, updates, serves parameters, checkpoints) until SIGTERM",
+    {"learner", "run the learner service (samples replay, updates, serves parameters, checkpoints) until SIGTERM",
      RunLearner},
-    {"actor", "--config RUN/train.pbtxt --replay HOST:PORT --learner HOST:PORT [--id N] [--evaluator]",
-     "run an actor (batched envs and policy, unrolls to replay) or, with --evaluator, the evaluator",
+    {"actor", "run an actor (batched envs and policy, unrolls to replay) or, with --evaluator, the evaluator",
      RunActor},
-    {"rollout", "--checkpoint DIR --clips FILE --out FILE [--latent_samples N --noise standard|uniform|inverted --noise_gain G --stochastic]",
-     "run a trained policy over whole clips and write rollouts.h5 (kinematics, actions, every named layer)", RunRollout},
-    {"synth", "spikes --out DIR [--bins N --seed S]", "write a synthetic session with planted tuning (CSV)", RunSynth},
-    {"analysis", "glm|rdm|rsa|encoding|variability|bin-spikes ... (./mimic analysis for each one's arguments)",
-     "on plain CSV/HDF5 arrays: Poisson GLMs (CV-LLR, pseudo-R2), RDMs, WUC comparisons and noise ceilings",
-     RunAnalysis},
-    {"bench", "NAME [options]  (NAME: env, replay, stac, glm)",
-     "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
-    {"record-clip", "--out FILE [--frames N] [--seed S] [--config FILE]",
-     "record a physically consistent reference clip from the model under smooth random actions",
+    {"replay", "run the replay service (tables, rate limiters, checkpoints) until SIGTERM", RunReplay},
+    {"rollout", "run a trained policy over whole clips and write rollouts.h5 (kinematics, actions, every layer)",
+     RunRollout},
+    {"analysis", "the neural comparisons on plain arrays or rollouts: GLMs, encoding, RDMs, RSA, variability, "
+                 "spike binning", RunAnalysis},
+    {"synth", "write a synthetic session with planted tuning (CSV)", RunSynth},
+    {"serve", "run a job service until SIGTERM: preprocessing (STAC) or the neural-comparison analyses", RunServe},
+    {"jobs", "submit and follow jobs on a MIMIC job service", RunJobs},
+    {"bench", "run a benchmark side by side with its reference; prints one JSON line, ratio last", RunBench},
+    {"record-clip", "record a physically consistent reference clip from the model under smooth random actions",
      RunRecordClip},
-    {"env-info", "[--config FILE]", "print the environment's observation layout and action bounds",
-     RunEnvInfo},
-    {"replay", "--config FILE [--address HOST:PORT] [--checkpoint_dir DIR] [--metrics_address HOST:PORT]",
-     "run the replay service (tables, rate limiters, checkpoints) until SIGTERM", RunReplay},
-    {"replay-info", "--server HOST:PORT", "print a running replay service's tables and counters", RunReplayInfo},
-    {"health", "--server HOST:PORT [--service NAME]", "ask a MIMIC service whether it is serving (exit 0 if so)",
-     RunHealth},
+    {"env-info", "print the environment's observation layout and action bounds", RunEnvInfo},
+    {"replay-info", "print a running replay service's tables and counters", RunReplayInfo},
+    {"health", "ask a MIMIC service whether it is serving (exit 0 if so)", RunHealth},
 };
 
 void PrintHelp() {
   std::printf(
-      "mimic — a virtual rodent that imitates real rats, for comparing its network with their "
-      "brains\n\nusage: ./mimic COMMAND [ARGS]\n\n"
-      "  %-12s %s\n  %-12s %s\n",
-      "test", "(root script) install what is missing, build, and run the whole test suite", "--help",
-      "this list");
-  for (const Command& c : kCommands) {
-    std::printf("  %-12s %s\n  %-12s   %s\n", c.name, c.summary, "", c.usage);
-  }
+      "mimic — a virtual rodent that imitates real rats, for comparing its network with their brains\n\n"
+      "usage: ./mimic COMMAND [flags]        ./mimic COMMAND --help  for a command's flags and an example\n\n"
+      "  %-12s %s\n",
+      "test", "(root script) install what is missing, build, and run the whole test suite");
+  for (const Command& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
+  std::printf("\nexample:\n  ./mimic demo\n");
 }
 
 }  // namespace
@@ -83,9 +69,13 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::vector<std::string> rest(argv + 2, argv + argc);
+  std::vector<std::string> names;
   for (const auto& c : kCommands) {
     if (argv[1] == std::string(c.name)) return c.run(rest);
+    names.push_back(c.name);
   }
-  std::fprintf(stderr, "mimic: unknown command '%s' (see ./mimic --help)\n", argv[1]);
+  const std::string nearest = mimic::NearestName(argv[1], names);
+  std::fprintf(stderr, "mimic: unknown command '%s'%s (see ./mimic --help)\n", argv[1],
+               nearest.empty() ? "" : ("; did you mean " + nearest + "?").c_str());
   return 2;
 }

@@ -114,7 +114,7 @@ std::string HelpText(const CommandSpec& spec) {
       } else if (f.type == FlagType::kBool) {
         note = "default off";
       } else if (number) {
-        note = f.unit;
+        note = "unit: " + f.unit;
       }
       absl::StrAppend(&out, "  ", heads[i], std::string(width - heads[i].size() + 2, ' '), f.help,
                       note.empty() ? "" : absl::StrCat(" (", note, ")"), "\n");
