@@ -157,14 +157,10 @@ out=$($mimic learner --config configs/smoke.pbtxt 2>&1); rc=$?
 check "learner without --replay is refused" test $rc -ne 0 -a -n "$(grep -- --replay <<<"$out")"
 out=$($mimic actor --config configs/smoke.pbtxt --replay 127.0.0.1:1 2>&1); rc=$?
 check "actor without --learner is refused" test $rc -ne 0 -a -n "$(grep -- --learner <<<"$out")"
-out=$($mimic bench actor --envs 4 --steps 20 --unroll 10 2>/dev/null)
-check "bench actor prints one JSON line ending in the ratio" grep -qE '^\{.*"ratio": [0-9.]+\}$' <<<"$out"
 
 out=$($mimic env-info 2>&1)
 check "env-info lists reference slices" grep -q "ref/4/end_effectors" <<<"$out"
 
-out=$($mimic bench env --seconds 0.2 --envs 2 2>/dev/null)
-check "bench env prints one JSON line ending in the ratio" grep -qE '^\{.*"ratio":[0-9.]+\}$' <<<"$out"
 
 # the replay service from the command line: serve, answer health checks, checkpoint on SIGTERM
 port=$((20000 + RANDOM % 20000))
@@ -240,10 +236,8 @@ while IFS=, read -r neuron class lag; do
 done <"$tmp/synth/truth.csv"
 check "encoding recovers the planted class and lag of most neurons ($right/9)" test "$right" -ge 8
 
-# learner: one update of the paper-sized network, and a short cartpole run that writes a curve
-out=$($mimic bench learner --updates 1 2>&1)
-check "bench learner prints one JSON line, ratio last" grep -qE '^\{"bench":"learner".*"ratio":[0-9.]+\}$' <<<"$out"
-out=$($mimic bench learn --task cartpole --algo vtrace --steps 1280 --eval_every 640 --svg "$tmp/curve.svg" 2>&1)
+# a short cartpole run that writes a curve (the other benchmarks: bench/bench_method_test)
+out=$($mimic bench learn --task cartpole --algo vtrace --steps 1280 --eval_every 640 --seeds 1 --eval_episodes 2 --svg "$tmp/curve.svg" 2>&1)
 # two batches of 640 steps, each used for 4 passes of 4 minibatches
 check "bench learn prints the curve and a summary" grep -qE '^\{"bench":"learn","task":"cartpole","algo":"vtrace".*"updates":32,.*"ratio":' <<<"$out"
 check "bench learn draws the curve" grep -q "<svg" "$tmp/curve.svg"
@@ -251,8 +245,8 @@ out=$($mimic bench learn --task cartpole --algo ppo 2>&1); rc=$?
 check "bench learn refuses an unknown algorithm by name" test $rc -ne 0 -a -n "$(grep "unknown algorithm 'ppo'" <<<"$out")"
 
 # a short rodent run with checkpoints, then the rollout recorder over the clip (contract 6)
-out=$($mimic bench learn --task rodent --algo vmpo --clips "$tmp/clip.h5" --steps 320 --eval_every 320 \
-  --checkpoint_dir "$tmp/ckpt" --svg "$tmp/rodent.svg" 2>&1)
+out=$($mimic bench learn --task rodent --algo vmpo --clips "$tmp/clip.h5" --steps 320 --eval_every 320 --seeds 1 \
+  --eval_episodes 2 --checkpoint_dir "$tmp/ckpt" --svg "$tmp/rodent.svg" 2>&1)
 check "rodent run writes a checkpoint and its config" test -s "$tmp/ckpt/ckpt-000000000001.pt" -a -s "$tmp/ckpt/learner_config.pbtxt"
 out=$($mimic rollout --checkpoint "$tmp/ckpt" --clips "$tmp/clip.h5" --out "$tmp/rollouts.h5" --latent_samples 2 2>&1)
 check "rollout covers the clip" grep -qE "1 clips, 19 steps, [0-9]+ terminations" <<<"$out"
