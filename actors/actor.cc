@@ -13,6 +13,7 @@
 #include "learner/policy_network.h"
 #include "learner/wire_codec.h"
 #include "replay/replay_client.h"
+#include "replay/replay_shards.h"
 
 namespace mimic {
 namespace {
@@ -56,7 +57,12 @@ absl::StatusOr<std::unique_ptr<Actor>> Actor::Create(const LearnerConfig& config
   a->networks_ = Networks(WithNetworkDefaults(config.network(), a->envs_.obs_size), a->envs_.obs_size,
                           a->envs_.num_actions, CriticKind::kValue);
   a->networks_->eval();
-  a->clients_ = std::make_unique<Clients>(options);
+  // with several replay shards, this actor writes to its own (ids round-robin over them)
+  ActorOptions shard_options = options;
+  MIMIC_ASSIGN_OR_RETURN(shard_options.replay_address,
+                         replay::ReplayAddressOfActor(options.replay_address, options.actor_id));
+  a->options_.replay_address = shard_options.replay_address;
+  a->clients_ = std::make_unique<Clients>(shard_options);
 
   a->registry_ = std::make_shared<prometheus::Registry>();
   auto& r = *a->registry_;

@@ -24,7 +24,7 @@ namespace mimic {
 
 struct ActorOptions {
   int actor_id = 0;
-  std::string replay_address;
+  std::string replay_address;    // one address, or the replay shards' comma-separated (writes to one)
   std::string learner_address;
   std::string table = "on_policy";
   int unroll_length = 20;
