@@ -293,6 +293,14 @@ def check_semantics(docs, overlay):
         if "--id" not in args or args[args.index("--id") + 1] != "$(POD_NAME)" or \
                 env.get("POD_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") != "metadata.name":
             err("mimic-actor: --id must be $(POD_NAME) from metadata.name (the StatefulSet ordinal)")
+    if overlay == "gpu" and learner is not None:
+        spec = template_of(learner)["spec"]
+        c = next(c for c in spec["containers"] if c["name"] == "learner")
+        if c["resources"].get("limits", {}).get("nvidia.com/gpu") != "1" or \
+                not c["image"].startswith("mimic-cuda:") or \
+                not any(t.get("key") == "nvidia.com/gpu" for t in spec.get("tolerations", [])) or \
+                "nvidia.com/gpu.present" not in (spec.get("nodeSelector") or {}):
+            err("gpu: the learner must run the CUDA image with one nvidia.com/gpu, on GPU nodes, tolerating their taint")
     replay = km.find(docs, "StatefulSet", "mimic-replay")
     endpoints = configmaps.get("mimic-endpoints")
     if replay is None or endpoints is None:

@@ -38,6 +38,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import k8s_manifests as km  # noqa: E402
 import pod_runner as pr  # noqa: E402
+import promql_lint  # noqa: E402
 
 RESULTS = []
 
@@ -178,7 +179,7 @@ def run_dev(args, root, tmp):
         check(f"every declared probe passes ({len(passed)} probes)", True)
 
         learner = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-learner")
-        replay = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-replay")
+        shards = [p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-replay"]
         evaluator = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-evaluator")
         actors = [p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-actor"]
 
@@ -189,11 +190,19 @@ def run_dev(args, root, tmp):
                 return 0
         cluster.wait("the learner to make 10 updates", lambda: updates() >= 10, 300)
         check(f"learning starts: the learner counted {updates():.0f} updates", updates() >= 10)
-        writers = metric_value(metrics(replay.host_port("metrics")), "mimic_replay_writers")
-        check(f"replay counts every actor as a writer ({writers:.0f} of {len(actors)})", writers == len(actors))
-        capacity = metric_value(metrics(replay.host_port("metrics")), "mimic_replay_capacity_items", '{table="on_policy"}')
-        check(f"the queue is sized for the actors that connected (capacity {capacity:.0f})",
-              capacity == max(4 * 4, 2 * 4 * len(actors)))
+        # actor i writes to shard i mod shards; each shard sizes its queue for its own writers
+        for i, shard in enumerate(shards):
+            page = metrics(shard.host_port("metrics"))
+            writers = metric_value(page, "mimic_replay_writers")
+            mine = len([a for a in actors if int(a.name.rsplit("-", 1)[1]) % len(shards) == i])
+            check(f"{shard.name} counts its actors as writers ({writers:.0f} of {mine})", writers == mine)
+            capacity = metric_value(page, "mimic_replay_capacity_items", '{table="on_policy"}')
+            check(f"{shard.name} sized its queue for them (capacity {capacity:.0f})", capacity == max(4 * 4, 2 * 4 * mine))
+        learner_page = metrics(learner.host_port("metrics"))
+        per_shard = [metric_value(learner_page, "mimic_learner_replay_batches_total", f'{{shard="{a}"}}')
+                     for a in next(d for d in docs if d["kind"] == "ConfigMap" and
+                                   d["metadata"]["name"] == "mimic-endpoints")["data"]["replay_shards"].split(",")]
+        check(f"the learner samples from every shard (batches {per_shard})", all(b and b > 0 for b in per_shard))
         results = os.path.join(tmp, "claims", "mimic-evaluator-results", "eval.csv")
         cluster.wait("the evaluator's first evaluation",
                      lambda: os.path.exists(results) and len(open(results).readlines()) >= 2, 180)
@@ -214,13 +223,25 @@ def run_dev(args, root, tmp):
             r = prometheus.query('up{job="mimic"}')
             return len(finite_values(r)) >= 7 and min(finite_values(r)) == 1
         cluster.wait("Prometheus to scrape every target", all_up, 120)
+        types, series = {}, set()
         for p in cluster.selected:
             port = p.annotations.get("prometheus.io/port")
             if port:
                 text = metrics(p.ports[int(port)])
+                types.update(promql_lint.parse_types(text))
+                series |= {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line and line[0] != "#"}
                 lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
                 check(f"{p.name}'s /metrics passes promtool check metrics", lint.returncode == 0 and
                       not lint.stdout.strip() and not lint.stderr.strip(), (lint.stdout + lint.stderr)[:400])
+        import yaml
+        rule_exprs = [(r.get("alert") or r.get("record"), r["expr"]) for g in
+                      yaml.safe_load(open(os.path.join(monitoring, "rules.yml")))["groups"] for r in g["rules"]]
+        panel_exprs = list(dashboard_queries(os.path.join(monitoring, "grafana", "dashboards"), "x", "y"))
+        problems = [(n, p) for n, e in rule_exprs + panel_exprs for p in promql_lint.lint(e, types, series)]
+        for n, p in problems:
+            print(f"       {n}: {p}")
+        check(f"every rule and panel names exported metrics, counters only in rate/increase, gauges never "
+              f"({len(rule_exprs) + len(panel_exprs)} expressions)", not problems)
         # the job services, over TLS with the operator's token
         analysis = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-analysis")
         preprocess = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-preprocess")
@@ -289,10 +310,11 @@ def run_dev(args, root, tmp):
         nonzero = {k: v for k, v in codes.items() if v != 0}
         check(f"SIGTERM stops every process with exit 0 ({len(codes)} processes)", not nonzero, str(nonzero))
         learner_log = open(os.path.join(cluster.logs, f"{learner.name}.learner.log")).read()
-        replay_log = open(os.path.join(cluster.logs, f"{replay.name}.replay.log")).read()
+        replay_logs = [open(os.path.join(cluster.logs, f"{r.name}.replay.log")).read() for r in shards]
         check("the learner wrote a final checkpoint onto its volume", "stopped at update" in learner_log and
               any(f.endswith(".pt") for f in os.listdir(os.path.join(tmp, "claims", "mimic-learner-checkpoints", "checkpoints"))))
-        check("replay wrote a final checkpoint onto its volume", "final checkpoint" in replay_log)
+        check("every replay shard wrote a final checkpoint onto its volume",
+              all("final checkpoint" in log for log in replay_logs))
     except (pr.PodError, km.DeployError) as e:
         check("the dev overlay runs as processes", False, str(e))
         for path in sorted(os.listdir(cluster.logs)):
