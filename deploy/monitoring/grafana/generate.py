@@ -50,9 +50,13 @@ DASHBOARDS = {
         panel("Evaluator reward per step", "short",
               [q(f"max(mimic_evaluator_reward_per_step{{{SEL}}})", "deterministic")],
               "Imitation reward per step (maximum 5)."),
-        panel("Policy lag", "short",
+        panel("Policy lag in versions", "short",
               [q(f"max(mimic_learner_policy_lag_versions{{{SEL}}})", "versions")],
               "Parameter versions between the policy that acted and the one learning from it (last batch)."),
+        panel("Policy lag in seconds", "s",
+              [q(f"max(mimic_learner_policy_lag_versions{{{SEL}}}) / "
+                 f"max(deriv(mimic_learner_parameter_version{{{SEL}}}[5m]))", "seconds")],
+              "The same lag over the rate at which versions are published: how old the acting policy was."),
         panel("Clip sampling: share of env steps by clip", "percentunit",
               [q(f"sum by (clip) (rate(mimic_actor_clip_steps_total{{{SEL}}}[{RATE}])) / ignoring (clip) "
                  f"group_left sum(rate(mimic_actor_clip_steps_total{{{SEL}}}[{RATE}]))", "clip {{clip}}")],
