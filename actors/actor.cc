@@ -13,6 +13,7 @@
 #include "learner/policy_network.h"
 #include "learner/wire_codec.h"
 #include "replay/replay_client.h"
+#include "replay/replay_shards.h"
 
 namespace mimic {
 namespace {
@@ -56,7 +57,12 @@ absl::StatusOr<std::unique_ptr<Actor>> Actor::Create(const LearnerConfig& config
   a->networks_ = Networks(WithNetworkDefaults(config.network(), a->envs_.obs_size), a->envs_.obs_size,
                           a->envs_.num_actions, CriticKind::kValue);
   a->networks_->eval();
-  a->clients_ = std::make_unique<Clients>(options);
+  // with several replay shards, this actor writes to its own (ids round-robin over them)
+  ActorOptions shard_options = options;
+  MIMIC_ASSIGN_OR_RETURN(shard_options.replay_address,
+                         replay::ReplayAddressOfActor(options.replay_address, options.actor_id));
+  a->options_.replay_address = shard_options.replay_address;
+  a->clients_ = std::make_unique<Clients>(shard_options);
 
   a->registry_ = std::make_shared<prometheus::Registry>();
   auto& r = *a->registry_;
@@ -72,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Actor>> Actor::Create(const LearnerConfig& config
       {}, prometheus::Histogram::BucketBoundaries{1, 3, 10, 30, 100, 300, 1000});
   a->episode_length_ = &prometheus::BuildHistogram().Name("mimic_actor_episode_length_steps").Help("Episode length").Register(r).Add(
       {}, prometheus::Histogram::BucketBoundaries{5, 10, 20, 50, 100, 200, 500, 1000});
+  a->clip_steps_ = &prometheus::BuildCounter().Name("mimic_actor_clip_steps_total").Help("Environment steps by the reference clip each unroll began on").Register(r);
   if (!options.metrics_address.empty()) {
     MIMIC_ASSIGN_OR_RETURN(a->metrics_server_, MetricsServer::Start(options.metrics_address));
     a->metrics_server_->Register(a->registry_);
@@ -161,6 +168,11 @@ absl::Status Actor::Run(absl::Notification& stop) {
     inference_seconds_total_->Increment(collector.inference_seconds() - inference_before);
     env_seconds_total_->Increment(collector.env_seconds() - env_before);
     counters_.env_steps += static_cast<int64_t>(E) * options_.unroll_length;
+    for (int32_t clip : origin.clip_ids) {
+      auto [it, added] = clip_steps_by_id_.try_emplace(clip, nullptr);
+      if (added) it->second = &clip_steps_->Add({{"clip", absl::StrCat(clip)}});
+      it->second->Increment(options_.unroll_length);
+    }
     env_steps_total_->Increment(static_cast<double>(E) * options_.unroll_length);
     const std::vector<double> returns = collector.TakeFinishedReturns();
     const std::vector<int> lengths = collector.TakeFinishedLengths();

@@ -5,6 +5,7 @@
 #ifndef MIMIC_ACTORS_ACTOR_H_
 #define MIMIC_ACTORS_ACTOR_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,7 +25,7 @@ namespace mimic {
 
 struct ActorOptions {
   int actor_id = 0;
-  std::string replay_address;
+  std::string replay_address;    // one address, or the replay shards' comma-separated (writes to one)
   std::string learner_address;
   std::string table = "on_policy";
   int unroll_length = 20;
@@ -85,6 +86,10 @@ class Actor {
   prometheus::Gauge* policy_version_ = nullptr;
   prometheus::Histogram* episode_return_ = nullptr;
   prometheus::Histogram* episode_length_ = nullptr;
+  // env steps by reference clip (the clip each env was on when its unroll began): how acting
+  // time is spread over the clips
+  prometheus::Family<prometheus::Counter>* clip_steps_ = nullptr;
+  std::map<int32_t, prometheus::Counter*> clip_steps_by_id_;
 };
 
 }  // namespace mimic

@@ -66,20 +66,9 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
   return out;
 }
 
-absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
-  if (config.task().name() != "rodent" && config.task().name() != "cartpole") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task.name '", config.task().name(), "' is unknown: expected rodent or cartpole"));
-  }
-  if (config.num_actors() < 1) return absl::InvalidArgumentError("num_actors must be at least 1");
-  if (config.actor().unroll_length() < 1) return absl::InvalidArgumentError("actor.unroll_length must be at least 1");
-  if (config.learner_service().batch_size() < 1) return absl::InvalidArgumentError("learner_service.batch_size must be at least 1");
+void FillReplayTables(TrainConfig& config) {
   if (config.learner().algorithm_case() == LearnerConfig::ALGORITHM_NOT_SET) config.mutable_learner()->mutable_vmpo();
   const bool off_policy = config.learner().has_mpo();
-  if (config.task().name() == "rodent" && !config.learner().network().has_proprioception_size()) {
-    MIMIC_ASSIGN_OR_RETURN(TaskEnvs probe, MakeTaskEnvs(config.task(), TaskRole::kTrain, 1, 1, 0));
-    config.mutable_learner()->mutable_network()->set_proprioception_size(probe.proprioception_size);
-  }
   if (config.replay().tables_size() == 0) {
     TableConfig* table = config.mutable_replay()->add_tables();
     if (off_policy) {
@@ -93,15 +82,32 @@ absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
       limiter->set_error_buffer(4.0 * config.learner_service().batch_size() * 4);
     } else {
       table->set_name("on_policy");
-      // a queue a few batches deep: actors block instead of acting far ahead of the learner
-      table->set_max_size(std::max<int64_t>(4 * config.learner_service().batch_size(),
-                                            2 * config.num_actors() * config.actor().num_envs()));
+      // a queue a few batches deep: actors block instead of acting far ahead of the learner. Room
+      // for two rounds of unrolls per actor writing to it, counted by replay as actors connect
+      // (so on Kubernetes the actor StatefulSet's replicas set it; num_actors need not agree)
+      table->set_max_size(4 * config.learner_service().batch_size());
+      table->set_max_size_per_writer(2 * config.actor().num_envs());
       table->mutable_queue();
     }
   }
   if (!config.learner_service().has_table()) {
     config.mutable_learner_service()->set_table(config.replay().tables(0).name());
   }
+}
+
+absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
+  if (config.task().name() != "rodent" && config.task().name() != "cartpole") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task.name '", config.task().name(), "' is unknown: expected rodent or cartpole"));
+  }
+  if (config.num_actors() < 1) return absl::InvalidArgumentError("num_actors must be at least 1");
+  if (config.actor().unroll_length() < 1) return absl::InvalidArgumentError("actor.unroll_length must be at least 1");
+  if (config.learner_service().batch_size() < 1) return absl::InvalidArgumentError("learner_service.batch_size must be at least 1");
+  if (config.task().name() == "rodent" && !config.learner().network().has_proprioception_size()) {
+    MIMIC_ASSIGN_OR_RETURN(TaskEnvs probe, MakeTaskEnvs(config.task(), TaskRole::kTrain, 1, 1, 0));
+    config.mutable_learner()->mutable_network()->set_proprioception_size(probe.proprioception_size);
+  }
+  FillReplayTables(config);
   bool found = false;
   for (const TableConfig& t : config.replay().tables()) found |= t.name() == config.learner_service().table();
   if (!found) {

@@ -32,6 +32,11 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
 // themselves when none are given. Rejects configs that cannot run, naming the field.
 absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config);
 
+// The replay part of CompleteTrainConfig alone (needs no clips, so a replay process can build its
+// tables from the run's train config): the default algorithm, the default tables when none are
+// given, and the learner's table name.
+void FillReplayTables(TrainConfig& config);
+
 }  // namespace mimic
 
 #endif  // MIMIC_ACTORS_TASK_FACTORY_H_

@@ -153,6 +153,12 @@ check "an unknown task is named" grep -q "hamster" <<<"$out"
 printf 'learner_service { table: "nope" }\n' >"$tmp/bad_table.pbtxt"
 out=$($mimic train --config "$tmp/bad_table.pbtxt" --check 2>&1)
 check "a learner table that replay lacks is named" grep -q "'nope'" <<<"$out"
+out=$($mimic replay --train_config configs/smoke.pbtxt --check 2>&1); rc=$?
+check "replay builds its tables from a run's train config" test $rc -eq 0 -a -n "$(grep 'config OK (1 tables)' <<<"$out")"
+out=$($mimic replay --train_config configs/smoke.pbtxt --config configs/replay_example.pbtxt --check 2>&1); rc=$?
+check "replay refuses both --config and --train_config" test $rc -ne 0
+out=$($mimic actor --config configs/smoke.pbtxt --replay 127.0.0.1:1 --learner 127.0.0.1:1 --id mimic-actor-x 2>&1); rc=$?
+check "an actor id that is neither a number nor a pod ordinal is named" test $rc -ne 0 -a -n "$(grep "'mimic-actor-x'" <<<"$out")"
 out=$($mimic learner --config configs/smoke.pbtxt 2>&1); rc=$?
 check "learner without --replay is refused" test $rc -ne 0 -a -n "$(grep -- --replay <<<"$out")"
 out=$($mimic actor --config configs/smoke.pbtxt --replay 127.0.0.1:1 2>&1); rc=$?

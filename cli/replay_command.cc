@@ -1,10 +1,12 @@
-// `mimic replay --config FILE`: runs the replay service until SIGTERM or Ctrl-C, then closes the
-// tables, lets open streams finish and writes a final checkpoint.
+// `mimic replay --config REPLAY.pbtxt | --train_config TRAIN.pbtxt`: runs the replay service until
+// SIGTERM or Ctrl-C, then closes the tables, lets open streams finish and writes a final checkpoint.
+// With --train_config the tables are those the run's learner expects (actors/task_factory).
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "actors/task_factory.h"
 #include "cli/commands.h"
 #include "common/args.h"
 #include "cli/stop_signals.h"
@@ -20,15 +22,28 @@ const CommandSpec& ReplaySpec() {
       "run the replay service (tables, samplers, rate limiters, checkpoints) until SIGTERM, then close the "
       "tables, let open streams finish and write a final checkpoint",
       {
-          {"config", FlagType::kString, "", "FILE", "the ReplayConfig (text proto, proto/replay.proto)", true},
+          {"config", FlagType::kString, "", "FILE", "the ReplayConfig (text proto, proto/replay.proto); or:"},
+          {"train_config", FlagType::kString, "", "FILE",
+           "a run's TrainConfig: its replay tables, completed as the run's learner expects them (one config file "
+           "for every pod), checkpoints every replay_checkpoint_interval_s"},
           {"address", FlagType::kString, "", "HOST:PORT", "where to serve (default: the config's address)"},
           {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (default: the config's; restores the newest)"},
           {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (default: the config's)"},
           {"check", FlagType::kBool, "", "", "validate the config and exit without serving"},
       },
-      {"./mimic replay --config configs/replay_example.pbtxt --check"},
+      {"./mimic replay --config configs/replay_example.pbtxt --check",
+       "./mimic replay --train_config configs/smoke.pbtxt --address 0.0.0.0:9100 --checkpoint_dir /state/replay"},
   };
   return *spec;
+}
+
+absl::StatusOr<ReplayConfig> ReplayConfigOfRun(const std::string& path) {
+  auto train = ReadTextProto<TrainConfig>(path);
+  if (!train.ok()) return train.status();
+  FillReplayTables(*train);
+  ReplayConfig replay = train->replay();
+  replay.set_checkpoint_interval_s(train->replay_checkpoint_interval_s());  // as the local launcher does
+  return replay;
 }
 
 }  // namespace
@@ -37,7 +52,11 @@ int RunReplay(const Argv& argv) {
   int exit_code;
   auto args = ParseCommandLine(ReplaySpec(), argv, &exit_code);
   if (!args) return exit_code;
-  auto config = ReadTextProto<ReplayConfig>(args->String("config"));
+  if (args->Has("config") == args->Has("train_config")) {
+    return Fail("replay", absl::InvalidArgumentError("give either --config REPLAY.pbtxt or --train_config TRAIN.pbtxt"));
+  }
+  auto config = args->Has("config") ? ReadTextProto<ReplayConfig>(args->String("config"))
+                                    : ReplayConfigOfRun(args->String("train_config"));
   if (!config.ok()) return Fail("replay", config.status());
   if (args->Has("address")) config->set_address(args->String("address"));
   if (args->Has("checkpoint_dir")) config->set_checkpoint_dir(args->String("checkpoint_dir"));

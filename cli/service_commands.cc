@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "actors/actor.h"
+#include "actors/actor_identity.h"
 #include "actors/evaluator.h"
 #include "actors/task_factory.h"
 #include "cli/commands.h"
@@ -27,7 +28,8 @@ const CommandSpec& LearnerSpec() {
       "actors, checkpoints (and resumes from the newest one)",
       {
           {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
-          {"replay", FlagType::kString, "", "HOST:PORT", "the replay service", true},
+          {"replay", FlagType::kString, "", "HOST:PORT[,...]", "the replay service, or its shards' list (samples from all)",
+           true},
           {"address", FlagType::kString, "", "HOST:PORT", "where to serve parameters (default: the config's)"},
           {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (default: the config's)"},
           {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (empty = none)"},
@@ -47,8 +49,11 @@ const CommandSpec& ActorSpec() {
       {
           {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
           {"learner", FlagType::kString, "", "HOST:PORT", "the learner's parameter service", true},
-          {"replay", FlagType::kString, "", "HOST:PORT", "the replay service (actors only)"},
-          {"id", FlagType::kInt, "0", "index", "this actor's index (its seed is derived from it)"},
+          {"replay", FlagType::kString, "", "HOST:PORT[,...]",
+           "the replay service, or its shards' list (the actor writes to shard id mod N; actors only)"},
+          {"id", FlagType::kString, "0", "index or POD",
+           "this actor's index, or a StatefulSet pod name whose ordinal is the index (mimic-actor-3); seeds mix it "
+           "with the run seed and a nonce drawn at each start"},
           {"evaluator", FlagType::kBool, "", "", "run the evaluator instead of an actor"},
           {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (empty = none)"},
           {"status", FlagType::kString, "", "FILE", "a status file of live figures (empty = none)"},
@@ -126,8 +131,10 @@ int RunActor(const Argv& argv) {
   StopSignals signals("actor");
   auto config = LoadRunConfig(*args);
   if (!config.ok()) return Fail("actor", config.status());
-  const int id = args->Int("id");
-  if (id < 0) return Fail("actor", absl::InvalidArgumentError("--id must be >= 0"));
+  // a number, or the StatefulSet pod's name (--id $(POD_NAME)): its ordinal
+  auto parsed_id = ParseActorId(args->String("id"));
+  if (!parsed_id.ok()) return Fail("actor", parsed_id.status());
+  const int id = *parsed_id;
   SetActingThreads();
   const ActorConfig& actor_config = config->actor();
 
@@ -155,8 +162,11 @@ int RunActor(const Argv& argv) {
   }
 
   if (!args->Has("replay")) return Fail("actor", absl::InvalidArgumentError("--replay HOST:PORT is required for an actor"));
+  // the run seed and the id, plus a fresh nonce per start: a restarted actor draws new noise
+  const uint64_t nonce = IncarnationNonce();
+  const ActorSeeds seeds = DeriveActorSeeds(actor_config.seed(), id, nonce);
   auto envs = MakeTaskEnvs(config->task(), TaskRole::kTrain, actor_config.num_envs(), actor_config.env_threads(),
-                           actor_config.seed() + 1000 * static_cast<uint64_t>(id));
+                           seeds.env);
   if (!envs.ok()) return Fail("actor", envs.status());
   ActorOptions options;
   options.actor_id = id;
@@ -167,16 +177,17 @@ int RunActor(const Argv& argv) {
   options.parameter_sync_steps = actor_config.parameter_sync_steps();
   options.max_in_flight = actor_config.max_in_flight();
   options.inference_threads = actor_config.inference_threads();
-  // a restarted actor draws fresh noise: the pid keeps incarnations apart
-  options.seed = actor_config.seed() + 1000 * static_cast<uint64_t>(id) + 7919 * static_cast<uint64_t>(getpid());
+  options.seed = seeds.policy;
   options.max_env_steps = args->Int64("max_steps");
   options.status_path = args->String("status");
   options.metrics_address = args->String("metrics_address");
   auto actor = Actor::Create(config->learner(), *std::move(envs), options);
   if (!actor.ok()) return Fail("actor", actor.status());
-  std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps\n", id,
-              actor_config.num_envs(), config->task().name().c_str(), options.unroll_length, options.table.c_str(),
-              options.replay_address.c_str(), options.learner_address.c_str(), options.parameter_sync_steps);
+  std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps "
+              "(run seed %lu, incarnation nonce %016lx)\n", id, actor_config.num_envs(), config->task().name().c_str(),
+              options.unroll_length, options.table.c_str(), options.replay_address.c_str(),
+              options.learner_address.c_str(), options.parameter_sync_steps,
+              static_cast<unsigned long>(actor_config.seed()), static_cast<unsigned long>(nonce));
   absl::Status ran = (*actor)->Run(signals.stop());
   if (!ran.ok()) return Fail("actor", ran);
   const ActorCounters& c = (*actor)->counters();

@@ -13,6 +13,7 @@
 #include "learner/checkpoint_files.h"
 #include "learner/sampled_batch.h"
 #include "learner/wire_codec.h"
+#include "replay/replay_shards.h"
 
 namespace mimic {
 namespace {
@@ -27,7 +28,7 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
                                                                       int num_actions,
                                                                       const LearnerServiceOptions& options) {
   if (options.batch_size < 1) return absl::InvalidArgumentError("batch_size must be at least 1");
-  if (options.replay_address.empty()) return absl::InvalidArgumentError("no replay address");
+  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> shards, replay::ParseReplayShards(options.replay_address));
   std::unique_ptr<LearnerService> s(new LearnerService());
   s->options_ = options;
   MIMIC_ASSIGN_OR_RETURN(s->learner_, Learner::Create(config, obs_size, num_actions));
@@ -48,6 +49,8 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   s->refused_batches_total_ = &prometheus::BuildCounter().Name("mimic_learner_refused_batches_total").Help("Batches refused (malformed or non-finite)").Register(r).Add({});
   s->checkpoints_total_ = &prometheus::BuildCounter().Name("mimic_learner_checkpoints_total").Help("Checkpoints written").Register(r).Add({});
   s->sample_wait_seconds_total_ = &prometheus::BuildCounter().Name("mimic_learner_sample_wait_seconds_total").Help("Time spent waiting for replay").Register(r).Add({});
+  auto& shard_batches = prometheus::BuildCounter().Name("mimic_learner_replay_batches_total").Help("Batches sampled, by replay shard").Register(r);
+  for (const std::string& shard : shards) s->shard_batches_total_.push_back(&shard_batches.Add({{"shard", shard}}));
   s->parameter_version_ = &prometheus::BuildGauge().Name("mimic_learner_parameter_version").Help("Newest published parameter version").Register(r).Add({});
   s->policy_lag_ = &prometheus::BuildGauge().Name("mimic_learner_policy_lag_versions").Help("Mean versions between the acting and the learning policy, last batch").Register(r).Add({});
   s->parameter_requests_ = &prometheus::BuildGauge().Name("mimic_learner_parameter_requests").Help("GetParameters calls served").Register(r).Add({});
@@ -77,7 +80,7 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   sampler.table = options.table;
   sampler.batch_size = options.batch_size;
   sampler.prefetch_batches = options.prefetch_batches;
-  s->sampler_ = replay::ReplaySampler::ForAddress(options.replay_address, sampler);
+  s->sampler_ = replay::ShardedSampler::ForAddresses(shards, sampler);
   return s;
 }
 
@@ -128,9 +131,11 @@ absl::Status LearnerService::Run(absl::Notification& stop) {
   while (!stop.HasBeenNotified()) {
     if (options_.max_updates > 0 && learner_->step() >= options_.max_updates) break;
     const auto wait_start = std::chrono::steady_clock::now();
-    absl::StatusOr<std::vector<replay::SampledView>> sampled = sampler_->NextViews(absl::Milliseconds(500));
+    int shard = 0;
+    absl::StatusOr<std::vector<replay::SampledView>> sampled = sampler_->NextViews(absl::Milliseconds(500), &shard);
     sample_wait_seconds_total_->Increment(SecondsSince(wait_start));
     if (sampled.ok()) {
+      shard_batches_total_[shard]->Increment();
       double lag = 0;
       for (const replay::SampledView& item : *sampled) {
         lag += static_cast<double>(learner_->step() - item.item->policy_version());

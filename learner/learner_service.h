@@ -19,14 +19,14 @@
 #include "common/metrics_server.h"
 #include "learner/learner.h"
 #include "learner/parameter_server.h"
-#include "replay/replay_client.h"
+#include "replay/sharded_sampler.h"
 
 namespace mimic {
 
 struct LearnerServiceOptions {
   std::string address = "127.0.0.1:0";  // ParameterService and health
   std::string metrics_address;          // empty: no /metrics
-  std::string replay_address;
+  std::string replay_address;           // one address, or several replay shards' comma-separated
   std::string table = "on_policy";
   int batch_size = 32;
   int prefetch_batches = 1;             // sampled ahead of the update that uses them
@@ -68,7 +68,7 @@ class LearnerService {
   std::unique_ptr<ParameterServer> parameters_;
   std::unique_ptr<GrpcMetrics> grpc_metrics_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<replay::ReplaySampler> sampler_;
+  std::unique_ptr<replay::ShardedSampler> sampler_;
   std::string resumed_from_;
   int port_ = 0;
 
@@ -79,6 +79,7 @@ class LearnerService {
   prometheus::Counter* refused_batches_total_ = nullptr;
   prometheus::Counter* checkpoints_total_ = nullptr;
   prometheus::Counter* sample_wait_seconds_total_ = nullptr;
+  std::vector<prometheus::Counter*> shard_batches_total_;  // by replay shard
   prometheus::Gauge* parameter_version_ = nullptr;
   prometheus::Gauge* policy_lag_ = nullptr;
   prometheus::Histogram* update_seconds_ = nullptr;

@@ -33,6 +33,8 @@ class RateLimiter {
   void CommitInsert() { --reserved_; ++inserts_; }
   void OnSample() { ++samples_; }
   bool is_queue() const { return kind_ == Kind::kQueue; }
+  // A Queue's bound follows the table's capacity (see TableConfig.max_size_per_writer).
+  void set_max_size(int64_t max_size) { max_size_ = max_size; }
   // Restores counters from a checkpoint.
   void Restore(int64_t inserts, int64_t samples) { inserts_ = inserts; samples_ = samples; }
 

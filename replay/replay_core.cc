@@ -99,9 +99,29 @@ absl::StatusOr<UpdatePrioritiesResponse> ReplayCore::UpdatePriorities(const Upda
   return response;
 }
 
+void ReplayCore::WriterStreamOpened(const std::string& writer_id) {
+  absl::MutexLock lock(&writers_mu_);
+  ++open_streams_[writer_id];
+  for (const auto& [name, table] : tables_) table->SetWriters(static_cast<int>(open_streams_.size()));
+}
+
+void ReplayCore::WriterStreamClosed(const std::string& writer_id) {
+  absl::MutexLock lock(&writers_mu_);
+  auto it = open_streams_.find(writer_id);
+  if (it == open_streams_.end()) return;
+  if (--it->second == 0) open_streams_.erase(it);
+  for (const auto& [name, table] : tables_) table->SetWriters(static_cast<int>(open_streams_.size()));
+}
+
+int ReplayCore::writers() const {
+  absl::MutexLock lock(&writers_mu_);
+  return static_cast<int>(open_streams_.size());
+}
+
 InfoResponse ReplayCore::Info() const {
   InfoResponse info;
   for (const auto& [name, table] : tables_) *info.add_tables() = table->Info();
+  info.set_writers(writers());
   absl::MutexLock lock(&checkpoint_mu_);
   info.set_checkpoints(checkpoints_);
   info.set_last_checkpoint(last_checkpoint_);

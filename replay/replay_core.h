@@ -52,6 +52,12 @@ class ReplayCore {
   // Wakes every blocked call with UNAVAILABLE; later calls fail at once.
   void Close();
 
+  // An Insert stream from `writer_id` opened / closed. Tables sized per writer follow the number of
+  // distinct ids with a stream open (a reconnecting writer may briefly hold two).
+  void WriterStreamOpened(const std::string& writer_id);
+  void WriterStreamClosed(const std::string& writer_id);
+  int writers() const;
+
   const ReplayConfig& config() const { return config_; }
   bool restored() const { return restored_; }
 
@@ -70,6 +76,9 @@ class ReplayCore {
   mutable absl::Mutex key_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);
   uint64_t next_key_ ABSL_GUARDED_BY(key_mu_) = 1;
   absl::flat_hash_map<std::string, int64_t> writer_sequences_ ABSL_GUARDED_BY(key_mu_);
+
+  mutable absl::Mutex writers_mu_;
+  absl::flat_hash_map<std::string, int> open_streams_ ABSL_GUARDED_BY(writers_mu_);  // writer id -> streams
 
   mutable absl::Mutex checkpoint_mu_;  // one checkpoint at a time
   int64_t checkpoints_ ABSL_GUARDED_BY(checkpoint_mu_) = 0;

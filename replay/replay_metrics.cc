@@ -53,6 +53,11 @@ std::vector<MetricFamily> ReplayMetrics::Collect() const {
                          MetricType::Gauge, [](const TableInfo& t) { return t.can_insert() ? 1 : 0; }));
   out.push_back(PerTable(info, "mimic_replay_rate_limiter_can_sample", "1 when a sample would not wait",
                          MetricType::Gauge, [](const TableInfo& t) { return t.can_sample() ? 1 : 0; }));
+  MetricFamily writers{"mimic_replay_writers", "Writers (actors) with an Insert stream open", MetricType::Gauge, {}};
+  ClientMetric w;
+  w.gauge.value = static_cast<double>(info.writers());
+  writers.metric.push_back(w);
+  out.push_back(std::move(writers));
   MetricFamily checkpoints{"mimic_replay_checkpoints_total", "Checkpoints written", MetricType::Counter, {}};
   ClientMetric c;
   c.counter.value = static_cast<double>(info.checkpoints());

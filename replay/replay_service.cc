@@ -3,6 +3,7 @@
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/method_handler.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
@@ -93,6 +94,16 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
                                        grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream) {
   StreamScope scope(this, context);
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
+  // counts this stream's writer while it is open (tables sized per writer follow)
+  std::string writer;
+  auto count_writer = [&](const std::string& id) {
+    if (!writer.empty() || id.empty()) return;
+    writer = id;
+    core_->WriterStreamOpened(writer);
+  };
+  absl::Cleanup uncount = [&] {
+    if (!writer.empty()) core_->WriterStreamClosed(writer);
+  };
   grpc::ByteBuffer message;
   int64_t received = 0;
   while (stream->Read(&message)) {
@@ -107,6 +118,7 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
       return ToGrpcStatus(absl::Status(request.status().code(), absl::StrCat("insert message ", received,
                                                                              " of this stream: ", request.status().message())));
     }
+    count_writer(request->writer_id);
     // items go in one by one; a refused item ends the stream after the ones before it are acknowledged
     InsertResponse ack;
     absl::Status refused;

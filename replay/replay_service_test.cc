@@ -481,6 +481,43 @@ std::string FetchMetrics(int port) {
   return body;
 }
 
+TEST(ReplayServiceTest, AQueueSizedPerWriterFollowsTheWritersConnected) {
+  ReplayConfig config = Config("tables { name: 'q' max_size: 1 max_size_per_writer: 4 queue {} }");
+  config.set_metrics_address("127.0.0.1:0");
+  auto server = ReplayServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto capacity = [&] { return (*server)->core().Info().tables(0).max_size(); };
+  auto writers = [&] { return (*server)->core().Info().writers(); };
+  EXPECT_EQ(capacity(), 1);
+  {
+    auto a = ReplayWriter::ForAddress(Address(**server), {.writer_id = "actor-a"});
+    auto b = ReplayWriter::ForAddress(Address(**server), {.writer_id = "actor-b"});
+    auto c = ReplayWriter::ForAddress(Address(**server), {.writer_id = "actor-c"});
+    // each writer's stream opens with its first message; 12 items fit only once all three count
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(a->Insert(TaggedItem(0, i), To("q")).ok());
+      ASSERT_TRUE(b->Insert(TaggedItem(1, i), To("q")).ok());
+      ASSERT_TRUE(c->Insert(TaggedItem(2, i), To("q")).ok());
+    }
+    for (auto* w : {a.get(), b.get(), c.get()}) ASSERT_TRUE(w->Flush(absl::Seconds(10)).ok());
+    EXPECT_EQ(writers(), 3);
+    EXPECT_EQ(capacity(), 12);
+    EXPECT_EQ((*server)->core().Info().tables(0).size(), 12);
+    const std::string metrics = FetchMetrics((*server)->metrics_port());
+    EXPECT_NE(metrics.find("mimic_replay_writers 3"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("mimic_replay_capacity_items{table=\"q\"} 12"), std::string::npos) << metrics;
+    ASSERT_TRUE(c->Close().ok());
+    c.reset();
+    // the server sees the stream end shortly after the client closes it
+    for (int i = 0; i < 200 && writers() != 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+    EXPECT_EQ(writers(), 2);
+    EXPECT_EQ(capacity(), 8);
+  }
+  for (int i = 0; i < 200 && writers() != 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(writers(), 0);
+  EXPECT_EQ(capacity(), 1);
+}
+
 TEST(ReplayServiceTest, ServesPrometheusMetrics) {
   ReplayConfig config = Config("tables { name: 'q' max_size: 7 queue {} }");
   config.set_metrics_address("127.0.0.1:0");

@@ -22,13 +22,17 @@ Table::Table(TableConfig config, RateLimiter limiter, std::unique_ptr<KeySelecto
       limiter_(limiter),
       sampler_(std::move(sampler)),
       remover_(std::move(remover)),
-      rng_(seed) {}
+      rng_(seed),
+      capacity_(config_.max_size()) {}
 
 absl::StatusOr<std::unique_ptr<Table>> Table::Create(const TableConfig& given, uint64_t seed) {
   TableConfig config = given;
   if (config.name().empty()) return absl::InvalidArgumentError("a table needs a name");
   if (config.max_size() < 1) {
     return absl::InvalidArgumentError(absl::StrCat("table '", config.name(), "': max_size must be >= 1"));
+  }
+  if (config.max_size_per_writer() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("table '", config.name(), "': max_size_per_writer must be >= 0"));
   }
   if (config.max_times_sampled() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("table '", config.name(), "': max_times_sampled must be >= 0"));
@@ -133,7 +137,7 @@ void Table::Add(TableItem item) {
 
 void Table::CommitInsert(uint64_t key, std::shared_ptr<const StoredItem> item, double priority, int64_t bytes) {
   absl::MutexLock lock(&mu_);
-  while (static_cast<int64_t>(items_.size()) >= config_.max_size()) {
+  while (static_cast<int64_t>(items_.size()) >= capacity_) {
     Remove(remover_->Select(rng_).key);
   }
   Add({key, std::move(item), priority, 0, bytes});
@@ -157,7 +161,8 @@ void Table::Remove(uint64_t key) {
 absl::StatusOr<std::vector<Sample>> Table::SampleBatch(int count, absl::Time deadline, const Cancelled& cancelled) {
   if (count < 1) return absl::InvalidArgumentError(absl::StrCat("batch size must be >= 1, got ", count));
   const bool takes_items = config_.max_times_sampled() > 0;
-  if (takes_items && count > config_.max_size()) {
+  // a table that grows with its writers may yet hold the batch
+  if (takes_items && count > config_.max_size() && config_.max_size_per_writer() == 0) {
     return absl::InvalidArgumentError(absl::StrCat("table '", name(), "' holds at most ", config_.max_size(),
                                                    " items; a batch of ", count, " could never be filled"));
   }
@@ -213,7 +218,7 @@ TableInfo Table::Info() const {
   TableInfo info;
   info.set_name(name());
   info.set_size(static_cast<int64_t>(items_.size()));
-  info.set_max_size(config_.max_size());
+  info.set_max_size(capacity_);
   info.set_inserts(limiter_.inserts());
   info.set_samples(limiter_.samples());
   info.set_deletes(deletes_);
@@ -223,6 +228,19 @@ TableInfo Table::Info() const {
   info.set_insert_blocked_seconds(insert_blocked_s_);
   info.set_sample_blocked_seconds(sample_blocked_s_);
   return info;
+}
+
+void Table::SetWriters(int writers) {
+  if (config_.max_size_per_writer() <= 0) return;
+  absl::MutexLock lock(&mu_);
+  capacity_ = std::max<int64_t>(config_.max_size(), config_.max_size_per_writer() * std::max(0, writers));
+  limiter_.set_max_size(capacity_);
+  // waiters re-check their conditions when the lock is released
+}
+
+int64_t Table::capacity() const {
+  absl::MutexLock lock(&mu_);
+  return capacity_;
 }
 
 void Table::Close() {

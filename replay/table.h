@@ -72,6 +72,12 @@ class Table {
   // Wakes every waiter with UNAVAILABLE; later blocking calls fail at once.
   void Close();
 
+  // With max_size_per_writer > 0, the capacity becomes max(max_size, max_size_per_writer x writers)
+  // (waiting inserts are admitted at once when it grows). A non-queue table over a smaller capacity
+  // is trimmed by its remover on the next insert; a queue lets its samples drain it.
+  void SetWriters(int writers);
+  int64_t capacity() const;
+
   // Checkpoint support: entries in insertion order with counters, and the reverse.
   CheckpointTable Snapshot(std::vector<TableItem>* items) const;
   absl::Status Restore(const CheckpointTable& state,
@@ -99,6 +105,7 @@ class Table {
   double insert_blocked_s_ ABSL_GUARDED_BY(mu_) = 0;
   double sample_blocked_s_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t capacity_ ABSL_GUARDED_BY(mu_);  // max_size, or more with writers (SetWriters)
 };
 
 }  // namespace mimic::replay

@@ -80,6 +80,58 @@ TEST(TableTest, QueueDeliversEachItemOnceInOrderAndBlocksWhenFull) {
   EXPECT_EQ(t->SampleOne(Soon(), nullptr).status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+TEST(TableTest, AQueueSizedPerWriterGrowsAndShrinksWithItsWriters) {
+  auto t = MakeTable("max_size: 2 max_size_per_writer: 3 queue {}");
+  EXPECT_EQ(t->capacity(), 2);
+  for (uint64_t k = 1; k <= 2; ++k) InsertNow(*t, k);
+  EXPECT_EQ(t->ReserveInsert(Soon(), nullptr).code(), absl::StatusCode::kDeadlineExceeded);
+  // an insert waiting on a full queue is admitted as soon as a second writer raises the capacity
+  absl::Notification admitted;
+  std::thread waiter([&] {
+    EXPECT_TRUE(t->ReserveInsert(absl::Now() + absl::Seconds(10), nullptr).ok());
+    t->CommitInsert(3, Item(3), 1, 8);
+    admitted.Notify();
+  });
+  EXPECT_FALSE(admitted.WaitForNotificationWithTimeout(absl::Milliseconds(30)));
+  t->SetWriters(2);
+  EXPECT_TRUE(admitted.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  waiter.join();
+  EXPECT_EQ(t->capacity(), 6);
+  EXPECT_EQ(t->Info().max_size(), 6);
+  for (uint64_t k = 4; k <= 6; ++k) InsertNow(*t, k);
+  EXPECT_EQ(t->ReserveInsert(Soon(), nullptr).code(), absl::StatusCode::kDeadlineExceeded);
+  // back to one writer: nothing is dropped, inserts wait until samples drain it below 3
+  t->SetWriters(1);
+  EXPECT_EQ(t->capacity(), 3);
+  EXPECT_EQ(t->Info().size(), 6);
+  ASSERT_TRUE(t->SampleBatch(3, Soon(), nullptr).ok());
+  EXPECT_EQ(t->ReserveInsert(Soon(), nullptr).code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_TRUE(t->SampleOne(Soon(), nullptr).ok());
+  EXPECT_TRUE(t->ReserveInsert(Soon(), nullptr).ok());
+  t->CancelReservation();
+  // no writers: the configured max_size is the floor
+  t->SetWriters(0);
+  EXPECT_EQ(t->capacity(), 2);
+}
+
+TEST(TableTest, AUniformTableSizedPerWriterTrimsToItsCapacity) {
+  auto t = MakeTable("max_size: 2 max_size_per_writer: 4");
+  t->SetWriters(2);
+  for (uint64_t k = 1; k <= 8; ++k) InsertNow(*t, k);
+  EXPECT_EQ(t->Info().size(), 8);
+  InsertNow(*t, 9);
+  EXPECT_EQ(t->Info().size(), 8);  // the oldest went
+  t->SetWriters(1);
+  InsertNow(*t, 10);
+  EXPECT_EQ(t->Info().size(), 4);
+}
+
+TEST(TableTest, ATableWithoutAPerWriterSizeIgnoresWriters) {
+  auto t = MakeTable("max_size: 3 queue {}");
+  t->SetWriters(10);
+  EXPECT_EQ(t->capacity(), 3);
+}
+
 TEST(TableTest, ATimedOutBatchTakesNothing) {
   auto t = MakeTable("max_size: 10 queue {}");
   for (uint64_t k = 1; k <= 3; ++k) InsertNow(*t, k);
@@ -218,6 +270,16 @@ TEST(TableTest, SnapshotRestoreRoundTripsContentsPrioritiesAndCounters) {
   EXPECT_EQ(state.SerializeAsString(), state2.SerializeAsString());
   EXPECT_EQ(restored->Info().inserts(), 4);
   EXPECT_EQ(restored->Info().samples(), 3);
+}
+
+TEST(TableTest, ANegativePerWriterSizeIsRefused) {
+  TableConfig config;
+  config.set_name("t");
+  config.set_max_size(3);
+  config.set_max_size_per_writer(-1);
+  auto table = Table::Create(config);
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("max_size_per_writer"), std::string::npos);
 }
 
 TEST(TableTest, InvalidConfigsAreRefused) {
