@@ -31,6 +31,22 @@ PolicyOutput PolicyOnUnroll(const Batch& batch, Networks& online, const torch::T
                                  batch.initial_state, batch.latent_noise.slice(0, 0, T));
 }
 
+// The normalised final observations at the truncated steps `index` ([K, 2]): [K, D].
+torch::Tensor FinalObservations(const Batch& batch, Networks& networks, const torch::Tensor& index) {
+  const torch::Tensor t = index.select(1, 0), b = index.select(1, 1);
+  return networks->normalizer->Normalize(batch.final_observations.index({t, b}));
+}
+
+// [T, B] V of the state each transition led to, with a state-value critic: V(x_{t+1}) from
+// `values` [T+1, B], or V of the episode's final observation where it was truncated.
+torch::Tensor NextStateValuesFromCritic(const Batch& batch, Networks& networks, const torch::Tensor& values) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor index = TruncatedIndex(batch);
+  torch::Tensor final_values = torch::zeros({0}, values.options());
+  if (index.size(0) > 0) final_values = networks->value->forward(FinalObservations(batch, networks, index));
+  return NextStateValues(batch, values.detach(), final_values);
+}
+
 class VTraceAlgorithm : public Algorithm {
  public:
   VTraceAlgorithm(const LearnerConfig& config) : config_(config), vtrace_(config.vtrace()) {}
@@ -48,16 +64,14 @@ class VTraceAlgorithm : public Algorithm {
     options.clip_rho = options.clip_pg_rho = vtrace_.clip_rho();
     options.clip_c = vtrace_.clip_c();
     VTraceReturns returns =
-        ComputeVTrace(log_pi - batch.behaviour_log_prob, EffectiveDiscounts(batch, config_.discount()),
-                      batch.rewards, values.slice(0, 0, T), values[T], options);
+        ComputeVTrace(log_pi - batch.behaviour_log_prob, TargetDiscounts(batch, config_.discount()),
+                      batch.rewards, values.slice(0, 0, T), NextStateValuesFromCritic(batch, online, values),
+                      EpisodeContinues(batch), options);
     const double clip = vtrace_.surrogate_clip();
     torch::Tensor advantages = returns.pg_advantages;
     if (clip > 0) {
       // the surrogate applies the ratio itself: r_t + γ v_{t+1} − V(s_t) without V-trace's ρ̄ factor
-      torch::NoGradGuard no_grad;
-      torch::Tensor next_vs = torch::cat({returns.vs.slice(0, 1), values[T].detach().unsqueeze(0)}, 0);
-      advantages = batch.rewards + EffectiveDiscounts(batch, config_.discount()) * next_vs -
-                   values.slice(0, 0, T).detach();
+      advantages = returns.q_estimates - values.slice(0, 0, T).detach();
     }
     if (vtrace_.normalize_advantages()) {
       advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-6);
@@ -79,6 +93,7 @@ class VTraceAlgorithm : public Algorithm {
                  {"importance_weight_mean", (log_pi - batch.behaviour_log_prob).exp().mean()},
                  {"action_std_mean", policy.action_std.mean()},
                  {"latent_std_mean", policy.latent_std.mean()}};
+    out.value_targets = returns.vs;
     return out;
   }
 
@@ -127,8 +142,9 @@ class VmpoAlgorithm : public Algorithm {
     VTraceOptions returns_options;
     returns_options.clip_rho = returns_options.clip_c = std::numeric_limits<double>::infinity();
     torch::Tensor returns =
-        ComputeVTrace(torch::zeros_like(batch.rewards), EffectiveDiscounts(batch, config_.discount()),
-                      batch.rewards, values.slice(0, 0, T), values[T], returns_options)
+        ComputeVTrace(torch::zeros_like(batch.rewards), TargetDiscounts(batch, config_.discount()),
+                      batch.rewards, values.slice(0, 0, T), NextStateValuesFromCritic(batch, online, values),
+                      EpisodeContinues(batch), returns_options)
             .vs;
     torch::Tensor advantages = (returns - values.slice(0, 0, T)).detach();
     VmpoLossOptions options;
@@ -158,6 +174,7 @@ class VmpoAlgorithm : public Algorithm {
                  {"value_mean", values.mean()},
                  {"action_std_mean", policy.action_std.mean()},
                  {"latent_std_mean", policy.latent_std.mean()}};
+    out.value_targets = returns;
     return out;
   }
 
@@ -194,7 +211,7 @@ class MpoAlgorithm : public Algorithm {
     torch::Tensor obs = online->normalizer->Normalize(batch.observations);  // [T+1, B, D]
     PolicyOutput policy = online->policy->Forward(obs, batch.first, batch.initial_state,
                                                   batch.latent_noise);
-    torch::Tensor target_mean, target_std, sampled, q_samples;
+    torch::Tensor target_mean, target_std, sampled, q_samples, next_values;
     {
       torch::NoGradGuard no_grad;
       PolicyOutput target = target_->policy->Forward(obs, batch.first, batch.initial_state,
@@ -206,10 +223,11 @@ class MpoAlgorithm : public Algorithm {
       sampled = target_mean.unsqueeze(0) + target_std.unsqueeze(0) * noise;
       q_samples = target_->q->forward(obs.unsqueeze(0).expand({N, -1, -1, -1}),
                                       sampled.clamp(-1.0, 1.0));  // [N, T+1, B]
+      next_values = NextStateValues(batch, q_samples.mean(0), FinalStateValues(batch, online, target, generator));
     }
     // Critic: n-step targets bootstrapped with V(s) = E_{a~π_target} Q_target(s, a).
-    torch::Tensor targets = NStepTargets(batch.rewards, EffectiveDiscounts(batch, config_.discount()),
-                                         q_samples.mean(0), mpo_.n_step());
+    torch::Tensor targets = NStepTargets(batch.rewards, TargetDiscounts(batch, config_.discount()), next_values,
+                                         EpisodeContinues(batch), mpo_.n_step());
     torch::Tensor q_online = online->q->forward(obs.slice(0, 0, T), batch.actions.clamp(-1.0, 1.0));
     torch::Tensor critic_loss = 0.5 * (q_online - targets).pow(2).mean();
 
@@ -238,6 +256,7 @@ class MpoAlgorithm : public Algorithm {
                  {"q_mean", q_online.mean()},
                  {"action_std_mean", policy.action_std.mean()},
                  {"latent_std_mean", policy.latent_std.mean()}};
+    out.value_targets = targets;
     return out;
   }
 
@@ -246,6 +265,24 @@ class MpoAlgorithm : public Algorithm {
   }
 
  private:
+  // V(x) = E_{a~π_target} Q_target(x, a) at the truncated steps' final observations, [K]. The
+  // target policy continues from its state after the step that ended the episode; its latent noise
+  // is the next step's stored ε (drawn independently of the ended episode).
+  torch::Tensor FinalStateValues(const Batch& batch, Networks& online, const PolicyOutput& target,
+                                 at::Generator& generator) {
+    const torch::Tensor index = TruncatedIndex(batch);
+    const int64_t K = index.size(0), N = mpo_.num_samples();
+    if (K == 0) return torch::zeros({0}, batch.rewards.options());
+    const torch::Tensor obs = FinalObservations(batch, online, index).unsqueeze(0);  // [1, K, D]
+    const torch::Tensor noise = batch.latent_noise.index({index.select(1, 0) + 1, index.select(1, 1)});
+    PolicyOutput at_final = target_->policy->Forward(obs, torch::zeros({1, K}, obs.options()),
+                                                     StateAfterSteps(target, index), noise.unsqueeze(0));
+    const int64_t A = at_final.action_mean.size(-1);
+    torch::Tensor eps = torch::empty({N, 1, K, A}).normal_(0.0, 1.0, generator).to(obs.device());
+    torch::Tensor actions = at_final.action_mean.unsqueeze(0) + at_final.action_std.unsqueeze(0) * eps;
+    return target_->q->forward(obs.unsqueeze(0).expand({N, -1, -1, -1}), actions.clamp(-1.0, 1.0)).mean(0)[0];
+  }
+
   LearnerConfig config_;
   MpoConfig mpo_;
   torch::Tensor log_temperature_, log_alpha_mean_, log_alpha_std_;

@@ -14,7 +14,7 @@ namespace {
 class SignTargetEnv : public VectorEnv {
  public:
   SignTargetEnv(int n, uint64_t seed)
-      : n_(n), rng_(seed), obs_(n * 2), rewards_(n), discounts_(n, 1.f), first_(n, 1), t_(n, 0) {}
+      : n_(n), rng_(seed), obs_(n * 2), final_(n * 2), rewards_(n), discounts_(n, 1.f), first_(n, 1), t_(n, 0) {}
   int num_envs() const override { return n_; }
   int obs_size() const override { return 2; }
   int num_actions() const override { return 1; }
@@ -28,11 +28,17 @@ class SignTargetEnv : public VectorEnv {
       const float d = a - 0.5f * obs_[i * 2];
       rewards_[i] = 1.f - d * d;
       first_[i] = 0;
-      if (++t_[i] == 5) NewEpisode(i);
+      discounts_[i] = 1.f;
+      if (++t_[i] == 5) {  // the episode is over: it terminates
+        std::copy_n(&obs_[i * 2], 2, &final_[i * 2]);
+        discounts_[i] = 0.f;
+        NewEpisode(i);
+      }
     }
     return absl::OkStatus();
   }
   const float* observations() const override { return obs_.data(); }
+  const float* final_observations() const override { return final_.data(); }
   const float* rewards() const override { return rewards_.data(); }
   const float* discounts() const override { return discounts_.data(); }
   const uint8_t* first() const override { return first_.data(); }
@@ -46,9 +52,69 @@ class SignTargetEnv : public VectorEnv {
   }
   int n_;
   std::mt19937_64 rng_;
-  std::vector<float> obs_, rewards_, discounts_;
+  std::vector<float> obs_, final_, rewards_, discounts_;
   std::vector<uint8_t> first_;
   std::vector<int> t_;
+};
+
+// A chain of `length` positions, observed one-hot, starting at position 1. A positive action steps
+// right, any other left. Stepping onto position 0 pays `left_reward` and terminates, onto the last
+// position pays 1 and terminates; every other step pays 0. Episodes longer than `time_limit` steps
+// are truncated (discount 1), keeping their final observation.
+class ChainEnv : public VectorEnv {
+ public:
+  ChainEnv(int n, int length, float left_reward, int time_limit)
+      : n_(n), length_(length), left_reward_(left_reward), time_limit_(time_limit),
+        obs_(n * length), final_(n * length), rewards_(n), discounts_(n, 1.f), first_(n, 1), position_(n),
+        steps_(n) {}
+  int num_envs() const override { return n_; }
+  int obs_size() const override { return length_; }
+  int num_actions() const override { return 1; }
+  absl::Status Reset() override {
+    for (int i = 0; i < n_; ++i) Start(i);
+    return absl::OkStatus();
+  }
+  absl::Status Step(absl::Span<const float> actions) override {
+    for (int i = 0; i < n_; ++i) {
+      position_[i] += actions[i] > 0 ? 1 : -1;
+      ++steps_[i];
+      first_[i] = 0;
+      const bool left = position_[i] == 0, right = position_[i] == length_ - 1;
+      rewards_[i] = left ? left_reward_ : right ? 1.f : 0.f;
+      discounts_[i] = left || right ? 0.f : 1.f;
+      Observe(i, &final_[i * length_]);
+      if (left || right || steps_[i] >= time_limit_) {
+        Start(i);
+      } else {
+        Observe(i, &obs_[i * length_]);
+      }
+    }
+    return absl::OkStatus();
+  }
+  const float* observations() const override { return obs_.data(); }
+  const float* final_observations() const override { return final_.data(); }
+  const float* rewards() const override { return rewards_.data(); }
+  const float* discounts() const override { return discounts_.data(); }
+  const uint8_t* first() const override { return first_.data(); }
+  int position(int i) const { return position_[i]; }
+
+ private:
+  void Start(int i) {
+    position_[i] = 1;
+    steps_[i] = 0;
+    first_[i] = 1;
+    Observe(i, &obs_[i * length_]);
+  }
+  void Observe(int i, float* out) const {
+    std::fill_n(out, length_, 0.f);
+    out[position_[i]] = 1.f;
+  }
+  int n_, length_;
+  float left_reward_;
+  int time_limit_;
+  std::vector<float> obs_, final_, rewards_, discounts_;
+  std::vector<uint8_t> first_;
+  std::vector<int> position_, steps_;
 };
 
 class LocalTrainerTest : public ::testing::TestWithParam<std::string> {};
@@ -104,6 +170,47 @@ TEST(UnrollCollectorTest, BatchesFollowTheUnrollContract) {
   EXPECT_TRUE(ValidateBatch(a, 2, 1, 4, {8, 8}).ok());
   auto returns = collector.TakeFinishedReturns();
   EXPECT_EQ(returns.size(), 3u);
+}
+
+TEST(UnrollCollectorTest, TruncatedEpisodesKeepTheirFinalObservationAndTerminatedOnesDoNot) {
+  LearnerConfig config = TinyConfig("vtrace", "mlp");
+  auto learner = Learner::Create(config, 6, 1).value();
+  // Walking right from position 1 of 6 with a time limit of 3 steps reaches position 4 at the
+  // limit: every episode is truncated before the end.
+  ChainEnv env(1, 6, 0.5, 3);
+  PolicyActor actor(learner->networks(), 1, 9, /*deterministic=*/true);
+  {
+    torch::NoGradGuard no_grad;  // make the policy step right: a large positive action mean
+    learner->networks()->policy->named_parameters()["action_head.bias"][0].fill_(5.0);
+  }
+  UnrollCollector collector(&env, &actor, 8);
+  ASSERT_TRUE(collector.Start().ok());
+  Batch batch = collector.Collect().value();
+  // positions: 1 2 3 4 | 1 2 3 4 | 1 (time limit 3 each time, never reaching the end)
+  ASSERT_TRUE(torch::equal(batch.first.select(1, 0), torch::tensor({1.f, 0.f, 0.f, 1.f, 0.f, 0.f, 1.f, 0.f, 0.f})));
+  const torch::Tensor truncated = TruncatedSteps(batch);
+  ASSERT_TRUE(torch::equal(truncated.select(1, 0), torch::tensor({0.f, 0.f, 1.f, 0.f, 0.f, 1.f, 0.f, 0.f})));
+  for (int t : {2, 5}) {
+    // the final state (position 4), not the next episode's start (position 1)
+    EXPECT_EQ(batch.final_observations[t][0].argmax().item<int64_t>(), 4) << t;
+    EXPECT_EQ(batch.final_observations[t][0].sum().item<float>(), 1.f) << t;
+    EXPECT_EQ(batch.observations[t + 1][0].argmax().item<int64_t>(), 1) << t;
+  }
+  EXPECT_EQ(batch.final_observations.abs().sum().item<float>(), 2.f);  // nothing in other rows
+
+  // a terminated episode (left end, discount 0) stores nothing: push left
+  ChainEnv left(1, 6, 0.5, 10);
+  PolicyActor left_actor(learner->networks(), 1, 9, /*deterministic=*/true);
+  {
+    torch::NoGradGuard no_grad;
+    learner->networks()->policy->named_parameters()["action_head.bias"][0].fill_(-5.0);
+  }
+  UnrollCollector left_collector(&left, &left_actor, 4);
+  ASSERT_TRUE(left_collector.Start().ok());
+  Batch terminated = left_collector.Collect().value();
+  EXPECT_EQ(terminated.discounts.min().item<float>(), 0.f);
+  EXPECT_EQ(TruncatedSteps(terminated).sum().item<float>(), 0.f);
+  EXPECT_EQ(terminated.final_observations.abs().sum().item<float>(), 0.f);
 }
 
 }  // namespace

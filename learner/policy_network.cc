@@ -111,6 +111,17 @@ PolicyState PolicyState::Detached() const {
   return out;
 }
 
+PolicyState StateAfterSteps(const PolicyOutput& out, const torch::Tensor& index) {
+  const torch::Tensor t = index.select(1, 0).to(out.latent.device());
+  const torch::Tensor b = index.select(1, 1).to(out.latent.device());
+  PolicyState state;
+  for (const torch::Tensor& h : out.step_h) state.h.push_back(h.index({t, b}));
+  for (const torch::Tensor& c : out.step_c) state.c.push_back(c.index({t, b}));
+  state.prev_latent = out.latent.index({t, b});
+  state.has_prev = torch::ones({index.size(0)}, out.latent.options());
+  return state;
+}
+
 PolicyNetImpl::PolicyNetImpl(const NetworkConfig& config, int obs_size, int num_actions)
     : config_(config),
       obs_size_(obs_size),
@@ -230,20 +241,20 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
         h[l] = std::get<0>(hc);
         c[l] = std::get<1>(hc);
         x = h[l];
-        if (acts != nullptr) {
-          hs[l].push_back(h[l]);
-          cs[l].push_back(c[l]);
-        }
+        hs[l].push_back(h[l]);
+        cs[l].push_back(c[l]);
       }
       top.push_back(x);
     }
     decoded = torch::stack(top, 0);
     out.final_state.h = h;
     out.final_state.c = c;
-    if (acts != nullptr) {
-      for (size_t l = 0; l < lstm_.size(); ++l) {
-        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/h", torch::stack(hs[l], 0));
-        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/c", torch::stack(cs[l], 0));
+    for (size_t l = 0; l < lstm_.size(); ++l) {
+      out.step_h.push_back(torch::stack(hs[l], 0));
+      out.step_c.push_back(torch::stack(cs[l], 0));
+      if (acts != nullptr) {
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/h", out.step_h[l]);
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/c", out.step_c[l]);
       }
     }
   } else {

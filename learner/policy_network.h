@@ -43,8 +43,15 @@ struct PolicyOutput {
   torch::Tensor latent_mean, latent_std, latent;     // [T, B, L]
   torch::Tensor latent_kl;                           // [T, B], KL to the AR(1) prior
   NamedActivations activations;                      // [T, B, n] each, when requested
+  // The LSTM state after each step, per layer [T, B, H] (empty for the MLP decoder). With
+  // `latent` it gives the recurrent state after any step (StateAfterSteps).
+  std::vector<torch::Tensor> step_h, step_c;
   PolicyState final_state;
 };
+
+// The recurrent state after step index[k][0] of column index[k][1], as K rows (index is [K, 2],
+// int64): e.g. to evaluate the policy at a truncated episode's final observation.
+PolicyState StateAfterSteps(const PolicyOutput& out, const torch::Tensor& index);
 
 // How the latent noise is structured when sampling z = μ + g · shape(σ) ε (the robustness
 // experiment). kStandard: σ as the network outputs it; kUniform: every dimension gets the mean σ
