@@ -1,11 +1,14 @@
 #include "learner/algorithms.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "learner/dual.h"
 #include "learner/gaussian.h"
 #include "learner/mpo_loss.h"
+#include "learner/retrace.h"
 #include "learner/vmpo_loss.h"
 #include "learner/vtrace.h"
 
@@ -205,17 +208,27 @@ class MpoAlgorithm : public Algorithm {
     target_ = register_module("target", FrozenCopyOf(online));
   }
 
-  LossResult Loss(const Batch& batch, Networks& online, at::Generator& generator) override {
+  LossResult Loss(const Batch& full, Networks& online, at::Generator& generator) override {
+    // Burn-in: the first k steps only recompute the recurrent state (online and target networks)
+    // from the stored one; every loss below is on the steps after them.
+    const int64_t k = BurnInSteps(full, *online->policy);
+    PolicyState online_state = full.initial_state, target_state = full.initial_state;
+    if (k > 0) {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor head = online->normalizer->Normalize(full.observations.slice(0, 0, k));
+      const torch::Tensor first = full.first.slice(0, 0, k), noise = full.latent_noise.slice(0, 0, k);
+      online_state = online->policy->Forward(head, first, full.initial_state, noise).final_state.Detached();
+      target_state = target_->policy->Forward(head, first, full.initial_state, noise).final_state;
+    }
+    const Batch batch = TimeSuffix(full, k, online_state);
     const int64_t T = batch.unroll_length(), B = batch.batch_size();
     const int64_t A = batch.actions.size(2), N = mpo_.num_samples();
     torch::Tensor obs = online->normalizer->Normalize(batch.observations);  // [T+1, B, D]
-    PolicyOutput policy = online->policy->Forward(obs, batch.first, batch.initial_state,
-                                                  batch.latent_noise);
-    torch::Tensor target_mean, target_std, sampled, q_samples, next_values;
+    PolicyOutput policy = online->policy->Forward(obs, batch.first, online_state, batch.latent_noise);
+    torch::Tensor target_mean, target_std, sampled, q_samples, targets;
     {
       torch::NoGradGuard no_grad;
-      PolicyOutput target = target_->policy->Forward(obs, batch.first, batch.initial_state,
-                                                     batch.latent_noise);
+      PolicyOutput target = target_->policy->Forward(obs, batch.first, target_state, batch.latent_noise);
       target_mean = target.action_mean;
       target_std = target.action_std;
       torch::Tensor noise =
@@ -223,11 +236,22 @@ class MpoAlgorithm : public Algorithm {
       sampled = target_mean.unsqueeze(0) + target_std.unsqueeze(0) * noise;
       q_samples = target_->q->forward(obs.unsqueeze(0).expand({N, -1, -1, -1}),
                                       sampled.clamp(-1.0, 1.0));  // [N, T+1, B]
-      next_values = NextStateValues(batch, q_samples.mean(0), FinalStateValues(batch, online, target, generator));
+      // Critic targets, bootstrapped with V(s) = E_{a~π_target} Q_target(s, a).
+      const torch::Tensor next_values =
+          NextStateValues(batch, q_samples.mean(0), FinalStateValues(batch, online, target, generator));
+      const torch::Tensor discounts = TargetDiscounts(batch, config_.discount());
+      if (mpo_.critic_targets() == "retrace") {
+        // traces λ·min(1, π_target/μ) at the replayed actions; Q_target at them
+        const torch::Tensor log_ratios =
+            GaussianLogProb(target_mean.slice(0, 0, T), target_std.slice(0, 0, T), batch.actions) -
+            batch.behaviour_log_prob;
+        const torch::Tensor q_taken = target_->q->forward(obs.slice(0, 0, T), batch.actions.clamp(-1.0, 1.0));
+        targets = RetraceTargets(batch.rewards, discounts, next_values, EpisodeContinues(batch), q_taken,
+                                 RetraceCoefficients(log_ratios, mpo_.retrace_lambda()));
+      } else {
+        targets = NStepTargets(batch.rewards, discounts, next_values, EpisodeContinues(batch), mpo_.n_step());
+      }
     }
-    // Critic: n-step targets bootstrapped with V(s) = E_{a~π_target} Q_target(s, a).
-    torch::Tensor targets = NStepTargets(batch.rewards, TargetDiscounts(batch, config_.discount()), next_values,
-                                         EpisodeContinues(batch), mpo_.n_step());
     torch::Tensor q_online = online->q->forward(obs.slice(0, 0, T), batch.actions.clamp(-1.0, 1.0));
     torch::Tensor critic_loss = 0.5 * (q_online - targets).pow(2).mean();
 
@@ -255,8 +279,10 @@ class MpoAlgorithm : public Algorithm {
                  {"latent_kl", latent_kl},
                  {"q_mean", q_online.mean()},
                  {"action_std_mean", policy.action_std.mean()},
-                 {"latent_std_mean", policy.latent_std.mean()}};
-    out.value_targets = targets;
+                 {"latent_std_mean", policy.latent_std.mean()},
+                 {"burn_in_steps", torch::full({}, static_cast<double>(k))}};
+    // burn-in steps have no target
+    out.value_targets = torch::cat({torch::full({k, B}, NAN, targets.options()), targets}, 0);
     return out;
   }
 
@@ -265,6 +291,13 @@ class MpoAlgorithm : public Algorithm {
   }
 
  private:
+  // The configured burn-in (automatic: a quarter of the unroll for a recurrent policy), at most T − 1.
+  int64_t BurnInSteps(const Batch& batch, const PolicyNetImpl& policy) const {
+    const int64_t T = batch.unroll_length();
+    const int64_t k = mpo_.burn_in_steps() >= 0 ? mpo_.burn_in_steps() : policy.is_recurrent() ? T / 4 : 0;
+    return std::clamp<int64_t>(k, 0, T - 1);
+  }
+
   // V(x) = E_{a~π_target} Q_target(x, a) at the truncated steps' final observations, [K]. The
   // target policy continues from its state after the step that ended the episode; its latent noise
   // is the next step's stored ε (drawn independently of the ended episode).
@@ -295,8 +328,19 @@ absl::StatusOr<std::shared_ptr<Algorithm>> MakeAlgorithm(const LearnerConfig& co
   switch (config.algorithm_case()) {
     case LearnerConfig::kVtrace:
       return std::make_shared<VTraceAlgorithm>(config);
-    case LearnerConfig::kMpo:
+    case LearnerConfig::kMpo: {
+      const MpoConfig& mpo = config.mpo();
+      if (mpo.critic_targets() != "retrace" && mpo.critic_targets() != "n_step") {
+        return absl::InvalidArgumentError(absl::StrCat("mpo.critic_targets must be 'retrace' or 'n_step', got '",
+                                                       mpo.critic_targets(), "'"));
+      }
+      if (mpo.retrace_lambda() < 0 || mpo.retrace_lambda() > 1 || mpo.burn_in_steps() < -1 || mpo.n_step() < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "mpo needs retrace_lambda in [0, 1], burn_in_steps >= -1 (-1: automatic) and n_step >= 1; got ",
+            mpo.retrace_lambda(), ", ", mpo.burn_in_steps(), ", ", mpo.n_step()));
+      }
       return std::make_shared<MpoAlgorithm>(config);
+    }
     case LearnerConfig::kVmpo:
       return std::make_shared<VmpoAlgorithm>(config);
     default:

@@ -100,6 +100,12 @@ Batch SelectColumns(const Batch& batch, const torch::Tensor& columns) {
   return MapBatch(batch, [&columns](const torch::Tensor& t, int64_t dim) { return t.index_select(dim, columns); });
 }
 
+Batch TimeSuffix(const Batch& batch, int64_t k, const PolicyState& state) {
+  Batch out = MapBatch(batch, [k](const torch::Tensor& t, int64_t dim) { return dim == 1 ? t.slice(0, k) : t; });
+  out.initial_state = state;
+  return out;
+}
+
 torch::Tensor TargetDiscounts(const Batch& batch, double gamma) { return gamma * batch.discounts; }
 
 torch::Tensor EpisodeContinues(const Batch& batch) { return 1.0 - batch.first.slice(0, 1); }

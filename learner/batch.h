@@ -41,6 +41,9 @@ Batch MapBatch(const Batch& batch, const std::function<torch::Tensor(const torch
 // The unrolls at `columns` (a 1-d int64 index into B), e.g. a minibatch of an on-policy batch.
 Batch SelectColumns(const Batch& batch, const torch::Tensor& columns);
 
+// The batch from step k on (T − k steps), with `state` as the recurrent state before step k.
+Batch TimeSuffix(const Batch& batch, int64_t k, const PolicyState& state);
+
 // Checks every shape against the network's sizes and that nothing is NaN or infinite; the
 // message names the offending field.
 absl::Status ValidateBatch(const Batch& batch, int obs_size, int num_actions, int latent_size,

@@ -84,6 +84,8 @@ class PolicyNetImpl : public torch::nn::Module {
   }
 
   int latent_size() const { return latent_size_; }
+  // Whether actions depend on earlier steps (an LSTM decoder), so a stored state can go stale.
+  bool is_recurrent() const { return !lstm_.empty(); }
   int num_actions() const { return num_actions_; }
   int lstm_layers() const { return static_cast<int>(lstm_.size()); }
   std::vector<int64_t> lstm_hidden_sizes() const {

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "learner/algorithms.h"
+#include "learner/retrace.h"
 #include "learner/test_batches.h"
 #include "learner/vtrace.h"
 
@@ -60,6 +61,38 @@ TEST(ChainTargetsTest, WithTheTrueValuesEveryTargetIsTheTrueValue) {
     torch::Tensor y = NStepTargets(chain.rewards, discounts, chain.NextValues(), chain.continues, n);
     EXPECT_TRUE(torch::allclose(y, expected, 1e-5, 1e-5)) << "n " << n << "\n" << y;
   }
+  // Retrace: the walk is deterministic, so Q(x_t, a_t) = V(x_t) and E_π Q(x_{t+1}, ·) = V(x_{t+1});
+  // every correction term is then 0, whatever the traces
+  for (double lambda : {1.0, 0.95, 0.0}) {
+    torch::Tensor traces = RetraceCoefficients(torch::log(Col({2, 0.5, 1, 3, 0.2, 1})), lambda);
+    torch::Tensor g = RetraceTargets(chain.rewards, discounts, chain.NextValues(), chain.continues, chain.Values(),
+                                     traces);
+    EXPECT_TRUE(torch::allclose(g, expected, 1e-5, 1e-5)) << "lambda " << lambda << "\n" << g;
+  }
+}
+
+TEST(RetraceTest, MatchesAHandComputedCase) {
+  // r = (1, 2, 3), γ = 0.9, V'_{t+1} = (10, 20, 30), Q(x_t, a_t) = (5, 15, 25); π/μ = (2, 0.5, 1)
+  // with λ = 0.9 gives traces c = (0.9, 0.45, 0.9).
+  const torch::Tensor traces = RetraceCoefficients(torch::log(Col({2, 0.5, 1})), 0.9);
+  EXPECT_TRUE(torch::allclose(traces, Col({0.9f, 0.45f, 0.9f}), 1e-6, 1e-6)) << traces;
+  const torch::Tensor r = Col({1, 2, 3}), d = Col({0.9f, 0.9f, 0.9f}), next = Col({10, 20, 30});
+  const torch::Tensor q = Col({5, 15, 25});
+  torch::Tensor g = RetraceTargets(r, d, next, Col({1, 1, 1}), q, traces);
+  // G2 = 3 + 0.9·30 = 30; G1 = 2 + 0.9·(20 + c2·(G2 − Q2)) = 2 + 0.9·(20 + 0.9·5) = 24.05;
+  // G0 = 1 + 0.9·(10 + c1·(G1 − Q1)) = 1 + 0.9·(10 + 0.45·9.05) = 13.66525
+  EXPECT_NEAR(g[2][0].item<float>(), 30.0, 1e-4);
+  EXPECT_NEAR(g[1][0].item<float>(), 24.05, 1e-4);
+  EXPECT_NEAR(g[0][0].item<float>(), 13.66525, 1e-4);
+  // step 2 starts a new episode: G1 bootstraps from V'_2 alone and the trace stops there
+  g = RetraceTargets(r, d, next, Col({1, 0, 1}), q, traces);
+  EXPECT_NEAR(g[1][0].item<float>(), 2 + 0.9 * 20, 1e-4);
+  EXPECT_NEAR(g[0][0].item<float>(), 1 + 0.9 * (10 + 0.45 * (20 - 15)), 1e-4);
+  // a termination at step 1: its reward alone
+  g = RetraceTargets(r, Col({0.9f, 0.f, 0.9f}), next, Col({1, 0, 1}), q, traces);
+  EXPECT_NEAR(g[1][0].item<float>(), 2.0, 1e-5);
+  // an overwhelming ratio is clamped before exp: the trace is λ, never NaN or infinite
+  EXPECT_FLOAT_EQ(RetraceCoefficients(Col({1e6f}), 0.9)[0][0].item<float>(), 0.9f);
 }
 
 TEST(ChainTargetsTest, ZeroValuesGiveTheDiscountedRewardsUpToEachEpisodesEnd) {
@@ -79,9 +112,14 @@ class AlgorithmTargetsTest : public ::testing::TestWithParam<std::string> {
   static constexpr int kObs = 4, kActions = 2, kT = 6, kB = 2;
 
   void SetUp() override {
-    config_ = TinyConfig(GetParam());
+    config_ = TinyConfig(GetParam() == "mpo_n_step" ? "mpo" : GetParam());
     config_.set_discount(kGamma);
     if (config_.has_vtrace()) config_.mutable_vtrace()->set_lambda(1);
+    if (config_.has_mpo()) {
+      config_.mutable_mpo()->set_burn_in_steps(0);  // targets for every step (burn-in has its own test)
+      config_.mutable_mpo()->set_retrace_lambda(1);
+      if (GetParam() == "mpo_n_step") config_.mutable_mpo()->set_critic_targets("n_step");
+    }
     torch::manual_seed(5);
     algorithm_ = MakeAlgorithm(config_).value();
     networks_ = Networks(WithNetworkDefaults(config_.network(), kObs), kObs, kActions, algorithm_->critic_kind());
@@ -181,7 +219,109 @@ TEST_P(AlgorithmTargetsTest, AConstantCriticOnAChainGivesTheClosedFormValues) {
   for (int t = 4; t < kT; ++t) EXPECT_NEAR(targets[t][1].item<double>(), value, 1e-4) << "column 1, step " << t;
 }
 
-INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmTargetsTest, ::testing::Values("vtrace", "mpo", "vmpo"));
+class MpoTargetsTest : public AlgorithmTargetsTest {};
+
+TEST_P(MpoTargetsTest, RetraceCutsTheTracesWhereTheBehaviourPolicyWasFarMoreLikely) {
+  // Behaviour log-probs far above the target policy's make every ratio π/μ ≈ 0, so Retrace's
+  // traces vanish and each target is the one-step r_t + γ_t E_π Q(x'_{t+1}, ·) — unlike the
+  // uncorrected n-step return, which ignores the behaviour policy.
+  IgnoreActionsInQ();
+  Batch batch = ChainBatch();
+  batch.behaviour_log_prob = torch::full({kT, kB}, 1000.0);
+  batch.rewards = torch::rand({kT, kB});
+  const torch::Tensor targets = Targets(batch);
+  for (int t = 0; t < kT; ++t) {
+    for (int b = 0; b < kB; ++b) {
+      const bool truncated = t == 2 && b == 0, terminated = t == 3 && b == 1;
+      const torch::Tensor next = truncated ? batch.final_observations[t][b] : batch.observations[t + 1][b];
+      const double expected = batch.rewards[t][b].item<double>() + (terminated ? 0 : kGamma * CriticValue(next));
+      EXPECT_NEAR(targets[t][b].item<double>(), expected, 1e-4) << "step " << t << ", column " << b;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Retrace, MpoTargetsTest, ::testing::Values("mpo"));
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmTargetsTest, ::testing::Values("vtrace", "mpo", "mpo_n_step", "vmpo"));
+
+// MPO's replayed sequences: the first k steps only warm up the recurrent state.
+class BurnInTest : public ::testing::Test {
+ protected:
+  static constexpr int kObs = 4, kActions = 2, kT = 8, kB = 3;
+
+  double Loss(const LearnerConfig& config, const Batch& batch, torch::Tensor* targets = nullptr) {
+    torch::manual_seed(11);  // the same networks for every call
+    auto algorithm = MakeAlgorithm(config).value();
+    Networks networks(WithNetworkDefaults(config.network(), kObs), kObs, kActions, algorithm->critic_kind());
+    algorithm->Init(networks);
+    at::Generator generator = at::detail::createCPUGenerator(3);
+    LossResult result = algorithm->Loss(batch, networks, generator);
+    if (targets != nullptr) *targets = result.value_targets;
+    return result.loss.item<double>();
+  }
+
+  Batch MakeBatch(const std::string& decoder) {
+    torch::manual_seed(11);
+    auto learner = Learner::Create(TinyConfig("mpo", decoder), kObs, kActions).value();
+    Batch batch = RandomBatch(*learner, kT, kB, kObs, kActions, 4);
+    batch.initial_state.h.clear();
+    batch.initial_state.c.clear();
+    for (int64_t hidden : learner->networks()->policy->lstm_hidden_sizes()) {
+      batch.initial_state.h.push_back(torch::randn({kB, hidden}));  // a stored (stale) state
+      batch.initial_state.c.push_back(torch::randn({kB, hidden}));
+    }
+    return batch;
+  }
+};
+
+TEST_F(BurnInTest, RecurrentPoliciesWarmUpOnTheFirstQuarterWithNoLossOnIt) {
+  const LearnerConfig config = TinyConfig("mpo", "lstm");  // burn_in_steps -1: automatic
+  const Batch batch = MakeBatch("lstm");
+  torch::Tensor targets;
+  const double loss = Loss(config, batch, &targets);
+  // kT / 4 = 2 burn-in steps: no targets there
+  EXPECT_TRUE(torch::isnan(targets.slice(0, 0, 2)).all().item<bool>()) << targets;
+  EXPECT_TRUE(torch::isfinite(targets.slice(0, 2)).all().item<bool>()) << targets;
+  // what happened on the burn-in steps (rewards, actions, behaviour) is not in the loss...
+  Batch other = batch;
+  other.rewards = batch.rewards.clone();
+  other.rewards.slice(0, 0, 2).add_(5);
+  other.actions = batch.actions.clone();
+  other.actions.slice(0, 0, 2).mul_(-1);
+  other.behaviour_log_prob = batch.behaviour_log_prob.clone();
+  other.behaviour_log_prob.slice(0, 0, 2).sub_(3);
+  EXPECT_EQ(Loss(config, other), loss);
+  // ...but the observations there warm up the state the rest starts from
+  Batch warmed = batch;
+  warmed.observations = batch.observations.clone();
+  warmed.observations.slice(0, 0, 2).add_(1);
+  EXPECT_NE(Loss(config, warmed), loss);
+  // without burn-in the first rewards count
+  LearnerConfig none = config;
+  none.mutable_mpo()->set_burn_in_steps(0);
+  EXPECT_NE(Loss(none, other), Loss(none, batch));
+}
+
+TEST_F(BurnInTest, FeedForwardPoliciesHaveNoBurnInByDefault) {
+  const LearnerConfig config = TinyConfig("mpo", "mlp");
+  const Batch batch = MakeBatch("mlp");
+  torch::Tensor targets;
+  const double loss = Loss(config, batch, &targets);
+  EXPECT_TRUE(torch::isfinite(targets).all().item<bool>()) << targets;
+  Batch other = batch;
+  other.rewards = batch.rewards.clone();
+  other.rewards[0].add_(5);
+  EXPECT_NE(Loss(config, other), loss);
+}
+
+TEST(MpoConfigTest, UnknownCriticTargetsAndBadRetraceSettingsAreRefusedByName) {
+  LearnerConfig config = TinyConfig("mpo");
+  config.mutable_mpo()->set_critic_targets("td_zero");
+  EXPECT_NE(MakeAlgorithm(config).status().message().find("td_zero"), std::string::npos);
+  config = TinyConfig("mpo");
+  config.mutable_mpo()->set_retrace_lambda(1.5);
+  EXPECT_NE(MakeAlgorithm(config).status().message().find("retrace_lambda"), std::string::npos);
+}
 
 }  // namespace
 }  // namespace mimic

@@ -5,6 +5,10 @@
 
 namespace mimic {
 
+torch::Tensor ClampLogRatio(const torch::Tensor& log_ratio) {
+  return log_ratio.clamp(-kMaxLogRatio, kMaxLogRatio);
+}
+
 VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& discounts,
                             const torch::Tensor& rewards, const torch::Tensor& values,
                             const torch::Tensor& next_values, const torch::Tensor& continues,

@@ -7,6 +7,12 @@
 
 namespace mimic {
 
+// Log importance ratios are clamped to ±kMaxLogRatio before exp: e^20 ≈ 4.9e8 is far past every
+// clipping bound that reads a ratio (ρ̄, c̄, 1 ± ε, Retrace's 1), while exp overflows float32 above
+// ~88 and an infinite ratio turns losses and gradients into NaN.
+constexpr double kMaxLogRatio = 20;
+torch::Tensor ClampLogRatio(const torch::Tensor& log_ratio);
+
 struct VTraceOptions {
   double lambda = 1.0;
   double clip_rho = 1.0;     // ρ̄
