@@ -93,7 +93,7 @@ class VTraceAlgorithm : public Algorithm {
                  {"entropy", entropy},
                  {"latent_kl", latent_kl},
                  {"value_mean", values.mean()},
-                 {"importance_weight_mean", (log_pi - batch.behaviour_log_prob).exp().mean()},
+                 {"importance_weight_mean", ClampLogRatio(log_pi - batch.behaviour_log_prob).exp().mean()},
                  {"action_std_mean", policy.action_std.mean()},
                  {"latent_std_mean", policy.latent_std.mean()}};
     out.value_targets = returns.vs;

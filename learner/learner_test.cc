@@ -74,6 +74,47 @@ TEST_P(LearnerAlgorithmTest, BadBatchesAreRefusedAndChangeNothing) {
   EXPECT_TRUE(SameTensors(before, Snapshot(*learner)));
 }
 
+TEST(LearnerRefusalTest, OverwhelmingImportanceRatiosLeaveEveryMetricFinite) {
+  for (const std::string& algorithm : {"vtrace", "mpo", "vmpo"}) {
+    LearnerConfig config = TinyConfig(algorithm);
+    if (config.has_vtrace()) config.mutable_vtrace()->set_surrogate_clip(0.2);
+    auto learner = Learner::Create(config, kObs, kActions).value();
+    Batch batch = RandomBatch(*learner, kT, kB, kObs, kActions, 4);
+    batch.behaviour_log_prob[2][1] = -1e38;  // π/μ = e^(1e38): clamped to e^20 before exp
+    batch.behaviour_log_prob[3][0] = 1e38;   // and e^(−1e38)
+    const absl::StatusOr<LearnerMetrics> metrics = learner->Update(batch);
+    ASSERT_TRUE(metrics.ok()) << algorithm << ": " << metrics.status();
+    for (const auto& [name, value] : metrics->values) EXPECT_TRUE(std::isfinite(value)) << algorithm << " " << name;
+  }
+}
+
+TEST(LearnerRefusalTest, NonFiniteGradientsAreRefusedCountedAndChangeNothing) {
+  // A policy with a tiny action std and a replayed action far from its mean: the loss stays finite
+  // (log π ≈ −z²/2 ≈ −5e36) but the gradient of log π with respect to σ, z²/σ, overflows.
+  LearnerConfig config = TinyConfig("vtrace");
+  config.mutable_network()->set_init_action_std(2e-4);
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  Batch batch = RandomBatch(*learner, kT, kB, kObs, kActions, 2);
+  batch.actions[1][0].fill_(1e15);
+  batch.behaviour_log_prob[1][0] = -1e38;  // the behaviour policy "chose" it: importance ratio clamped to 1
+  std::vector<torch::Tensor> before;
+  for (const auto& p : learner->networks()->parameters()) before.push_back(p.detach().clone());
+  const absl::StatusOr<LearnerMetrics> refused = learner->Update(batch);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted) << refused.status();
+  EXPECT_NE(refused.status().message().find("gradients are not finite"), std::string::npos) << refused.status();
+  EXPECT_EQ(learner->refused_updates(), 1);
+  EXPECT_EQ(learner->step(), 1);
+  std::vector<torch::Tensor> after;
+  for (const auto& p : learner->networks()->parameters()) after.push_back(p.detach().clone());
+  EXPECT_TRUE(SameTensors(before, after));
+  // the next good batch goes through and reports the count
+  const absl::StatusOr<LearnerMetrics> next = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 3));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->Get("refused_updates"), 1);
+  for (const auto& [name, value] : next->values) EXPECT_TRUE(std::isfinite(value)) << name;
+}
+
 TEST_P(LearnerAlgorithmTest, ResumedRunContinuesBitForBit) {
   const std::string dir = TempDir("resume_" + GetParam());
   auto original = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();

@@ -65,6 +65,17 @@ TEST(ClippedSurrogateTest, ValueByHandAndNoPushBeyondTheClip) {
   EXPECT_NEAR(against.grad()[0].item<float>(), -0.5 * 2, 1e-5);
 }
 
+TEST(ClippedSurrogateTest, OverwhelmingRatiosAreClampedBeforeExp) {
+  // ratios of e^±200 overflow float32; clamped at e^±20 the loss and its gradient stay finite
+  torch::Tensor log_ratio = torch::tensor({200.f, -200.f, 0.f}).requires_grad_(true);
+  torch::Tensor loss = ClippedSurrogateLoss(log_ratio, torch::tensor({-1.f, 1.f, 1.f}), 0.2);
+  EXPECT_TRUE(std::isfinite(loss.item<float>()));
+  EXPECT_NEAR(loss.item<float>(), -(-std::exp(20.0) + std::exp(-20.0) + 1) / 3, 1e-2 * std::exp(20.0) / 3);
+  loss.backward();
+  EXPECT_TRUE(torch::isfinite(log_ratio.grad()).all().item<bool>()) << log_ratio.grad();
+  EXPECT_TRUE(torch::isfinite(ClampLogRatio(torch::tensor({1e30f})).exp()).all().item<bool>());
+}
+
 TEST(NStepTargetsTest, TruncatesAtTheUnrollEndAndAtTerminals) {
   // V = (10, 20, 30, 40); step 1 terminates, so step 2 starts a new episode
   torch::Tensor y = NStepTargets(Col({1, 2, 3}), Col({0.9f, 0.f, 0.9f}), Col({20, 30, 40}), Col({1, 0, 1}), 2);

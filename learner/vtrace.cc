@@ -15,7 +15,7 @@ VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& 
                             const VTraceOptions& options) {
   torch::NoGradGuard no_grad;
   const int64_t T = log_rhos.size(0);
-  torch::Tensor rhos = log_rhos.detach().exp();
+  torch::Tensor rhos = ClampLogRatio(log_rhos.detach()).exp();
   torch::Tensor clipped_rhos = rhos.clamp_max(options.clip_rho);
   torch::Tensor cs = options.lambda * rhos.clamp_max(options.clip_c);
   torch::Tensor v = values.detach();
@@ -43,7 +43,7 @@ VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& 
 }
 
 torch::Tensor ClippedSurrogateLoss(const torch::Tensor& log_ratio, const torch::Tensor& advantages, double clip) {
-  const torch::Tensor ratio = log_ratio.exp();
+  const torch::Tensor ratio = ClampLogRatio(log_ratio).exp();
   const torch::Tensor a = advantages.detach();
   return -torch::min(ratio * a, ratio.clamp(1 - clip, 1 + clip) * a).mean();
 }

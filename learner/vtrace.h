@@ -36,8 +36,9 @@ VTraceReturns ComputeVTrace(const torch::Tensor& log_rhos, const torch::Tensor& 
                             const torch::Tensor& next_values, const torch::Tensor& continues,
                             const VTraceOptions& options = {});
 
-// PPO's clipped surrogate, −mean(min(r·A, clip(r, 1 − c, 1 + c)·A)) with r = exp(log_ratio): the
-// gradient through r vanishes once r has left [1 − c, 1 + c] in the advantage's direction.
+// PPO's clipped surrogate, −mean(min(r·A, clip(r, 1 − c, 1 + c)·A)) with r = exp(log_ratio) (the
+// log-ratio clamped first): the gradient through r vanishes once r has left [1 − c, 1 + c] in the
+// advantage's direction.
 torch::Tensor ClippedSurrogateLoss(const torch::Tensor& log_ratio, const torch::Tensor& advantages, double clip);
 
 // n-step bootstrapped targets: y_t = Σ_{k<m} (Π_{j<k} γ_{t+j}) r_{t+k} + (Π_{j<m} γ_{t+j}) V'_{t+m},
