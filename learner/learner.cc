@@ -187,7 +187,6 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
                                       policy->lstm_hidden_sizes()));
 
   const Batch on_device = BatchOn(batch, device_);
-  s.networks->normalizer->Update(on_device.observations.slice(0, 0, on_device.unroll_length()));
   // Nothing may change when the update is refused: the loss draws from the generator (MPO).
   const torch::Tensor rng_before = s.generator.get_state();
   auto refuse = [&](const std::string& why) {
@@ -214,6 +213,9 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   }
   s.optimizer->step();
   if (s.dual_optimizer) s.dual_optimizer->step();
+  // The observation statistics take in the batch only once its update went through, so a refused
+  // batch leaves no trace (the loss used the statistics the acting policy had).
+  s.networks->normalizer->Update(on_device.observations.slice(0, 0, on_device.unroll_length()));
   ++s.step;
   s.algorithm->AfterUpdate(s.step, s.networks);
   RefreshActingNetworks();

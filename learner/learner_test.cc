@@ -115,6 +115,48 @@ TEST(LearnerRefusalTest, NonFiniteGradientsAreRefusedCountedAndChangeNothing) {
   for (const auto& [name, value] : next->values) EXPECT_TRUE(std::isfinite(value)) << name;
 }
 
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_P(LearnerAlgorithmTest, ARefusedUpdateLeavesEveryPartOfTheLearnerBitIdentical) {
+  // A checkpoint holds parameters, normaliser statistics, optimiser moments, duals, target
+  // networks, the RNG and the step: the bytes written before and after a refused update must match.
+  LearnerConfig config = TinyConfig(GetParam());
+  config.mutable_network()->set_init_action_std(2e-4);  // for the non-finite-gradient batch below
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  const std::string before = learner->SaveCheckpoint(TempDir("refused_before_" + GetParam())).value();
+  ASSERT_EQ(FileBytes(before), FileBytes(learner->SaveCheckpoint(TempDir("refused_again_" + GetParam())).value()))
+      << "checkpoints of the same state should be byte-identical";
+
+  // Non-finite loss: rewards whose squares overflow.
+  Batch huge = RandomBatch(*learner, kT, kB, kObs, kActions, 2);
+  huge.observations.mul_(100);  // would move the normaliser's statistics
+  huge.rewards.fill_(1e30);
+  EXPECT_EQ(learner->Update(huge).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(learner->refused_updates(), 1);
+  EXPECT_EQ(learner->networks()->normalizer->count(), kT * kB);
+  EXPECT_TRUE(FileBytes(before) == FileBytes(learner->SaveCheckpoint(TempDir("refused_loss_" + GetParam())).value()))
+      << "an update refused for its loss changed the learner";
+  if (GetParam() == "vtrace") {
+    // Finite loss, non-finite gradients (see NonFiniteGradientsAreRefusedCountedAndChangeNothing).
+    Batch far = RandomBatch(*learner, kT, kB, kObs, kActions, 3);
+    far.observations.mul_(100);
+    far.actions[1][0].fill_(1e15);
+    far.behaviour_log_prob[1][0] = -1e38;
+    EXPECT_EQ(learner->Update(far).status().code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(learner->refused_updates(), 2);
+    EXPECT_TRUE(FileBytes(before) ==
+                FileBytes(learner->SaveCheckpoint(TempDir("refused_gradients_" + GetParam())).value()))
+        << "an update refused for its gradients changed the learner";
+  }
+  // a good batch still trains, and its observations then enter the statistics
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 4)).ok());
+  EXPECT_EQ(learner->networks()->normalizer->count(), 2 * kT * kB);
+}
+
 TEST_P(LearnerAlgorithmTest, ResumedRunContinuesBitForBit) {
   const std::string dir = TempDir("resume_" + GetParam());
   auto original = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
