@@ -112,6 +112,10 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
         net.proprioception_offset() + net.proprioception_size(), ") exceeds the observation (",
         obs_size, ")"));
   }
+  if (net.latent_posterior() != "autoregressive" && net.latent_posterior() != "independent") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "network.latent_posterior must be 'autoregressive' or 'independent', got '", net.latent_posterior(), "'"));
+  }
   if (net.latent_size() <= 0 || net.prior_alpha() < 0 || net.prior_alpha() >= 1) {
     return absl::InvalidArgumentError("network needs latent_size > 0 and prior_alpha in [0, 1)");
   }
@@ -173,9 +177,13 @@ void Learner::RefreshActingNetworks() {
 }
 int64_t Learner::step() const { return state_->step; }
 int64_t Learner::refused_updates() const { return state_->refused_updates; }
+std::vector<torch::Tensor> Learner::duals() { return state_->algorithm->Duals(); }
 
 std::string Learner::Signature() const {
   NetworkConfig net = config_.network();
+  // The independent posterior is the form every checkpoint had before latent_posterior existed:
+  // printed as absent, so those checkpoints still match a learner configured with it.
+  if (net.latent_posterior() == "independent") net.clear_latent_posterior();
   return absl::StrCat("algorithm=", algorithm_name_, " obs=", obs_size_, " actions=", num_actions_,
                       " network={", net.ShortDebugString(), "}");
 }
@@ -235,6 +243,9 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::FromCheckpointDir(const std::s
                                                                     int obs_size, int num_actions) {
   MIMIC_ASSIGN_OR_RETURN(LearnerConfig config,
                          ReadTextProto<LearnerConfig>(dir + "/" + kConfigFile));
+  // Learners write the posterior's form into this file; one without it predates the option, and
+  // its checkpoints hold the independent posterior q(z_t | x_t).
+  if (!config.network().has_latent_posterior()) config.mutable_network()->set_latent_posterior("independent");
   MIMIC_ASSIGN_OR_RETURN(std::string latest, LatestCheckpoint(dir));
   MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<Learner> learner,
                          Learner::Create(config, obs_size, num_actions));
@@ -298,10 +309,16 @@ absl::Status Learner::RestoreCheckpoint(const std::string& path) {
           absl::StrCat("checkpoint ", path, " is not a mimic learner checkpoint"));
     }
     if (!archive.try_read("signature", signature) || signature.toStringRef() != Signature()) {
+      const std::string theirs = signature.isString() ? signature.toStringRef() : std::string("no signature");
+      const bool posterior_differs =
+          (theirs.find("latent_posterior") == std::string::npos) != (Signature().find("latent_posterior") == std::string::npos);
       return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", path, " is incompatible with this learner: it holds ",
-          signature.isString() ? signature.toStringRef() : std::string("no signature"),
-          "; this learner is ", Signature()));
+          "checkpoint ", path, " is incompatible with this learner: it holds ", theirs, "; this learner is ",
+          Signature(),
+          posterior_differs ? ". The latent posteriors differ: a checkpoint without latent_posterior holds the "
+                              "independent form q(z_t | x_t); set network { latent_posterior: \"independent\" } to "
+                              "load it"
+                            : ""));
     }
     archive.read("step", step);
     torch::Tensor rng;

@@ -43,6 +43,8 @@ class Learner {
   absl::StatusOr<LearnerMetrics> Update(const Batch& batch);
   // Updates refused for non-finite losses or gradients since this learner was created.
   int64_t refused_updates() const;
+  // The algorithm's Lagrange multipliers (raw parameters; empty for V-trace).
+  std::vector<torch::Tensor> duals();
 
   // Writes ckpt-<step>.pt into `dir` atomically and prunes old ones (and learner_config.pbtxt
   // beside them); returns its path.

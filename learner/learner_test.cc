@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <google/protobuf/text_format.h>
+
 #include "gtest/gtest.h"
 #include "learner/checkpoint_files.h"
 #include "learner/test_batches.h"
@@ -75,7 +77,7 @@ TEST_P(LearnerAlgorithmTest, BadBatchesAreRefusedAndChangeNothing) {
 }
 
 TEST(LearnerRefusalTest, OverwhelmingImportanceRatiosLeaveEveryMetricFinite) {
-  for (const std::string& algorithm : {"vtrace", "mpo", "vmpo"}) {
+  for (const std::string algorithm : {"vtrace", "mpo", "vmpo"}) {
     LearnerConfig config = TinyConfig(algorithm);
     if (config.has_vtrace()) config.mutable_vtrace()->set_surrogate_clip(0.2);
     auto learner = Learner::Create(config, kObs, kActions).value();
@@ -230,6 +232,46 @@ TEST(LearnerCheckpointTest, CorruptOrIncompatibleCheckpointsAreRefusedWithoutHar
   EXPECT_TRUE(fs::exists(good));  // nothing overwritten or removed
 }
 
+TEST(LearnerCheckpointTest, CheckpointsOfTheIndependentPosteriorLoadOnlyWithItAndAreRefusedByName) {
+  // Checkpoints written before latent_posterior existed hold q(z_t | x_t) and carry no
+  // latent_posterior in their signature — exactly what an "independent" learner writes.
+  const std::string dir = TempDir("independent");
+  LearnerConfig old_form = TinyConfig("vmpo");
+  old_form.mutable_network()->set_latent_posterior("independent");
+  auto old_learner = Learner::Create(old_form, kObs, kActions).value();
+  ASSERT_TRUE(old_learner->Update(RandomBatch(*old_learner, kT, kB, kObs, kActions, 1)).ok());
+  const std::string path = old_learner->SaveCheckpoint(dir).value();
+  EXPECT_EQ(old_learner->Signature().find("latent_posterior"), std::string::npos);
+
+  // the default (autoregressive) learner refuses it, naming the option
+  auto ar = Learner::Create(TinyConfig("vmpo"), kObs, kActions).value();
+  const absl::Status refused = ar->RestoreCheckpoint(path);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("latent_posterior: \"independent\""), std::string::npos) << refused;
+  // a learner configured with the old form loads it
+  auto loaded = Learner::Create(old_form, kObs, kActions).value();
+  ASSERT_TRUE(loaded->RestoreCheckpoint(path).ok());
+  EXPECT_TRUE(SameTensors(Snapshot(*old_learner), Snapshot(*loaded)));
+
+  // a checkpoint directory whose learner_config.pbtxt predates the option loads as the old form
+  {
+    LearnerConfig written = old_learner->config();
+    written.mutable_network()->clear_latent_posterior();
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(written, &text);
+    std::ofstream(dir + "/learner_config.pbtxt") << text;
+  }
+  auto from_dir = Learner::FromCheckpointDir(dir, kObs, kActions);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status();
+  EXPECT_EQ((*from_dir)->config().network().latent_posterior(), "independent");
+  EXPECT_TRUE(SameTensors(Snapshot(*old_learner), Snapshot(**from_dir)));
+
+  // and the new form's checkpoints say so
+  const std::string ar_path = ar->SaveCheckpoint(TempDir("autoregressive")).value();
+  EXPECT_NE(ar->Signature().find("latent_posterior: \"autoregressive\""), std::string::npos);
+  EXPECT_EQ(loaded->RestoreCheckpoint(ar_path).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(LearnerCheckpointTest, OldCheckpointsArePrunedAndLatestIsFound) {
   const std::string dir = TempDir("prune");
   EXPECT_EQ(LatestCheckpoint(dir).status().code(), absl::StatusCode::kNotFound);
@@ -254,6 +296,10 @@ TEST(LearnerConfigTest, MissingAlgorithmAndBadSizesAreClearErrors) {
   none.clear_algorithm();
   EXPECT_EQ(Learner::Create(none, kObs, kActions).status().code(),
             absl::StatusCode::kInvalidArgument);
+  LearnerConfig bad_posterior = TinyConfig("vtrace");
+  bad_posterior.mutable_network()->set_latent_posterior("bidirectional");
+  EXPECT_NE(Learner::Create(bad_posterior, kObs, kActions).status().message().find("bidirectional"),
+            std::string::npos);
   LearnerConfig bad_decoder = TinyConfig("vtrace");
   bad_decoder.mutable_network()->set_decoder("transformer");
   EXPECT_NE(Learner::Create(bad_decoder, kObs, kActions).status().message().find("transformer"),

@@ -1,6 +1,7 @@
-// The paper's (NPMP) policy: an encoder over [reference window, proprioception] → a Gaussian
-// latent, KL-regularised toward an AR(1) prior; a decoder (2-layer LSTM or MLP) over
-// [latent sample, proprioception] → a Gaussian over actions with a tanh-bounded mean.
+// The paper's (NPMP) policy: an encoder over [reference window, proprioception] and, by default, the
+// previous latent sample → a Gaussian latent q(z_t | z_{t−1}, x_t), KL-regularised toward an AR(1)
+// prior; a decoder (2-layer LSTM or MLP) over [latent sample, proprioception] → a Gaussian over
+// actions with a tanh-bounded mean. (latent_posterior "independent": q(z_t | x_t).)
 //
 // Inputs are [T, B, ...] sequences of normalised observations. The latent noise ε (z = μ + σ ε)
 // is an input: actors draw it and store it with the unroll, so the learner evaluates exactly the
@@ -84,8 +85,10 @@ class PolicyNetImpl : public torch::nn::Module {
   }
 
   int latent_size() const { return latent_size_; }
-  // Whether actions depend on earlier steps (an LSTM decoder), so a stored state can go stale.
-  bool is_recurrent() const { return !lstm_.empty(); }
+  // Whether actions depend on earlier steps (an LSTM decoder or the autoregressive latent
+  // posterior), so a stored recurrent state can go stale.
+  bool is_recurrent() const { return !lstm_.empty() || autoregressive_; }
+  bool autoregressive_posterior() const { return autoregressive_; }
   int num_actions() const { return num_actions_; }
   int lstm_layers() const { return static_cast<int>(lstm_.size()); }
   std::vector<int64_t> lstm_hidden_sizes() const {
@@ -97,6 +100,7 @@ class PolicyNetImpl : public torch::nn::Module {
  private:
   NetworkConfig config_;
   int obs_size_, num_actions_, latent_size_;
+  bool autoregressive_;
   LayerNormMlp encoder_{nullptr};
   torch::nn::Linear latent_head_{nullptr};
   std::vector<torch::nn::LSTMCell> lstm_;

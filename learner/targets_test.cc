@@ -260,6 +260,8 @@ class BurnInTest : public ::testing::Test {
     return result.loss.item<double>();
   }
 
+  void CheckBurnIn(const LearnerConfig& config, const Batch& batch);
+
   Batch MakeBatch(const std::string& decoder) {
     torch::manual_seed(11);
     auto learner = Learner::Create(TinyConfig("mpo", decoder), kObs, kActions).value();
@@ -275,8 +277,14 @@ class BurnInTest : public ::testing::Test {
 };
 
 TEST_F(BurnInTest, RecurrentPoliciesWarmUpOnTheFirstQuarterWithNoLossOnIt) {
-  const LearnerConfig config = TinyConfig("mpo", "lstm");  // burn_in_steps -1: automatic
-  const Batch batch = MakeBatch("lstm");
+  // recurrent through the LSTM, or through the autoregressive latent with an MLP decoder
+  for (const std::string decoder : {"lstm", "mlp"}) {
+    SCOPED_TRACE(decoder);
+    CheckBurnIn(TinyConfig("mpo", decoder), MakeBatch(decoder));  // burn_in_steps -1: automatic
+  }
+}
+
+void BurnInTest::CheckBurnIn(const LearnerConfig& config, const Batch& batch) {
   torch::Tensor targets;
   const double loss = Loss(config, batch, &targets);
   // kT / 4 = 2 burn-in steps: no targets there
@@ -303,7 +311,8 @@ TEST_F(BurnInTest, RecurrentPoliciesWarmUpOnTheFirstQuarterWithNoLossOnIt) {
 }
 
 TEST_F(BurnInTest, FeedForwardPoliciesHaveNoBurnInByDefault) {
-  const LearnerConfig config = TinyConfig("mpo", "mlp");
+  LearnerConfig config = TinyConfig("mpo", "mlp");
+  config.mutable_network()->set_latent_posterior("independent");
   const Batch batch = MakeBatch("mlp");
   torch::Tensor targets;
   const double loss = Loss(config, batch, &targets);
