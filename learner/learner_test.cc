@@ -38,17 +38,39 @@ bool SameTensors(const std::vector<torch::Tensor>& a, const std::vector<torch::T
 
 class LearnerAlgorithmTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(LearnerAlgorithmTest, UpdatesChangeParametersAndReportFiniteMetrics) {
+std::vector<torch::Tensor> Copies(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors) out.push_back(t.detach().clone());
+  return out;
+}
+
+// How many of `before` differ from `after`, tensor by tensor.
+int Changed(const std::vector<torch::Tensor>& before, const std::vector<torch::Tensor>& after) {
+  int changed = 0;
+  for (size_t i = 0; i < before.size(); ++i) changed += !torch::equal(before[i], after[i]);
+  return changed;
+}
+
+TEST_P(LearnerAlgorithmTest, UpdatesTrainThePolicyTheCriticAndTheDualsAndReportFiniteMetrics) {
   auto learner = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
-  std::vector<torch::Tensor> before = Snapshot(*learner);
+  Networks& nets = learner->networks();
+  // the trained groups, each on its own (buffers such as the normaliser's change anyway)
+  const std::vector<torch::Tensor> policy = Copies(nets->PolicyParameters());
+  const std::vector<torch::Tensor> critic = Copies(nets->CriticParameters());
+  const std::vector<torch::Tensor> duals = Copies(learner->duals());
   for (int i = 0; i < 3; ++i) {
     auto metrics = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 10 + i));
     ASSERT_TRUE(metrics.ok()) << metrics.status();
     EXPECT_EQ(metrics->step, i + 1);
     for (const auto& [name, value] : metrics->values) EXPECT_TRUE(std::isfinite(value)) << name;
     EXPECT_GT(metrics->Get("policy_grad_norm"), 0);
+    EXPECT_GT(metrics->Get("critic_grad_norm"), 0);
   }
-  EXPECT_FALSE(SameTensors(before, Snapshot(*learner)));
+  // Adam moves every parameter that has a gradient: all of each group must have moved
+  EXPECT_EQ(Changed(policy, Copies(nets->PolicyParameters())), static_cast<int>(policy.size()));
+  EXPECT_EQ(Changed(critic, Copies(nets->CriticParameters())), static_cast<int>(critic.size()));
+  EXPECT_EQ(duals.size(), GetParam() == "vtrace" ? 0u : 3u);
+  EXPECT_EQ(Changed(duals, Copies(learner->duals())), static_cast<int>(duals.size()));
   EXPECT_EQ(learner->algorithm_name(), GetParam());
 }
 
