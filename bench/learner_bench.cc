@@ -166,6 +166,7 @@ int BenchLearner(const Argv& argv) {
   batch.rewards = torch::rand({T, B});
   batch.discounts = torch::ones({T, B});
   batch.latent_noise = torch::randn({T + 1, B, L});
+  batch.final_observations = torch::zeros({T, B, kObs});
   batch.initial_state = nets->policy->InitialState(B);
 
   // FLOPs of one update: what each algorithm runs forward, and what it trains

@@ -64,7 +64,7 @@ class BatchedEnv : public VectorEnv {
 
   // Result arrays; row i belongs to environment i.
   const float* observations() const override { return observations_.data(); }         // (N x obs)
-  const float* final_observations() const { return final_obs_.data(); }      // (N x obs)
+  const float* final_observations() const override { return final_obs_.data(); }  // (N x obs)
   const float* rewards() const override { return rewards_.data(); }                   // (N)
   const float* discounts() const override { return discounts_.data(); }               // (N)
   const uint8_t* episode_end() const { return episode_end_.data(); }         // (N) EpisodeEnd

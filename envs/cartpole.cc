@@ -73,6 +73,7 @@ CartpoleSwingup::CartpoleSwingup(ModelPtr model, int num_envs, uint64_t seed, in
       rng_(seed),
       steps_(num_envs, 0),
       observations_(num_envs * 5),
+      final_observations_(num_envs * 5, 0.f),
       rewards_(num_envs, 0.f),
       discounts_(num_envs, 1.f),
       first_(num_envs, 1) {
@@ -94,12 +95,11 @@ void CartpoleSwingup::ResetOne(int i) {
   mj_forward(model_.get(), d);
   steps_[i] = 0;
   first_[i] = 1;
-  Observe(i);
+  Observe(i, &observations_[i * 5]);
 }
 
-void CartpoleSwingup::Observe(int i) {
+void CartpoleSwingup::Observe(int i, float* obs) {
   const mjData* d = data_[i];
-  float* obs = &observations_[i * 5];
   obs[0] = static_cast<float>(d->qpos[0]);
   obs[1] = static_cast<float>(std::cos(d->qpos[1]));
   obs[2] = static_cast<float>(std::sin(d->qpos[1]));
@@ -132,9 +132,10 @@ absl::Status CartpoleSwingup::Step(absl::Span<const float> actions) {
     discounts_[i] = 1.f;  // the time limit truncates; nothing terminates
     first_[i] = 0;
     if (++steps_[i] >= time_limit_) {
+      Observe(i, &final_observations_[i * 5]);  // truncated: learners bootstrap from this state
       ResetOne(i);
     } else {
-      Observe(i);
+      Observe(i, &observations_[i * 5]);
     }
   }
   return absl::OkStatus();

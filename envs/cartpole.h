@@ -39,6 +39,7 @@ class CartpoleSwingup : public VectorEnv {
   absl::Status Reset() override;
   absl::Status Step(absl::Span<const float> actions) override;
   const float* observations() const override { return observations_.data(); }
+  const float* final_observations() const override { return final_observations_.data(); }
   const float* rewards() const override { return rewards_.data(); }
   const float* discounts() const override { return discounts_.data(); }
   const uint8_t* first() const override { return first_.data(); }
@@ -46,14 +47,14 @@ class CartpoleSwingup : public VectorEnv {
  private:
   CartpoleSwingup(ModelPtr model, int num_envs, uint64_t seed, int time_limit);
   void ResetOne(int i);
-  void Observe(int i);
+  void Observe(int i, float* out);
 
   ModelPtr model_;
   std::vector<mjData*> data_;
   int num_envs_, time_limit_;
   std::mt19937_64 rng_;
   std::vector<int> steps_;
-  std::vector<float> observations_, rewards_, discounts_;
+  std::vector<float> observations_, final_observations_, rewards_, discounts_;
   std::vector<uint8_t> first_;
 };
 

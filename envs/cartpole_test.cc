@@ -41,18 +41,25 @@ TEST(CartpoleSwingupTest, StartsHangingAndStaysDownWithoutForce) {
   EXPECT_LT(env->observations()[1], -0.99);
 }
 
-TEST(CartpoleSwingupTest, EpisodesLastTheTimeLimitThenAutoReset) {
+TEST(CartpoleSwingupTest, EpisodesLastTheTimeLimitThenAutoResetKeepingTheFinalObservation) {
   auto env = CartpoleSwingup::Create(2, 1, /*time_limit=*/50).value();
   ASSERT_TRUE(env->Reset().ok());
   std::vector<float> push(2, 1.f);
+  float cart_before_end = 0;
   for (int t = 1; t <= 50; ++t) {
+    if (t == 50) cart_before_end = env->observations()[0];
     ASSERT_TRUE(env->Step(push).ok());
     EXPECT_EQ(env->first()[0], t == 50 ? 1 : 0) << t;
     EXPECT_GE(env->rewards()[0], 0.f);
     EXPECT_LE(env->rewards()[0], 1.f);
-    EXPECT_EQ(env->discounts()[0], 1.f);
+    EXPECT_EQ(env->discounts()[0], 1.f);  // truncated, never terminated
   }
   EXPECT_NEAR(env->observations()[0], 0.0, 0.05);  // reset cart position
+  // the truncated episode's last state: the cart pushed on from where it was a step earlier
+  EXPECT_GT(cart_before_end, 0.1);
+  EXPECT_GT(env->final_observations()[0], cart_before_end);
+  EXPECT_NEAR(env->final_observations()[1] * env->final_observations()[1] +
+                  env->final_observations()[2] * env->final_observations()[2], 1.0, 1e-5);  // cos² + sin²
 }
 
 TEST(CartpoleSwingupTest, PushingMovesTheCartAndBadActionsAreRefused) {

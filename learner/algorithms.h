@@ -21,6 +21,7 @@ namespace mimic {
 struct LossResult {
   torch::Tensor loss;
   std::vector<std::pair<std::string, torch::Tensor>> stats;  // scalars for metrics
+  torch::Tensor value_targets;  // [T, B] what the critic was regressed toward (no gradient)
 };
 
 class Algorithm : public torch::nn::Module {

@@ -50,6 +50,7 @@ absl::Status ValidateBatch(const Batch& batch, int obs_size, int num_actions, in
            {"behaviour_std", batch.behaviour_std, {T, B, num_actions}},
            {"behaviour_log_prob", batch.behaviour_log_prob, {T, B}},
            {"latent_noise", batch.latent_noise, {T + 1, B, latent_size}},
+           {"final_observations", batch.final_observations, {T, B, obs_size}},
            {"initial_state.prev_latent", batch.initial_state.prev_latent, {B, latent_size}},
            {"initial_state.has_prev", batch.initial_state.has_prev, {B}}}) {
     absl::Status status = CheckTensor(name, tensor, shape);
@@ -87,6 +88,7 @@ Batch MapBatch(const Batch& batch, const std::function<torch::Tensor(const torch
   out.behaviour_std = time_major(batch.behaviour_std);
   out.behaviour_log_prob = time_major(batch.behaviour_log_prob);
   out.latent_noise = time_major(batch.latent_noise);
+  out.final_observations = time_major(batch.final_observations);
   for (const torch::Tensor& h : batch.initial_state.h) out.initial_state.h.push_back(state(h));
   for (const torch::Tensor& c : batch.initial_state.c) out.initial_state.c.push_back(state(c));
   out.initial_state.prev_latent = state(batch.initial_state.prev_latent);
@@ -98,8 +100,29 @@ Batch SelectColumns(const Batch& batch, const torch::Tensor& columns) {
   return MapBatch(batch, [&columns](const torch::Tensor& t, int64_t dim) { return t.index_select(dim, columns); });
 }
 
-torch::Tensor EffectiveDiscounts(const Batch& batch, double gamma) {
-  return gamma * batch.discounts * (1.0 - batch.first.slice(0, 1));
+Batch TimeSuffix(const Batch& batch, int64_t k, const PolicyState& state) {
+  Batch out = MapBatch(batch, [k](const torch::Tensor& t, int64_t dim) { return dim == 1 ? t.slice(0, k) : t; });
+  out.initial_state = state;
+  return out;
+}
+
+torch::Tensor TargetDiscounts(const Batch& batch, double gamma) { return gamma * batch.discounts; }
+
+torch::Tensor EpisodeContinues(const Batch& batch) { return 1.0 - batch.first.slice(0, 1); }
+
+torch::Tensor TruncatedSteps(const Batch& batch) {
+  return batch.first.slice(0, 1) * (batch.discounts > 0).to(batch.first.scalar_type());
+}
+
+torch::Tensor TruncatedIndex(const Batch& batch) { return torch::nonzero(TruncatedSteps(batch) > 0); }
+
+torch::Tensor NextStateValues(const Batch& batch, const torch::Tensor& values, const torch::Tensor& final_values) {
+  torch::Tensor next = values.slice(0, 1).clone();
+  if (final_values.numel() > 0) {
+    const torch::Tensor index = TruncatedIndex(batch).to(next.device());
+    next.index_put_({index.select(1, 0), index.select(1, 1)}, final_values.to(next.scalar_type()));
+  }
+  return next;
 }
 
 }  // namespace mimic

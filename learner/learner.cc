@@ -29,6 +29,7 @@ struct Learner::State {
   std::unique_ptr<torch::optim::Adam> dual_optimizer;  // null when the algorithm has no duals
   at::Generator generator;
   int64_t step = 0;
+  int64_t refused_updates = 0;
 };
 
 double LearnerMetrics::Get(const std::string& name) const {
@@ -61,6 +62,26 @@ absl::StatusOr<torch::Device> ResolveDevice(const std::string& name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown learner device '", name, "': expected auto, cpu or cuda"));
 }
 
+// The gradient norm of `parameters` (in float64, so huge but finite gradients do not overflow
+// it), then gradients scaled so it is at most max_norm. NaN or infinite when a gradient is.
+double ClipGradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> squares;
+  for (const torch::Tensor& p : parameters) {
+    if (p.grad().defined()) squares.push_back(p.grad().to(torch::kFloat64).pow(2).sum());
+  }
+  if (squares.empty()) return 0;
+  const double norm = std::sqrt(torch::stack(squares).sum().item<double>());
+  if (!std::isfinite(norm)) return norm;
+  const double scale = max_norm / (norm + 1e-6);
+  if (scale < 1) {
+    for (const torch::Tensor& p : parameters) {
+      if (p.grad().defined()) p.grad().mul_(scale);
+    }
+  }
+  return norm;
+}
+
 // The batch's tensors on `device` (the same tensors when they are already there).
 Batch BatchOn(const Batch& batch, torch::Device device) {
   if (batch.observations.device() == device) return batch;
@@ -90,6 +111,10 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
         "network proprioception slice [", net.proprioception_offset(), ", ",
         net.proprioception_offset() + net.proprioception_size(), ") exceeds the observation (",
         obs_size, ")"));
+  }
+  if (net.latent_posterior() != "autoregressive" && net.latent_posterior() != "independent") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "network.latent_posterior must be 'autoregressive' or 'independent', got '", net.latent_posterior(), "'"));
   }
   if (net.latent_size() <= 0 || net.prior_alpha() < 0 || net.prior_alpha() >= 1) {
     return absl::InvalidArgumentError("network needs latent_size > 0 and prior_alpha in [0, 1)");
@@ -151,9 +176,14 @@ void Learner::RefreshActingNetworks() {
   if (!device_.is_cpu()) state_->acting->CopyFrom(*state_->networks);
 }
 int64_t Learner::step() const { return state_->step; }
+int64_t Learner::refused_updates() const { return state_->refused_updates; }
+std::vector<torch::Tensor> Learner::duals() { return state_->algorithm->Duals(); }
 
 std::string Learner::Signature() const {
   NetworkConfig net = config_.network();
+  // The independent posterior is the form every checkpoint had before latent_posterior existed:
+  // printed as absent, so those checkpoints still match a learner configured with it.
+  if (net.latent_posterior() == "independent") net.clear_latent_posterior();
   return absl::StrCat("algorithm=", algorithm_name_, " obs=", obs_size_, " actions=", num_actions_,
                       " network={", net.ShortDebugString(), "}");
 }
@@ -165,22 +195,35 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
                                       policy->lstm_hidden_sizes()));
 
   const Batch on_device = BatchOn(batch, device_);
-  s.networks->normalizer->Update(on_device.observations.slice(0, 0, on_device.unroll_length()));
+  // Nothing may change when the update is refused: the loss draws from the generator (MPO).
+  const torch::Tensor rng_before = s.generator.get_state();
+  auto refuse = [&](const std::string& why) {
+    s.optimizer->zero_grad();
+    if (s.dual_optimizer) s.dual_optimizer->zero_grad();
+    s.generator.set_state(rng_before);
+    ++s.refused_updates;
+    return absl::AbortedError(absl::StrCat(why, " at learner step ", s.step, "; update refused, nothing changed"));
+  };
   LossResult result = s.algorithm->Loss(on_device, s.networks, s.generator);
   const double loss = result.loss.item<double>();
-  if (!std::isfinite(loss)) {
-    return absl::InternalError(absl::StrCat("loss is ", loss, " at learner step ", s.step,
-                                            "; parameters left unchanged"));
-  }
+  if (!std::isfinite(loss)) return refuse(absl::StrCat("loss is ", loss));
   s.optimizer->zero_grad();
   if (s.dual_optimizer) s.dual_optimizer->zero_grad();
   result.loss.backward();
-  const double policy_norm = torch::nn::utils::clip_grad_norm_(
-      s.networks->PolicyParameters(), config_.max_grad_norm());
-  const double critic_norm = torch::nn::utils::clip_grad_norm_(
-      s.networks->CriticParameters(), config_.max_grad_norm());
+  // Gradients are checked (not only the loss) before any parameter moves: a finite loss can still
+  // backpropagate infinities (e.g. a log-probability's 1/σ terms far from the mean).
+  const double policy_norm = ClipGradients(s.networks->PolicyParameters(), config_.max_grad_norm());
+  const double critic_norm = ClipGradients(s.networks->CriticParameters(), config_.max_grad_norm());
+  const double dual_norm = ClipGradients(s.algorithm->Duals(), std::numeric_limits<double>::infinity());
+  if (!std::isfinite(policy_norm) || !std::isfinite(critic_norm) || !std::isfinite(dual_norm)) {
+    return refuse(absl::StrCat("gradients are not finite (norms: policy ", policy_norm, ", critic ", critic_norm,
+                               ", duals ", dual_norm, ")"));
+  }
   s.optimizer->step();
   if (s.dual_optimizer) s.dual_optimizer->step();
+  // The observation statistics take in the batch only once its update went through, so a refused
+  // batch leaves no trace (the loss used the statistics the acting policy had).
+  s.networks->normalizer->Update(on_device.observations.slice(0, 0, on_device.unroll_length()));
   ++s.step;
   s.algorithm->AfterUpdate(s.step, s.networks);
   RefreshActingNetworks();
@@ -192,6 +235,7 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   metrics.values.emplace_back("policy_grad_norm", policy_norm);
   metrics.values.emplace_back("critic_grad_norm", critic_norm);
   metrics.values.emplace_back("learning_rate", config_.policy_learning_rate());
+  metrics.values.emplace_back("refused_updates", static_cast<double>(s.refused_updates));
   return metrics;
 }
 
@@ -199,6 +243,9 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::FromCheckpointDir(const std::s
                                                                     int obs_size, int num_actions) {
   MIMIC_ASSIGN_OR_RETURN(LearnerConfig config,
                          ReadTextProto<LearnerConfig>(dir + "/" + kConfigFile));
+  // Learners write the posterior's form into this file; one without it predates the option, and
+  // its checkpoints hold the independent posterior q(z_t | x_t).
+  if (!config.network().has_latent_posterior()) config.mutable_network()->set_latent_posterior("independent");
   MIMIC_ASSIGN_OR_RETURN(std::string latest, LatestCheckpoint(dir));
   MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<Learner> learner,
                          Learner::Create(config, obs_size, num_actions));
@@ -262,10 +309,16 @@ absl::Status Learner::RestoreCheckpoint(const std::string& path) {
           absl::StrCat("checkpoint ", path, " is not a mimic learner checkpoint"));
     }
     if (!archive.try_read("signature", signature) || signature.toStringRef() != Signature()) {
+      const std::string theirs = signature.isString() ? signature.toStringRef() : std::string("no signature");
+      const bool posterior_differs =
+          (theirs.find("latent_posterior") == std::string::npos) != (Signature().find("latent_posterior") == std::string::npos);
       return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", path, " is incompatible with this learner: it holds ",
-          signature.isString() ? signature.toStringRef() : std::string("no signature"),
-          "; this learner is ", Signature()));
+          "checkpoint ", path, " is incompatible with this learner: it holds ", theirs, "; this learner is ",
+          Signature(),
+          posterior_differs ? ". The latent posteriors differ: a checkpoint without latent_posterior holds the "
+                              "independent form q(z_t | x_t); set network { latent_posterior: \"independent\" } to "
+                              "load it"
+                            : ""));
     }
     archive.read("step", step);
     torch::Tensor rng;

@@ -36,8 +36,15 @@ class Learner {
   static absl::StatusOr<std::unique_ptr<Learner>> FromCheckpointDir(const std::string& dir,
                                                                     int obs_size, int num_actions);
 
-  // One gradient step on `batch` (validated first; a bad batch changes nothing).
+  // One gradient step on `batch`. A malformed batch is INVALID_ARGUMENT; a batch whose loss or
+  // gradients come out non-finite is refused with ABORTED before anything moves (parameters,
+  // optimiser moments, duals, targets, RNG and step stay as they were) and counted in
+  // refused_updates(). Either way nothing changes.
   absl::StatusOr<LearnerMetrics> Update(const Batch& batch);
+  // Updates refused for non-finite losses or gradients since this learner was created.
+  int64_t refused_updates() const;
+  // The algorithm's Lagrange multipliers (raw parameters; empty for V-trace).
+  std::vector<torch::Tensor> duals();
 
   // Writes ckpt-<step>.pt into `dir` atomically and prunes old ones (and learner_config.pbtxt
   // beside them); returns its path.

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <google/protobuf/text_format.h>
+
 #include "gtest/gtest.h"
 #include "learner/checkpoint_files.h"
 #include "learner/test_batches.h"
@@ -36,17 +38,39 @@ bool SameTensors(const std::vector<torch::Tensor>& a, const std::vector<torch::T
 
 class LearnerAlgorithmTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(LearnerAlgorithmTest, UpdatesChangeParametersAndReportFiniteMetrics) {
+std::vector<torch::Tensor> Copies(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors) out.push_back(t.detach().clone());
+  return out;
+}
+
+// How many of `before` differ from `after`, tensor by tensor.
+int Changed(const std::vector<torch::Tensor>& before, const std::vector<torch::Tensor>& after) {
+  int changed = 0;
+  for (size_t i = 0; i < before.size(); ++i) changed += !torch::equal(before[i], after[i]);
+  return changed;
+}
+
+TEST_P(LearnerAlgorithmTest, UpdatesTrainThePolicyTheCriticAndTheDualsAndReportFiniteMetrics) {
   auto learner = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
-  std::vector<torch::Tensor> before = Snapshot(*learner);
+  Networks& nets = learner->networks();
+  // the trained groups, each on its own (buffers such as the normaliser's change anyway)
+  const std::vector<torch::Tensor> policy = Copies(nets->PolicyParameters());
+  const std::vector<torch::Tensor> critic = Copies(nets->CriticParameters());
+  const std::vector<torch::Tensor> duals = Copies(learner->duals());
   for (int i = 0; i < 3; ++i) {
     auto metrics = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 10 + i));
     ASSERT_TRUE(metrics.ok()) << metrics.status();
     EXPECT_EQ(metrics->step, i + 1);
     for (const auto& [name, value] : metrics->values) EXPECT_TRUE(std::isfinite(value)) << name;
     EXPECT_GT(metrics->Get("policy_grad_norm"), 0);
+    EXPECT_GT(metrics->Get("critic_grad_norm"), 0);
   }
-  EXPECT_FALSE(SameTensors(before, Snapshot(*learner)));
+  // Adam moves every parameter that has a gradient: all of each group must have moved
+  EXPECT_EQ(Changed(policy, Copies(nets->PolicyParameters())), static_cast<int>(policy.size()));
+  EXPECT_EQ(Changed(critic, Copies(nets->CriticParameters())), static_cast<int>(critic.size()));
+  EXPECT_EQ(duals.size(), GetParam() == "vtrace" ? 0u : 3u);
+  EXPECT_EQ(Changed(duals, Copies(learner->duals())), static_cast<int>(duals.size()));
   EXPECT_EQ(learner->algorithm_name(), GetParam());
 }
 
@@ -72,6 +96,89 @@ TEST_P(LearnerAlgorithmTest, BadBatchesAreRefusedAndChangeNothing) {
 
   EXPECT_EQ(learner->step(), 0);
   EXPECT_TRUE(SameTensors(before, Snapshot(*learner)));
+}
+
+TEST(LearnerRefusalTest, OverwhelmingImportanceRatiosLeaveEveryMetricFinite) {
+  for (const std::string algorithm : {"vtrace", "mpo", "vmpo"}) {
+    LearnerConfig config = TinyConfig(algorithm);
+    if (config.has_vtrace()) config.mutable_vtrace()->set_surrogate_clip(0.2);
+    auto learner = Learner::Create(config, kObs, kActions).value();
+    Batch batch = RandomBatch(*learner, kT, kB, kObs, kActions, 4);
+    batch.behaviour_log_prob[2][1] = -1e38;  // π/μ = e^(1e38): clamped to e^20 before exp
+    batch.behaviour_log_prob[3][0] = 1e38;   // and e^(−1e38)
+    const absl::StatusOr<LearnerMetrics> metrics = learner->Update(batch);
+    ASSERT_TRUE(metrics.ok()) << algorithm << ": " << metrics.status();
+    for (const auto& [name, value] : metrics->values) EXPECT_TRUE(std::isfinite(value)) << algorithm << " " << name;
+  }
+}
+
+TEST(LearnerRefusalTest, NonFiniteGradientsAreRefusedCountedAndChangeNothing) {
+  // A policy with a tiny action std and a replayed action far from its mean: the loss stays finite
+  // (log π ≈ −z²/2 ≈ −5e36) but the gradient of log π with respect to σ, z²/σ, overflows.
+  LearnerConfig config = TinyConfig("vtrace");
+  config.mutable_network()->set_init_action_std(2e-4);
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  Batch batch = RandomBatch(*learner, kT, kB, kObs, kActions, 2);
+  batch.actions[1][0].fill_(1e15);
+  batch.behaviour_log_prob[1][0] = -1e38;  // the behaviour policy "chose" it: importance ratio clamped to 1
+  std::vector<torch::Tensor> before;
+  for (const auto& p : learner->networks()->parameters()) before.push_back(p.detach().clone());
+  const absl::StatusOr<LearnerMetrics> refused = learner->Update(batch);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted) << refused.status();
+  EXPECT_NE(refused.status().message().find("gradients are not finite"), std::string::npos) << refused.status();
+  EXPECT_EQ(learner->refused_updates(), 1);
+  EXPECT_EQ(learner->step(), 1);
+  std::vector<torch::Tensor> after;
+  for (const auto& p : learner->networks()->parameters()) after.push_back(p.detach().clone());
+  EXPECT_TRUE(SameTensors(before, after));
+  // the next good batch goes through and reports the count
+  const absl::StatusOr<LearnerMetrics> next = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 3));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->Get("refused_updates"), 1);
+  for (const auto& [name, value] : next->values) EXPECT_TRUE(std::isfinite(value)) << name;
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_P(LearnerAlgorithmTest, ARefusedUpdateLeavesEveryPartOfTheLearnerBitIdentical) {
+  // A checkpoint holds parameters, normaliser statistics, optimiser moments, duals, target
+  // networks, the RNG and the step: the bytes written before and after a refused update must match.
+  LearnerConfig config = TinyConfig(GetParam());
+  config.mutable_network()->set_init_action_std(2e-4);  // for the non-finite-gradient batch below
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 1)).ok());
+  const std::string before = learner->SaveCheckpoint(TempDir("refused_before_" + GetParam())).value();
+  ASSERT_EQ(FileBytes(before), FileBytes(learner->SaveCheckpoint(TempDir("refused_again_" + GetParam())).value()))
+      << "checkpoints of the same state should be byte-identical";
+
+  // Non-finite loss: rewards whose squares overflow.
+  Batch huge = RandomBatch(*learner, kT, kB, kObs, kActions, 2);
+  huge.observations.mul_(100);  // would move the normaliser's statistics
+  huge.rewards.fill_(1e30);
+  EXPECT_EQ(learner->Update(huge).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(learner->refused_updates(), 1);
+  EXPECT_EQ(learner->networks()->normalizer->count(), kT * kB);
+  EXPECT_TRUE(FileBytes(before) == FileBytes(learner->SaveCheckpoint(TempDir("refused_loss_" + GetParam())).value()))
+      << "an update refused for its loss changed the learner";
+  if (GetParam() == "vtrace") {
+    // Finite loss, non-finite gradients (see NonFiniteGradientsAreRefusedCountedAndChangeNothing).
+    Batch far = RandomBatch(*learner, kT, kB, kObs, kActions, 3);
+    far.observations.mul_(100);
+    far.actions[1][0].fill_(1e15);
+    far.behaviour_log_prob[1][0] = -1e38;
+    EXPECT_EQ(learner->Update(far).status().code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(learner->refused_updates(), 2);
+    EXPECT_TRUE(FileBytes(before) ==
+                FileBytes(learner->SaveCheckpoint(TempDir("refused_gradients_" + GetParam())).value()))
+        << "an update refused for its gradients changed the learner";
+  }
+  // a good batch still trains, and its observations then enter the statistics
+  ASSERT_TRUE(learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 4)).ok());
+  EXPECT_EQ(learner->networks()->normalizer->count(), 2 * kT * kB);
 }
 
 TEST_P(LearnerAlgorithmTest, ResumedRunContinuesBitForBit) {
@@ -147,6 +254,46 @@ TEST(LearnerCheckpointTest, CorruptOrIncompatibleCheckpointsAreRefusedWithoutHar
   EXPECT_TRUE(fs::exists(good));  // nothing overwritten or removed
 }
 
+TEST(LearnerCheckpointTest, CheckpointsOfTheIndependentPosteriorLoadOnlyWithItAndAreRefusedByName) {
+  // Checkpoints written before latent_posterior existed hold q(z_t | x_t) and carry no
+  // latent_posterior in their signature — exactly what an "independent" learner writes.
+  const std::string dir = TempDir("independent");
+  LearnerConfig old_form = TinyConfig("vmpo");
+  old_form.mutable_network()->set_latent_posterior("independent");
+  auto old_learner = Learner::Create(old_form, kObs, kActions).value();
+  ASSERT_TRUE(old_learner->Update(RandomBatch(*old_learner, kT, kB, kObs, kActions, 1)).ok());
+  const std::string path = old_learner->SaveCheckpoint(dir).value();
+  EXPECT_EQ(old_learner->Signature().find("latent_posterior"), std::string::npos);
+
+  // the default (autoregressive) learner refuses it, naming the option
+  auto ar = Learner::Create(TinyConfig("vmpo"), kObs, kActions).value();
+  const absl::Status refused = ar->RestoreCheckpoint(path);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("latent_posterior: \"independent\""), std::string::npos) << refused;
+  // a learner configured with the old form loads it
+  auto loaded = Learner::Create(old_form, kObs, kActions).value();
+  ASSERT_TRUE(loaded->RestoreCheckpoint(path).ok());
+  EXPECT_TRUE(SameTensors(Snapshot(*old_learner), Snapshot(*loaded)));
+
+  // a checkpoint directory whose learner_config.pbtxt predates the option loads as the old form
+  {
+    LearnerConfig written = old_learner->config();
+    written.mutable_network()->clear_latent_posterior();
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(written, &text);
+    std::ofstream(dir + "/learner_config.pbtxt") << text;
+  }
+  auto from_dir = Learner::FromCheckpointDir(dir, kObs, kActions);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status();
+  EXPECT_EQ((*from_dir)->config().network().latent_posterior(), "independent");
+  EXPECT_TRUE(SameTensors(Snapshot(*old_learner), Snapshot(**from_dir)));
+
+  // and the new form's checkpoints say so
+  const std::string ar_path = ar->SaveCheckpoint(TempDir("autoregressive")).value();
+  EXPECT_NE(ar->Signature().find("latent_posterior: \"autoregressive\""), std::string::npos);
+  EXPECT_EQ(loaded->RestoreCheckpoint(ar_path).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(LearnerCheckpointTest, OldCheckpointsArePrunedAndLatestIsFound) {
   const std::string dir = TempDir("prune");
   EXPECT_EQ(LatestCheckpoint(dir).status().code(), absl::StatusCode::kNotFound);
@@ -171,6 +318,10 @@ TEST(LearnerConfigTest, MissingAlgorithmAndBadSizesAreClearErrors) {
   none.clear_algorithm();
   EXPECT_EQ(Learner::Create(none, kObs, kActions).status().code(),
             absl::StatusCode::kInvalidArgument);
+  LearnerConfig bad_posterior = TinyConfig("vtrace");
+  bad_posterior.mutable_network()->set_latent_posterior("bidirectional");
+  EXPECT_NE(Learner::Create(bad_posterior, kObs, kActions).status().message().find("bidirectional"),
+            std::string::npos);
   LearnerConfig bad_decoder = TinyConfig("vtrace");
   bad_decoder.mutable_network()->set_decoder("transformer");
   EXPECT_NE(Learner::Create(bad_decoder, kObs, kActions).status().message().find("transformer"),

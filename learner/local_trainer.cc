@@ -75,6 +75,16 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
   LearnerMetrics last_metrics;
   Progress progress("train " + learner->algorithm_name(), options.env_steps, "steps");
 
+  // A refused update (non-finite loss or gradients) changed nothing: skip it and carry on.
+  auto update = [&](const Batch& batch) -> absl::Status {
+    absl::StatusOr<LearnerMetrics> metrics = learner->Update(batch);
+    if (absl::IsAborted(metrics.status())) return absl::OkStatus();
+    MIMIC_RETURN_IF_ERROR(metrics.status());
+    last_metrics = *std::move(metrics);
+    ++updates;
+    return absl::OkStatus();
+  };
+
   auto evaluate = [&]() -> absl::Status {
     TrainingPoint point;
     point.env_steps = env_steps;
@@ -85,6 +95,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
                                                       options.seed + 7 + env_steps,
                                                       options.eval_max_steps));
     point.loss = last_metrics.Get("loss");
+    point.refused_updates = learner->refused_updates();
     point.last_update = last_metrics;
     point.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -117,15 +128,11 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
       const int64_t groups = std::clamp<int64_t>(options.minibatches, 1, batch.batch_size());
       for (int epoch = 0; epoch < std::max(1, options.epochs_per_batch); ++epoch) {
         if (groups == 1) {
-          MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(batch));
-          ++updates;
+          MIMIC_RETURN_IF_ERROR(update(batch));
           continue;
         }
         const torch::Tensor order = torch::randperm(batch.batch_size(), minibatch_rng, torch::kLong);
-        for (torch::Tensor columns : order.chunk(groups)) {
-          MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(SelectColumns(batch, columns)));
-          ++updates;
-        }
+        for (torch::Tensor columns : order.chunk(groups)) MIMIC_RETURN_IF_ERROR(update(SelectColumns(batch, columns)));
       }
     } else {
       replay.Add(batch);
@@ -133,8 +140,7 @@ absl::StatusOr<std::vector<TrainingPoint>> TrainLocally(
       sample_credit += options.samples_per_insert * options.unroll_length * E;
       const double per_update = static_cast<double>(options.batch_size) * options.unroll_length;
       while (sample_credit >= per_update) {
-        MIMIC_ASSIGN_OR_RETURN(last_metrics, learner->Update(replay.Sample(options.batch_size)));
-        ++updates;
+        MIMIC_RETURN_IF_ERROR(update(replay.Sample(options.batch_size)));
         sample_credit -= per_update;
       }
     }

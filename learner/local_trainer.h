@@ -57,6 +57,7 @@ struct TrainingPoint {
   double train_return = 0;   // mean over training episodes finished since the last point
   EvaluationResult eval;
   double loss = 0;
+  int64_t refused_updates = 0;  // refused for non-finite losses or gradients (skipped), so far
   LearnerMetrics last_update;  // the most recent update's metrics
 };
 

@@ -19,8 +19,9 @@ torch::Tensor RawDual(double value) { return torch::full({1}, std::log(std::expm
 
 TEST(VTraceTest, MatchesTheRecursionByHand) {
   // ρ = (2, 0.5) → clipped (1, 0.5); c = λ·min(1, ρ).
+  // values V = (0.5, 1), bootstrap V(x_2) = 2: next-state values (1, 2)
   VTraceReturns r = ComputeVTrace(Col({std::log(2.f), std::log(0.5f)}), Col({0.9f, 0.9f}),
-                                  Col({1.f, 2.f}), Col({0.5f, 1.f}), T1({2.f}));
+                                  Col({1.f, 2.f}), Col({0.5f, 1.f}), Col({1.f, 2.f}), Col({1.f, 1.f}));
   // δ1 = 0.5(2 + 0.9·2 − 1) = 1.4 → v1 = 2.4; δ0 = 1(1 + 0.9·1 − 0.5) = 1.4,
   // v0 − V0 = 1.4 + 0.9·1·1.4 = 2.66 → v0 = 3.16.
   EXPECT_NEAR(r.vs[1][0].item<float>(), 2.4, 1e-5);
@@ -32,18 +33,18 @@ TEST(VTraceTest, MatchesTheRecursionByHand) {
   VTraceOptions half_lambda;
   half_lambda.lambda = 0.5;
   VTraceReturns h = ComputeVTrace(Col({std::log(2.f), std::log(0.5f)}), Col({0.9f, 0.9f}),
-                                  Col({1.f, 2.f}), Col({0.5f, 1.f}), T1({2.f}), half_lambda);
+                                  Col({1.f, 2.f}), Col({0.5f, 1.f}), Col({1.f, 2.f}), Col({1.f, 1.f}), half_lambda);
   EXPECT_NEAR(h.vs[0][0].item<float>(), 0.5 + 1.4 + 0.9 * 0.5 * 1.4, 1e-5);
 }
 
 TEST(VTraceTest, OnPolicyWithLambdaOneGivesBootstrappedReturns) {
   VTraceReturns r = ComputeVTrace(Col({0.f, 0.f}), Col({0.9f, 0.9f}), Col({1.f, 2.f}),
-                                  Col({0.5f, 1.f}), T1({2.f}));
+                                  Col({0.5f, 1.f}), Col({1.f, 2.f}), Col({1.f, 1.f}));
   EXPECT_NEAR(r.vs[1][0].item<float>(), 2 + 0.9 * 2, 1e-5);
   EXPECT_NEAR(r.vs[0][0].item<float>(), 1 + 0.9 * (2 + 0.9 * 2), 1e-5);
   // A terminal step (discount 0) cuts the bootstrap.
   VTraceReturns t = ComputeVTrace(Col({0.f, 0.f}), Col({0.f, 0.9f}), Col({1.f, 2.f}),
-                                  Col({0.5f, 1.f}), T1({2.f}));
+                                  Col({0.5f, 1.f}), Col({1.f, 2.f}), Col({0.f, 1.f}));
   EXPECT_NEAR(t.vs[0][0].item<float>(), 1.0, 1e-6);
 }
 
@@ -64,8 +65,20 @@ TEST(ClippedSurrogateTest, ValueByHandAndNoPushBeyondTheClip) {
   EXPECT_NEAR(against.grad()[0].item<float>(), -0.5 * 2, 1e-5);
 }
 
+TEST(ClippedSurrogateTest, OverwhelmingRatiosAreClampedBeforeExp) {
+  // ratios of e^±200 overflow float32; clamped at e^±20 the loss and its gradient stay finite
+  torch::Tensor log_ratio = torch::tensor({200.f, -200.f, 0.f}).requires_grad_(true);
+  torch::Tensor loss = ClippedSurrogateLoss(log_ratio, torch::tensor({-1.f, 1.f, 1.f}), 0.2);
+  EXPECT_TRUE(std::isfinite(loss.item<float>()));
+  EXPECT_NEAR(loss.item<float>(), -(-std::exp(20.0) + std::exp(-20.0) + 1) / 3, 1e-2 * std::exp(20.0) / 3);
+  loss.backward();
+  EXPECT_TRUE(torch::isfinite(log_ratio.grad()).all().item<bool>()) << log_ratio.grad();
+  EXPECT_TRUE(torch::isfinite(ClampLogRatio(torch::tensor({1e30f})).exp()).all().item<bool>());
+}
+
 TEST(NStepTargetsTest, TruncatesAtTheUnrollEndAndAtTerminals) {
-  torch::Tensor y = NStepTargets(Col({1, 2, 3}), Col({0.9f, 0.f, 0.9f}), Col({10, 20, 30, 40}), 2);
+  // V = (10, 20, 30, 40); step 1 terminates, so step 2 starts a new episode
+  torch::Tensor y = NStepTargets(Col({1, 2, 3}), Col({0.9f, 0.f, 0.9f}), Col({20, 30, 40}), Col({1, 0, 1}), 2);
   EXPECT_NEAR(y[0][0].item<float>(), 1 + 0.9 * 2, 1e-5);  // the terminal zeroes V_2
   EXPECT_NEAR(y[1][0].item<float>(), 2, 1e-5);
   EXPECT_NEAR(y[2][0].item<float>(), 3 + 0.9 * 40, 1e-4);  // one step left: bootstrap V_3

@@ -32,6 +32,8 @@ NetworkConfig WithNetworkDefaults(NetworkConfig config, int obs_size) {
     config.set_proprioception_offset(0);
     config.set_proprioception_size(obs_size);
   }
+  // explicit, so that saved configs and checkpoint signatures say which posterior they hold
+  if (!config.has_latent_posterior()) config.set_latent_posterior(config.latent_posterior());
   return config;
 }
 
@@ -111,12 +113,26 @@ PolicyState PolicyState::Detached() const {
   return out;
 }
 
+PolicyState StateAfterSteps(const PolicyOutput& out, const torch::Tensor& index) {
+  const torch::Tensor t = index.select(1, 0).to(out.latent.device());
+  const torch::Tensor b = index.select(1, 1).to(out.latent.device());
+  PolicyState state;
+  for (const torch::Tensor& h : out.step_h) state.h.push_back(h.index({t, b}));
+  for (const torch::Tensor& c : out.step_c) state.c.push_back(c.index({t, b}));
+  state.prev_latent = out.latent.index({t, b});
+  state.has_prev = torch::ones({index.size(0)}, out.latent.options());
+  return state;
+}
+
 PolicyNetImpl::PolicyNetImpl(const NetworkConfig& config, int obs_size, int num_actions)
     : config_(config),
       obs_size_(obs_size),
       num_actions_(num_actions),
-      latent_size_(config.latent_size()) {
-  encoder_ = register_module("encoder", LayerNormMlp(obs_size, Sizes(config.encoder_sizes())));
+      latent_size_(config.latent_size()),
+      autoregressive_(config.latent_posterior() == "autoregressive") {
+  // the autoregressive posterior's encoder reads [observation, previous latent]
+  encoder_ = register_module(
+      "encoder", LayerNormMlp(obs_size + (autoregressive_ ? latent_size_ : 0), Sizes(config.encoder_sizes())));
   latent_head_ = register_module(
       "latent_head", torch::nn::Linear(encoder_->output_size(), 2 * latent_size_));
   int in = latent_size_ + config.proprioception_size();
@@ -186,20 +202,51 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
   NamedActivations* acts = record_activations ? &out.activations : nullptr;
   const int64_t T = obs.size(0);
 
-  // Encoder and latent, for all steps at once (the latent has no recurrence of its own).
-  torch::Tensor encoded = encoder_->forward(obs, acts, "encoder");
-  torch::Tensor latent_params = latent_head_->forward(encoded);
-  out.latent_mean = latent_params.slice(-1, 0, latent_size_);
-  out.latent_std = 0.99 * torch::sigmoid(latent_params.slice(-1, latent_size_)) + 0.01;
-  out.latent = out.latent_mean +
-               ShapeLatentStd(out.latent_std, noise_shape_, noise_gain_) * latent_noise;
-
-  // AR(1) prior: the previous step's sample within the episode, else N(0, I).
+  // The latent posterior. prev[t] is z_{t−1} within the episode (has_prev[t] = 1), else 0.
   torch::Tensor keep = 1.0 - first;  // [T, B]
-  torch::Tensor prev = torch::cat({state.prev_latent.unsqueeze(0), out.latent.slice(0, 0, T - 1)}, 0);
-  torch::Tensor has_prev =
-      torch::cat({state.has_prev.unsqueeze(0), torch::ones_like(keep).slice(0, 0, T - 1)}, 0) *
-      keep;
+  torch::Tensor prev, has_prev;
+  if (autoregressive_) {
+    // q(z_t | z_{t−1}, x_t) (NPMP): the encoder also sees the previous sample, so the latent is
+    // computed step by step, through the same ε the actor drew.
+    std::vector<torch::Tensor> means, stds, samples, prevs, hases;
+    std::vector<NamedActivations> step_acts(acts != nullptr ? T : 0);
+    torch::Tensor z = state.prev_latent, has = state.has_prev;
+    for (int64_t t = 0; t < T; ++t) {
+      has = has * keep[t];
+      const torch::Tensor prev_in = z * has.unsqueeze(-1);
+      const torch::Tensor encoded = encoder_->forward(torch::cat({obs[t], prev_in}, -1),
+                                                      acts != nullptr ? &step_acts[t] : nullptr, "encoder");
+      const torch::Tensor params = latent_head_->forward(encoded);
+      means.push_back(params.slice(-1, 0, latent_size_));
+      stds.push_back(0.99 * torch::sigmoid(params.slice(-1, latent_size_)) + 0.01);
+      z = means.back() + ShapeLatentStd(stds.back(), noise_shape_, noise_gain_) * latent_noise[t];
+      samples.push_back(z);
+      prevs.push_back(prev_in);
+      hases.push_back(has);
+      has = torch::ones_like(has);
+    }
+    out.latent_mean = torch::stack(means, 0);
+    out.latent_std = torch::stack(stds, 0);
+    out.latent = torch::stack(samples, 0);
+    prev = torch::stack(prevs, 0);
+    has_prev = torch::stack(hases, 0);
+    for (size_t i = 0; acts != nullptr && i < step_acts[0].size(); ++i) {
+      std::vector<torch::Tensor> layer;
+      for (const NamedActivations& a : step_acts) layer.push_back(a[i].second);
+      acts->emplace_back(step_acts[0][i].first, torch::stack(layer, 0));
+    }
+  } else {
+    // q(z_t | x_t): the encoder and latent for all steps at once.
+    torch::Tensor encoded = encoder_->forward(obs, acts, "encoder");
+    torch::Tensor latent_params = latent_head_->forward(encoded);
+    out.latent_mean = latent_params.slice(-1, 0, latent_size_);
+    out.latent_std = 0.99 * torch::sigmoid(latent_params.slice(-1, latent_size_)) + 0.01;
+    out.latent = out.latent_mean + ShapeLatentStd(out.latent_std, noise_shape_, noise_gain_) * latent_noise;
+    prev = torch::cat({state.prev_latent.unsqueeze(0), out.latent.slice(0, 0, T - 1)}, 0);
+    has_prev = torch::cat({state.has_prev.unsqueeze(0), torch::ones_like(keep).slice(0, 0, T - 1)}, 0) * keep;
+  }
+
+  // AR(1) prior: N(α z_{t−1}, (1 − α²) I) within the episode, else N(0, I).
   const double alpha = config_.prior_alpha();
   torch::Tensor prior_mean = alpha * prev * has_prev.unsqueeze(-1);
   torch::Tensor prior_std =
@@ -230,20 +277,20 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
         h[l] = std::get<0>(hc);
         c[l] = std::get<1>(hc);
         x = h[l];
-        if (acts != nullptr) {
-          hs[l].push_back(h[l]);
-          cs[l].push_back(c[l]);
-        }
+        hs[l].push_back(h[l]);
+        cs[l].push_back(c[l]);
       }
       top.push_back(x);
     }
     decoded = torch::stack(top, 0);
     out.final_state.h = h;
     out.final_state.c = c;
-    if (acts != nullptr) {
-      for (size_t l = 0; l < lstm_.size(); ++l) {
-        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/h", torch::stack(hs[l], 0));
-        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/c", torch::stack(cs[l], 0));
+    for (size_t l = 0; l < lstm_.size(); ++l) {
+      out.step_h.push_back(torch::stack(hs[l], 0));
+      out.step_c.push_back(torch::stack(cs[l], 0));
+      if (acts != nullptr) {
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/h", out.step_h[l]);
+        acts->emplace_back("decoder/lstm" + std::to_string(l) + "/c", out.step_c[l]);
       }
     }
   } else {

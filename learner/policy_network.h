@@ -1,6 +1,7 @@
-// The paper's (NPMP) policy: an encoder over [reference window, proprioception] → a Gaussian
-// latent, KL-regularised toward an AR(1) prior; a decoder (2-layer LSTM or MLP) over
-// [latent sample, proprioception] → a Gaussian over actions with a tanh-bounded mean.
+// The paper's (NPMP) policy: an encoder over [reference window, proprioception] and, by default, the
+// previous latent sample → a Gaussian latent q(z_t | z_{t−1}, x_t), KL-regularised toward an AR(1)
+// prior; a decoder (2-layer LSTM or MLP) over [latent sample, proprioception] → a Gaussian over
+// actions with a tanh-bounded mean. (latent_posterior "independent": q(z_t | x_t).)
 //
 // Inputs are [T, B, ...] sequences of normalised observations. The latent noise ε (z = μ + σ ε)
 // is an input: actors draw it and store it with the unroll, so the learner evaluates exactly the
@@ -43,8 +44,15 @@ struct PolicyOutput {
   torch::Tensor latent_mean, latent_std, latent;     // [T, B, L]
   torch::Tensor latent_kl;                           // [T, B], KL to the AR(1) prior
   NamedActivations activations;                      // [T, B, n] each, when requested
+  // The LSTM state after each step, per layer [T, B, H] (empty for the MLP decoder). With
+  // `latent` it gives the recurrent state after any step (StateAfterSteps).
+  std::vector<torch::Tensor> step_h, step_c;
   PolicyState final_state;
 };
+
+// The recurrent state after step index[k][0] of column index[k][1], as K rows (index is [K, 2],
+// int64): e.g. to evaluate the policy at a truncated episode's final observation.
+PolicyState StateAfterSteps(const PolicyOutput& out, const torch::Tensor& index);
 
 // How the latent noise is structured when sampling z = μ + g · shape(σ) ε (the robustness
 // experiment). kStandard: σ as the network outputs it; kUniform: every dimension gets the mean σ
@@ -77,6 +85,10 @@ class PolicyNetImpl : public torch::nn::Module {
   }
 
   int latent_size() const { return latent_size_; }
+  // Whether actions depend on earlier steps (an LSTM decoder or the autoregressive latent
+  // posterior), so a stored recurrent state can go stale.
+  bool is_recurrent() const { return !lstm_.empty() || autoregressive_; }
+  bool autoregressive_posterior() const { return autoregressive_; }
   int num_actions() const { return num_actions_; }
   int lstm_layers() const { return static_cast<int>(lstm_.size()); }
   std::vector<int64_t> lstm_hidden_sizes() const {
@@ -88,6 +100,7 @@ class PolicyNetImpl : public torch::nn::Module {
  private:
   NetworkConfig config_;
   int obs_size_, num_actions_, latent_size_;
+  bool autoregressive_;
   LayerNormMlp encoder_{nullptr};
   torch::nn::Linear latent_head_{nullptr};
   std::vector<torch::nn::LSTMCell> lstm_;

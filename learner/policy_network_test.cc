@@ -10,8 +10,11 @@ namespace {
 
 constexpr int kObs = 7, kActions = 3;
 
-NetworkConfig SmallConfig(const std::string& decoder) {
+// "lstm" or "mlp", optionally followed by "/independent" for the q(z_t | x_t) posterior.
+NetworkConfig SmallConfig(const std::string& variant) {
+  const std::string decoder = variant.substr(0, variant.find('/'));
   NetworkConfig config;
+  if (variant.find("/independent") != std::string::npos) config.set_latent_posterior("independent");
   config.add_encoder_sizes(16);
   config.add_encoder_sizes(12);
   config.set_latent_size(4);
@@ -103,7 +106,32 @@ TEST_P(PolicyNetworkTest, LatentKlFollowsTheAr1Prior) {
   EXPECT_TRUE(torch::allclose(out.latent_kl[1], kl1, 1e-5, 1e-6));
 }
 
-INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest, ::testing::Values("lstm", "mlp"));
+INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest,
+                         ::testing::Values("lstm", "mlp", "lstm/independent", "mlp/independent"));
+
+TEST(LatentPosteriorTest, TheAutoregressivePosteriorReadsThePreviousLatentWithinAnEpisode) {
+  torch::manual_seed(4);
+  PolicyNet ar(SmallConfig("mlp"), kObs, kActions);
+  PolicyNet independent(SmallConfig("mlp/independent"), kObs, kActions);
+  EXPECT_TRUE(ar->autoregressive_posterior());
+  EXPECT_TRUE(ar->is_recurrent());  // actions depend on the carried latent
+  EXPECT_FALSE(independent->is_recurrent());
+  const int B = 2;
+  torch::Tensor obs = torch::randn({1, B, kObs}), noise = torch::randn({1, B, 4});
+  PolicyState a = ar->InitialState(B), b = ar->InitialState(B);
+  a.prev_latent = torch::randn({B, 4});
+  b.prev_latent = torch::randn({B, 4});
+  a.has_prev = b.has_prev = torch::ones({B});
+  auto mean = [&](PolicyNet& net, const PolicyState& s, float first) {
+    return net->Forward(obs, torch::full({1, B}, first), s, noise).latent_mean;
+  };
+  // q(z_t | z_{t−1}, x_t): another previous latent, another posterior
+  EXPECT_FALSE(torch::allclose(mean(ar, a, 0), mean(ar, b, 0)));
+  // at an episode's first step the previous episode's latent is not read
+  EXPECT_TRUE(torch::equal(mean(ar, a, 1), mean(ar, b, 1)));
+  // q(z_t | x_t) never reads it
+  EXPECT_TRUE(torch::equal(mean(independent, a, 0), mean(independent, b, 0)));
+}
 
 TEST(LatentNoiseShapeTest, UniformAndInvertedKeepTheValuesAndChangeTheStructure) {
   torch::Tensor std = torch::tensor({{0.1f, 0.5f, 0.3f}});
@@ -117,6 +145,8 @@ TEST(LatentNoiseShapeTest, UniformAndInvertedKeepTheValuesAndChangeTheStructure)
 
 TEST(PolicyNetworkDefaultsTest, PaperSizesWhenUnset) {
   NetworkConfig config = WithNetworkDefaults(NetworkConfig(), 900);
+  EXPECT_EQ(config.latent_posterior(), "autoregressive");
+  EXPECT_TRUE(config.has_latent_posterior());  // written out explicitly
   EXPECT_EQ(config.encoder_sizes_size(), 5);
   EXPECT_EQ(config.encoder_sizes(0), 1024);
   EXPECT_EQ(config.decoder(), "lstm");

@@ -37,6 +37,7 @@ Batch SequenceReplay::Sample(int batch_size) {
   out.behaviour_std = cat(&Batch::behaviour_std);
   out.behaviour_log_prob = cat(&Batch::behaviour_log_prob);
   out.latent_noise = cat(&Batch::latent_noise);
+  out.final_observations = cat(&Batch::final_observations);
   std::vector<PolicyState> states;
   for (const Batch* s : chosen) states.push_back(s->initial_state);
   out.initial_state = PolicyState::Stack(states);

@@ -43,6 +43,8 @@ inline Batch RandomBatch(Learner& learner, int T, int B, int obs_size, int num_a
   batch.rewards = torch::rand({T, B});
   batch.discounts = torch::ones({T, B});
   batch.latent_noise = torch::randn({T + 1, B, L});
+  // truncated episode ends (first[t+1] = 1 with discount 1) carry their final observation
+  batch.final_observations = torch::randn({T, B, obs_size}) * TruncatedSteps(batch).unsqueeze(-1);
   batch.initial_state = nets->policy->InitialState(B);
   return batch;
 }

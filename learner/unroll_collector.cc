@@ -1,6 +1,7 @@
 #include "learner/unroll_collector.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "common/status_macros.h"
 
@@ -18,6 +19,19 @@ torch::Tensor ObservationsOf(const VectorEnv& env) {
       .clone();
 }
 
+torch::Tensor TruncatedFinalObservationsOf(const VectorEnv& env) {
+  const int n = env.num_envs(), d = env.obs_size();
+  torch::Tensor out = torch::zeros({n, d});
+  float* rows = out.data_ptr<float>();
+  for (int i = 0; i < n; ++i) {
+    if (env.first()[i] && env.discounts()[i] > 0) {
+      std::memcpy(rows + static_cast<size_t>(i) * d, env.final_observations() + static_cast<size_t>(i) * d,
+                  d * sizeof(float));
+    }
+  }
+  return out;
+}
+
 torch::Tensor FirstFlagsOf(const VectorEnv& env) {
   return torch::from_blob(const_cast<uint8_t*>(env.first()), {env.num_envs()}, torch::kUInt8).to(torch::kFloat32);
 }
@@ -33,7 +47,7 @@ absl::Status UnrollCollector::Start() { return env_->Reset(); }
 
 absl::StatusOr<Batch> UnrollCollector::Collect() {
   const int E = env_->num_envs();
-  std::vector<torch::Tensor> obs, first, actions, means, stds, log_probs, noise, rewards, discounts;
+  std::vector<torch::Tensor> obs, first, actions, means, stds, log_probs, noise, rewards, discounts, finals;
   Batch batch;
   batch.initial_state = actor_->state();
   for (int t = 0; t < unroll_length_; ++t) {
@@ -55,6 +69,7 @@ absl::StatusOr<Batch> UnrollCollector::Collect() {
     env_seconds_ += SecondsSince(env_start);
     rewards.push_back(torch::from_blob(const_cast<float*>(env_->rewards()), {E}).clone());
     discounts.push_back(torch::from_blob(const_cast<float*>(env_->discounts()), {E}).clone());
+    finals.push_back(TruncatedFinalObservationsOf(*env_));
     for (int i = 0; i < E; ++i) {
       running_return_[i] += env_->rewards()[i];
       running_length_[i] += 1;
@@ -78,6 +93,7 @@ absl::StatusOr<Batch> UnrollCollector::Collect() {
   batch.latent_noise = torch::stack(noise, 0);
   batch.rewards = torch::stack(rewards, 0);
   batch.discounts = torch::stack(discounts, 0);
+  batch.final_observations = torch::stack(finals, 0);
   return batch;
 }
 

@@ -14,6 +14,9 @@ namespace mimic {
 
 // The environments' current observations (N x obs, copied) and episode-start flags (N, as float).
 torch::Tensor ObservationsOf(const VectorEnv& env);
+// After a step: the final observations of the episodes that step truncated (first = 1, discount
+// > 0), zeros in every other row (N x obs).
+torch::Tensor TruncatedFinalObservationsOf(const VectorEnv& env);
 torch::Tensor FirstFlagsOf(const VectorEnv& env);
 
 // One environment set and its policy, stepped in lockstep.

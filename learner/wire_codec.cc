@@ -29,6 +29,10 @@ constexpr Field kFields[] = {
     {"discount", &Batch::discounts, false},
 };
 
+// A truncated episode's last observation: [K, obs], one row per step t (in order) with first[t+1] = 1
+// and discount[t] > 0. Usually K = 0, so an unroll carries a few extra observations at most.
+constexpr char kFinalObservation[] = "final_observation";
+
 std::vector<std::string> StateNames(int lstm_layers) {
   std::vector<std::string> names;
   for (int l = 0; l < lstm_layers; ++l) names.push_back(absl::StrCat("state/h", l));
@@ -84,10 +88,13 @@ std::vector<Unroll> SplitBatch(const Batch& batch, const UnrollOrigin& origin) {
   std::vector<Unroll> out(B);
   const std::vector<torch::Tensor> state = batch.initial_state.Flatten();
   const std::vector<std::string> state_names = StateNames(batch.initial_state.h.size());
+  const torch::Tensor truncated = TruncatedSteps(batch);
   for (int64_t b = 0; b < B; ++b) {
     Unroll& u = out[b];
     auto& tensors = *u.mutable_tensors();
     for (const Field& f : kFields) tensors[f.name] = TensorToProto((batch.*f.member).select(1, b));
+    const torch::Tensor steps = torch::nonzero(truncated.select(1, b)).squeeze(1);
+    tensors[kFinalObservation] = TensorToProto(batch.final_observations.select(1, b).index_select(0, steps));
     for (size_t i = 0; i < state.size(); ++i) tensors[state_names[i]] = TensorToProto(state[i][b]);
     u.set_policy_version(origin.policy_version);
     u.set_actor_id(origin.actor_id);
@@ -128,6 +135,22 @@ absl::StatusOr<Batch> StackTensors(size_t count, const UnrollTensorLookup& find,
                                                      T, f.bootstrap_row ? " (expected T+1)" : " (expected T)"));
     }
   }
+  // final observations: sparse on the wire, dense [T, B, obs] in the batch
+  const int64_t B = static_cast<int64_t>(count), D = batch.observations.size(2);
+  const torch::Tensor truncated = TruncatedSteps(batch);
+  batch.final_observations = torch::zeros({T, B, D});
+  for (size_t i = 0; i < count; ++i) {
+    MIMIC_ASSIGN_OR_RETURN(torch::Tensor rows, find(i, kFinalObservation));
+    const torch::Tensor steps = torch::nonzero(truncated.select(1, i)).squeeze(1);
+    if (rows.dim() != 2 || rows.size(0) != steps.size(0) || rows.size(1) != D) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unroll ", i, " '", kFinalObservation, "' has shape [", absl::StrJoin(rows.sizes(), ","), "]; its ",
+          steps.size(0), " truncated episode ends (first[t+1] = 1, discount[t] > 0) need [", steps.size(0), ",", D,
+          "]"));
+    }
+    batch.final_observations.select(1, i).index_copy_(0, steps, rows.to(torch::kFloat32));
+  }
+
   std::vector<torch::Tensor> state;
   for (const std::string& name : StateNames(lstm_layers)) {
     std::vector<torch::Tensor> rows;

@@ -31,7 +31,8 @@ struct UnrollOrigin {
 };
 
 // Column b of `batch` as one Unroll (tensors named as in proto/unroll.proto; the recurrent state
-// as state/h0, state/h1, …, state/c0, …, state/prev_latent, state/has_prev).
+// as state/h0, state/h1, …, state/c0, …, state/prev_latent, state/has_prev; the final observations
+// of truncated episodes as final_observation [K, obs], only the K rows that hold one).
 std::vector<Unroll> SplitBatch(const Batch& batch, const UnrollOrigin& origin);
 
 // The unrolls side by side as one batch. They must share T and every size; `lstm_layers` must

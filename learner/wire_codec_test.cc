@@ -41,6 +41,12 @@ TEST(WireCodecTest, SplitThenStackGivesTheBatchBack) {
   EXPECT_TRUE(torch::equal(stacked.latent_noise.select(1, 1), batch.latent_noise.select(1, 1)));
   EXPECT_TRUE(torch::equal(stacked.initial_state.h[0][0], batch.initial_state.h[0][2]));
   EXPECT_TRUE(torch::equal(stacked.initial_state.has_prev, batch.initial_state.has_prev.flip(0)));
+  ASSERT_GT(TruncatedSteps(batch).sum().item<float>(), 0) << "the random batch should truncate an episode";
+  EXPECT_TRUE(torch::equal(stacked.final_observations, batch.final_observations.flip(1)));
+  // only the truncated steps' final observations travel
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_EQ(unrolls[b].tensors().at("final_observation").shape(0), TruncatedSteps(batch).select(1, b).sum().item<float>());
+  }
   // and the learner accepts it
   EXPECT_TRUE(learner->Update(stacked).ok());
 }
@@ -58,6 +64,14 @@ TEST(WireCodecTest, StackRefusesMissingAndMismatchedTensorsByName) {
   result = StackUnrolls({&unrolls[0], &longer[0]}, 2);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("shape"), std::string::npos) << result.status();
+
+  // final observations must match the unroll's truncated episode ends
+  Unroll extra = unrolls[0];
+  (*extra.mutable_tensors())["final_observation"] = TensorToProto(torch::zeros({7, kObs}));
+  result = StackUnrolls({&extra}, 2);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("'final_observation'"), std::string::npos) << result.status();
+  EXPECT_NE(result.status().message().find("truncated"), std::string::npos) << result.status();
 
   Unroll corrupt = unrolls[0];
   (*corrupt.mutable_tensors())["action"].mutable_data()->resize(3);
