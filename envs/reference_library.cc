@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
 namespace mimic {
@@ -29,6 +30,14 @@ absl::StatusOr<std::shared_ptr<const ReferenceLibrary>> ReferenceLibrary::Build(
     MIMIC_RETURN_IF_ERROR(ValidateClip(clip));
     MIMIC_RETURN_IF_ERROR(CheckClipMatchesModel(clip, signature, control_rate));
     ClipFeatures f;
+    for (const std::string& body : clip.marker_bodies) {
+      const int id = mj_name2id(model, mjOBJ_BODY, body.c_str());
+      if (id < 0) {
+        return absl::InvalidArgumentError(absl::StrCat("clip '", clip.name, "' places a keypoint marker on body '",
+                                                       body, "', which the model does not have"));
+      }
+      f.marker_body_ids.push_back(id);
+    }
     const int t_count = clip.num_frames;
     f.com.resize(3 * t_count);
     f.body_pos.resize(3 * t_count * bodies.tracked.size());

@@ -40,6 +40,9 @@ struct ClipFeatures {
   }
   int num_tracked = 0;
   int num_appendages = 0;
+  // the body of each STAC marker (clip.marker_bodies resolved in this model); empty when the
+  // clip carries no markers
+  std::vector<int> marker_body_ids;
 };
 
 class ReferenceLibrary {
