@@ -54,7 +54,13 @@ absl::StatusOr<TrainConfig> CheckTrainConfig(const TrainConfig& config) {
     return absl::NotFoundError(absl::StrCat("task.keypoints: no file ", config.task().keypoints()));
   }
   TrainConfig probe = config;
-  probe.mutable_task()->clear_keypoints();  // registered at start; the clips do not exist yet
+  if (!probe.task().keypoints().empty() && probe.task().clips().empty()) {
+    // registered at start: the clips do not exist yet, so their lists are checked then
+    probe.mutable_task()->clear_keypoints();
+    probe.mutable_task()->clear_clip_ids();
+    probe.mutable_task()->clear_held_out_clip_ids();
+    probe.mutable_task()->clear_eval_clip_ids();
+  }
   return CompleteTrainConfig(probe);
 }
 
