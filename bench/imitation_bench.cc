@@ -23,7 +23,7 @@ const CommandSpec& ImitationSpec() {
       "first frame; prints one line per clip and a JSON line whose ratio is untrained / trained mean keypoint "
       "error on the training clips",
       {
-          {"config", FlagType::kString, "configs/imitation.pbtxt", "FILE", "the run's TrainConfig"},
+          {"config", FlagType::kString, "configs/imitation.pbtxt", "FILE", "the run's TrainConfig; the default is the paper's COMIC task"},
           {"run_dir", FlagType::kString, "runs/bench_imitation", "DIR", "run directory (cleared first)"},
           {"env_steps", FlagType::kInt, "3000000", "steps", "training budget, over all actors"},
           {"max_wall_s", FlagType::kDouble, "0", "s", "stop earlier after this long (0 = no limit; the run then fails)"},
@@ -32,7 +32,7 @@ const CommandSpec& ImitationSpec() {
           {"evaluate_only", FlagType::kBool, "", "", "skip training: evaluate the run directory's newest checkpoint"},
       },
       {"./mimic bench imitation", "./mimic bench imitation --env_steps 300000 --run_dir runs/bench_imitation_300k",
-       "./mimic bench imitation --config configs/imitation_comic.pbtxt --env_steps 300000"},
+       "./mimic bench imitation --config configs/imitation_track_mjx.pbtxt --env_steps 300000"},
       "",
       "Files in the run directory: eval.svg (the evaluator's curves: completion and keypoint error of training and "
       "held-out clips over the run), imitation.svg (per clip, trained vs untrained), bench_clips.csv, eval.csv, "

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "actors/evaluation_files.h"
 #include "actors/task_factory.h"
+#include "common/status_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
 #include "common/text_proto.h"
@@ -27,11 +28,11 @@ std::string Figure(const ImitationBenchResult& r, const std::vector<std::vector<
                    const std::vector<std::vector<const ClipEpisode*>>& trained_noisy,
                    const std::vector<std::vector<const ClipEpisode*>>& untrained_noisy) {
   std::vector<std::string> clips;
-  Series kp_trained{"trained", {}, ""}, kp_untrained{"untrained (same run, version 0)", {}, ""};
-  Series c_trained{"trained", {}, ""}, c_trained_noisy{"trained, with noise", {}, ""},
-      c_untrained{"untrained", {}, ""}, c_untrained_noisy{"untrained, with noise", {}, ""};
+  Series kp_trained{"trained", {}, ""}, kp_untrained{"untrained (v0)", {}, ""};
+  Series c_trained{"trained", {}, ""}, c_trained_noisy{"trained, noisy", {}, ""},
+      c_untrained{"untrained", {}, ""}, c_untrained_noisy{"untrained, noisy", {}, ""};
   for (size_t c = 0; c < trained.size(); ++c) {
-    clips.push_back(absl::StrCat(trained[c].front()->clip, trained[c].front()->held_out ? " (held out)" : ""));
+    clips.push_back(absl::StrCat(trained[c].front()->clip, trained[c].front()->held_out ? " *" : ""));
     kp_trained.values.push_back(Summarize(trained[c]).keypoint_error_mm);
     kp_untrained.values.push_back(Summarize(untrained[c]).keypoint_error_mm);
     c_trained.values.push_back(Summarize(trained[c]).completion);
@@ -39,11 +40,11 @@ std::string Figure(const ImitationBenchResult& r, const std::vector<std::vector<
     c_untrained.values.push_back(Summarize(untrained[c]).completion);
     c_untrained_noisy.values.push_back(Summarize(untrained_noisy[c]).completion);
   }
-  const std::string steps = absl::StrFormat("%.0f env steps", r.run.figures.env_steps);
+  const std::string steps = absl::StrFormat("update %d, %.0f env steps", r.final_step, r.run.figures.env_steps);
   return StackSvg({BarChartSvg({absl::StrCat("Keypoint error per clip, model vs real rat, deterministic policy (", steps, ")"),
-                                "clip", "mm", 900, 360},
+                                "clip (* held out)", "mm", 900, 360},
                                clips, {kp_trained, kp_untrained}),
-                   BarChartSvg({"Fraction of each clip completed from its first frame", "clip", "fraction", 900, 360},
+                   BarChartSvg({"Fraction of each clip completed from its first frame", "clip (* held out)", "fraction", 900, 360},
                                clips, {c_trained, c_trained_noisy, c_untrained, c_untrained_noisy})},
                   900);
 }
@@ -75,6 +76,14 @@ absl::StatusOr<ImitationBenchResult> EvaluateImitationRun(const std::string& run
                          Learner::Create(config.learner(), envs.obs_size, envs.num_actions));
   ImitationBenchResult r;
   r.run_dir = run_dir;
+  // the run's figures as its launcher left them (summary.json), for --evaluate_only and the figure
+  if (auto summary = ReadStatusFile(layout.summary); summary.ok()) {
+    r.run.summary = *summary;
+    auto get = [&](const char* key) { return summary->count(key) ? summary->at(key) : 0.0; };
+    r.run.figures.env_steps = get("env_steps");
+    r.run.figures.updates = get("updates");
+    r.run.wall_s = get("wall_s");
+  }
   r.final_step = trained->step();
   r.stochastic_episodes_per_clip = options.stochastic_episodes_per_clip;
   ClipEvaluationOptions deterministic;

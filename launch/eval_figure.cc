@@ -77,14 +77,14 @@ void WriteEvalFigure(const RunLayout& run) {
                                  {"end effectors", columns["end_effector_error_mm"], ""}}));
   if (!columns["completion_train"].empty()) {
     // older eval.csv files lack these columns; the charts show only what exists
-    std::vector<Series> completion = {{"training clips", columns["completion_train"], ""},
-                                      {"training clips, with noise", columns["stochastic_completion_train"], ""}};
-    std::vector<Series> keypoints = {{"training clips (mean)", columns["keypoint_error_mm_train"], ""},
-                                     {"training clips (median)", columns["keypoint_error_median_mm_train"], ""}};
+    std::vector<Series> completion = {{"train", columns["completion_train"], ""},
+                                      {"train, noisy", columns["stochastic_completion_train"], ""}};
+    std::vector<Series> keypoints = {{"train, mean", columns["keypoint_error_mm_train"], ""},
+                                     {"train, median", columns["keypoint_error_median_mm_train"], ""}};
     if (HasFinite(columns["completion_held_out"])) {
-      completion.push_back({"held-out clips", columns["completion_held_out"], ""});
-      completion.push_back({"held-out clips, with noise", columns["stochastic_completion_held_out"], ""});
-      keypoints.push_back({"held-out clips (mean)", columns["keypoint_error_mm_held_out"], ""});
+      completion.push_back({"held out", columns["completion_held_out"], ""});
+      completion.push_back({"held out, noisy", columns["stochastic_completion_held_out"], ""});
+      keypoints.push_back({"held out, mean", columns["keypoint_error_mm_held_out"], ""});
     }
     charts.push_back(LineChartSvg({"Fraction of each clip completed from its first frame (mean over clips)",
                                    "learner update", "fraction", 900, 300},
