@@ -79,6 +79,15 @@ absl::StatusOr<std::unique_ptr<Actor>> Actor::Create(const LearnerConfig& config
   a->episode_length_ = &prometheus::BuildHistogram().Name("mimic_actor_episode_length_steps").Help("Episode length").Register(r).Add(
       {}, prometheus::Histogram::BucketBoundaries{5, 10, 20, 50, 100, 200, 500, 1000});
   a->clip_steps_ = &prometheus::BuildCounter().Name("mimic_actor_clip_steps_total").Help("Environment steps by the reference clip each unroll began on").Register(r);
+  if (a->envs_.rodent != nullptr) {
+    auto& family = prometheus::BuildGauge()
+                       .Name("mimic_actor_clip_sampling_weight")
+                       .Help("Probability that this actor's next episode starts in the clip (adaptive start sampling)")
+                       .Register(r);
+    const ReferenceLibrary& library = a->envs_.context->library();
+    for (int c = 0; c < library.num_clips(); ++c) a->clip_weights_.push_back(&family.Add({{"clip", library.clip(c).clip.name}}));
+    a->PublishClipWeights();
+  }
   if (!options.metrics_address.empty()) {
     MIMIC_ASSIGN_OR_RETURN(a->metrics_server_, MetricsServer::Start(options.metrics_address));
     a->metrics_server_->Register(a->registry_);
@@ -121,6 +130,12 @@ void Actor::SyncParameters() {
   counters_.policy_version = fetched->version();
   counters_.parameter_updates += 1;
   policy_version_->Set(static_cast<double>(counters_.policy_version));
+}
+
+void Actor::PublishClipWeights() {
+  if (envs_.rodent == nullptr) return;
+  const std::vector<double> weights = envs_.rodent->start_sampler().ClipWeights();
+  for (size_t c = 0; c < weights.size() && c < clip_weights_.size(); ++c) clip_weights_[c]->Set(weights[c]);
 }
 
 void Actor::WriteStatus(double steps_per_second, double inference_fraction) {
@@ -211,6 +226,7 @@ absl::Status Actor::Run(absl::Notification& stop) {
       const double inference = collector.inference_seconds() - inference_at_status;
       const double env = collector.env_seconds() - env_at_status;
       WriteStatus((counters_.env_steps - steps_at_status) / since, inference / std::max(1e-9, inference + env));
+      PublishClipWeights();
       steps_at_status = counters_.env_steps;
       inference_at_status = collector.inference_seconds();
       env_at_status = collector.env_seconds();

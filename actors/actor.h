@@ -65,6 +65,8 @@ class Actor {
   bool WaitForParameters(absl::Notification& stop);
   void SyncParameters();
   void WriteStatus(double steps_per_second, double inference_fraction);
+  // The start sampler's current clip weights into mimic_actor_clip_sampling_weight{clip}.
+  void PublishClipWeights();
 
   ActorOptions options_;
   TaskEnvs envs_;
@@ -90,6 +92,7 @@ class Actor {
   // time is spread over the clips
   prometheus::Family<prometheus::Counter>* clip_steps_ = nullptr;
   std::map<int32_t, prometheus::Counter*> clip_steps_by_id_;
+  std::vector<prometheus::Gauge*> clip_weights_;  // one per training clip (rodent only)
 };
 
 }  // namespace mimic

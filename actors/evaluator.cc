@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "actors/evaluation_files.h"
 #include "common/status_file.h"
 #include "common/status_macros.h"
 #include "envs/rodent_env.h"
@@ -69,6 +70,32 @@ absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs&
   return out;
 }
 
+TrackingEvaluation FromClipEvaluations(PolicyEvaluation deterministic, PolicyEvaluation stochastic) {
+  TrackingEvaluation out;
+  auto lengths = [](const PolicyEvaluation& e, std::vector<int>* lengths, double* mean_length, double* mean_return,
+                    double* reward_per_step) {
+    double steps = 0, returns = 0;
+    for (const ClipEpisode& episode : e.episodes) {
+      lengths->push_back(episode.steps_before_failure);
+      steps += episode.steps_before_failure;
+      returns += episode.first_episode_return;
+    }
+    const double n = std::max<size_t>(1, e.episodes.size());
+    *mean_length = steps / n;
+    if (mean_return != nullptr) *mean_return = returns / n;
+    *reward_per_step = returns / std::max(1.0, steps);
+  };
+  lengths(deterministic, &out.lengths, &out.mean_length, &out.mean_return, &out.reward_per_step);
+  lengths(stochastic, &out.stochastic_lengths, &out.stochastic_mean_length, nullptr, &out.stochastic_reward_per_step);
+  out.episodes = static_cast<int>(deterministic.episodes.size());
+  out.com_error_mm = deterministic.all.com_error_mm;
+  out.body_error_mm = deterministic.all.body_error_mm;
+  out.end_effector_error_mm = deterministic.all.end_effector_error_mm;
+  out.clips = std::make_shared<const PolicyEvaluation>(std::move(deterministic));
+  out.stochastic_clips = std::make_shared<const PolicyEvaluation>(std::move(stochastic));
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig& config, TaskEnvs envs,
                                                              const EvaluatorOptions& options) {
   std::unique_ptr<Evaluator> e(new Evaluator());
@@ -84,6 +111,10 @@ absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig
   e->noisy_length_ = &prometheus::BuildGauge().Name("mimic_evaluator_episode_length_steps").Help("Mean episode length, by policy mode").Register(r).Add({{"policy", "stochastic"}});
   e->reward_per_step_ = &prometheus::BuildGauge().Name("mimic_evaluator_reward_per_step").Help("Mean imitation reward per step").Register(r).Add({});
   e->tracking_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_tracking_error_meters").Help("Mean tracking error by body part").Register(r);
+  e->completion_ = &prometheus::BuildGauge().Name("mimic_evaluator_completion_ratio").Help("Mean fraction of the clips completed before the first termination, by split and policy mode").Register(r);
+  e->keypoint_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_keypoint_error_meters").Help("Distance between the model's and the real rat's keypoints (deterministic policy), by split and statistic").Register(r);
+  e->clip_completion_ = &prometheus::BuildGauge().Name("mimic_evaluator_clip_completion_ratio").Help("Fraction of each clip completed before the first termination, by policy mode").Register(r);
+  e->clip_keypoint_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_clip_keypoint_error_meters").Help("Mean keypoint error of each clip (deterministic policy)").Register(r);
   if (!options.metrics_address.empty()) {
     MIMIC_ASSIGN_OR_RETURN(e->metrics_server_, MetricsServer::Start(options.metrics_address));
     e->metrics_server_->Register(e->registry_);
@@ -101,18 +132,61 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
     tracking_error_->Add({{"part", "body"}}).Set(result.body_error_mm / 1000);
     tracking_error_->Add({{"part", "end_effector"}}).Set(result.end_effector_error_mm / 1000);
   }
+  // per-clip aggregates (NaN without clips: cartpole)
+  const ImitationSummary none;
+  const ImitationSummary& train = result.clips ? result.clips->train : none;
+  const ImitationSummary& held = result.clips ? result.clips->held_out : none;
+  const ImitationSummary& noisy_train = result.stochastic_clips ? result.stochastic_clips->train : none;
+  const ImitationSummary& noisy_held = result.stochastic_clips ? result.stochastic_clips->held_out : none;
+  const double joint_error = result.clips ? result.clips->all.joint_error_rad : std::nan("");
   if (!options_.csv_path.empty()) {
     const bool fresh = !std::filesystem::exists(options_.csv_path);
     std::ofstream csv(options_.csv_path, std::ios::app);
     if (fresh) {
       csv << "wall_s,version,episodes,mean_length,mean_return,reward_per_step,com_error_mm,body_error_mm,"
-             "end_effector_error_mm,stochastic_mean_length,stochastic_reward_per_step\n";
+             "end_effector_error_mm,stochastic_mean_length,stochastic_reward_per_step,completion_train,"
+             "completion_held_out,stochastic_completion_train,stochastic_completion_held_out,keypoint_error_mm_train,"
+             "keypoint_error_mm_held_out,keypoint_error_median_mm_train,keypoint_error_median_mm_held_out,"
+             "stochastic_keypoint_error_mm_train,stochastic_keypoint_error_mm_held_out,joint_error_rad\n";
     }
-    csv << absl::StrFormat("%.1f,%d,%d,%.2f,%.4f,%.5f,%.2f,%.2f,%.2f,%.2f,%.5f\n", wall_seconds, version,
+    csv << absl::StrFormat("%.1f,%d,%d,%.2f,%.4f,%.5f,%.2f,%.2f,%.2f,%.2f,%.5f,", wall_seconds, version,
                            result.episodes, result.mean_length, result.mean_return, result.reward_per_step,
                            result.com_error_mm, result.body_error_mm, result.end_effector_error_mm,
-                           result.stochastic_mean_length, result.stochastic_reward_per_step);
+                           result.stochastic_mean_length, result.stochastic_reward_per_step)
+        << absl::StrFormat("%.4f,%.4f,%.4f,%.4f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.5f\n", train.completion,
+                           held.completion, noisy_train.completion, noisy_held.completion, train.keypoint_error_mm,
+                           held.keypoint_error_mm, train.keypoint_error_median_mm, held.keypoint_error_median_mm,
+                           noisy_train.keypoint_error_mm, noisy_held.keypoint_error_mm, joint_error);
     if (!csv.good()) return absl::UnavailableError("cannot append to " + options_.csv_path);
+  }
+  if (result.clips) {
+    completion_->Add({{"split", "train"}, {"policy", "deterministic"}}).Set(train.completion);
+    completion_->Add({{"split", "train"}, {"policy", "stochastic"}}).Set(noisy_train.completion);
+    if (held.episodes > 0) {
+      completion_->Add({{"split", "held_out"}, {"policy", "deterministic"}}).Set(held.completion);
+      completion_->Add({{"split", "held_out"}, {"policy", "stochastic"}}).Set(noisy_held.completion);
+    }
+    if (!std::isnan(train.keypoint_error_mm)) {
+      keypoint_error_->Add({{"split", "train"}, {"statistic", "mean"}}).Set(train.keypoint_error_mm / 1000);
+      keypoint_error_->Add({{"split", "train"}, {"statistic", "median"}}).Set(train.keypoint_error_median_mm / 1000);
+    }
+    if (!std::isnan(held.keypoint_error_mm)) {
+      keypoint_error_->Add({{"split", "held_out"}, {"statistic", "mean"}}).Set(held.keypoint_error_mm / 1000);
+      keypoint_error_->Add({{"split", "held_out"}, {"statistic", "median"}}).Set(held.keypoint_error_median_mm / 1000);
+    }
+    for (const ClipEpisode& e : result.clips->episodes) {
+      clip_completion_->Add({{"clip", e.clip}, {"policy", "deterministic"}}).Set(e.completion);
+      if (!e.keypoint_errors_mm.empty()) clip_keypoint_error_->Add({{"clip", e.clip}}).Set(Summarize({&e}).keypoint_error_mm / 1000);
+    }
+    for (const auto& episodes : EpisodesByClip(*result.stochastic_clips, options_.stochastic_episodes_per_clip)) {
+      clip_completion_->Add({{"clip", episodes.front()->clip}, {"policy", "stochastic"}}).Set(Summarize(episodes).completion);
+    }
+    if (!options_.clips_csv_path.empty()) {
+      MIMIC_RETURN_IF_ERROR(AppendClipRows(options_.clips_csv_path, wall_seconds, version,
+                                           {{"deterministic", result.clips.get(), 1},
+                                            {"stochastic", result.stochastic_clips.get(),
+                                             options_.stochastic_episodes_per_clip}}));
+    }
   }
   if (!options_.survival_path.empty()) {
     const bool fresh = !std::filesystem::exists(options_.survival_path);
@@ -136,9 +210,45 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
                                            {"body_error_mm", result.body_error_mm},
                                            {"end_effector_error_mm", result.end_effector_error_mm},
                                            {"stochastic_mean_length", result.stochastic_mean_length},
-                                           {"stochastic_reward_per_step", result.stochastic_reward_per_step}}));
+                                           {"stochastic_reward_per_step", result.stochastic_reward_per_step},
+                                           {"completion_train", train.completion},
+                                           {"completion_held_out", held.completion},
+                                           {"stochastic_completion_train", noisy_train.completion},
+                                           {"stochastic_completion_held_out", noisy_held.completion},
+                                           {"keypoint_error_mm_train", train.keypoint_error_mm},
+                                           {"keypoint_error_mm_held_out", held.keypoint_error_mm},
+                                           {"keypoint_error_median_mm_train", train.keypoint_error_median_mm},
+                                           {"keypoint_error_median_mm_held_out", held.keypoint_error_median_mm},
+                                           {"joint_error_rad", joint_error}}));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate() {
+  if (envs_.context == nullptr) {  // no clips (cartpole): episodes in the batched envs
+    MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result,
+                           EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps));
+    MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation noisy,
+                           EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, false));
+    result.stochastic_mean_length = noisy.mean_length;
+    result.stochastic_reward_per_step = noisy.reward_per_step;
+    result.stochastic_lengths = noisy.lengths;
+    return result;
+  }
+  ClipEvaluationOptions options;
+  options.max_steps = options_.max_steps;
+  options.seed = options_.seed;
+  MIMIC_ASSIGN_OR_RETURN(PolicyEvaluation deterministic,
+                         EvaluateClips(networks_, *envs_.context, envs_.clip_ids, envs_.held_out, options));
+  options.deterministic = false;
+  options.episodes_per_clip = options_.stochastic_episodes_per_clip;
+  MIMIC_ASSIGN_OR_RETURN(PolicyEvaluation stochastic,
+                         EvaluateClips(networks_, *envs_.context, envs_.clip_ids, envs_.held_out, options));
+  if (!keypoint_note_logged_ && !deterministic.all.keypoint_note.empty()) {
+    std::fprintf(stderr, "evaluator: no keypoint errors: %s\n", deterministic.all.keypoint_note.c_str());
+    keypoint_note_logged_ = true;
+  }
+  return FromClipEvaluations(std::move(deterministic), std::move(stochastic));
 }
 
 absl::Status Evaluator::Run(absl::Notification& stop) {
@@ -156,19 +266,19 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
                      std::string(loaded.message()).c_str());
       } else {
         version = fetched->version();
-        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result,
-                               EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps));
-        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation noisy,
-                               EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, false));
-        result.stochastic_mean_length = noisy.mean_length;
-        result.stochastic_reward_per_step = noisy.reward_per_step;
-        result.stochastic_lengths = noisy.lengths;
+        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result, Evaluate());
         ++evaluations_;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         MIMIC_RETURN_IF_ERROR(Record(version, wall, result));
-        std::printf("evaluator: v%ld episode length %.1f (with noise %.1f), reward/step %.3f (%.3f), body error %.1f mm\n",
+        std::printf("evaluator: v%ld episode length %.1f (with noise %.1f), reward/step %.3f (%.3f), body error %.1f mm",
                     static_cast<long>(version), result.mean_length, result.stochastic_mean_length,
                     result.reward_per_step, result.stochastic_reward_per_step, result.body_error_mm);
+        if (result.clips) {
+          std::printf("; completed %.0f%% (with noise %.0f%%) of the training clips, %.0f%% of the held-out, keypoint error %.1f mm",
+                      100 * result.clips->train.completion, 100 * result.stochastic_clips->train.completion,
+                      100 * result.clips->held_out.completion, result.clips->train.keypoint_error_mm);
+        }
+        std::printf("\n");
         if (options_.max_evaluations > 0 && evaluations_ >= options_.max_evaluations) break;
       }
     }

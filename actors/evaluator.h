@@ -5,6 +5,11 @@
 // run it (with its noise): episode length and reward per step. On slow clips an untrained policy
 // that does nothing survives deterministically to the clip's end, while its noisy version falls
 // within a second; the second measure is the one that shows it learning to stay up.
+//
+// On the rodent the evaluation is per clip (actors/clip_evaluation): every evaluation clip from
+// its first frame, one deterministic episode and stochastic_episodes_per_clip noisy ones, with
+// completion and keypoint errors split into training and held-out clips; eval.csv gets the
+// aggregates, eval_clips.csv one row per clip and mode.
 #ifndef MIMIC_ACTORS_EVALUATOR_H_
 #define MIMIC_ACTORS_EVALUATOR_H_
 
@@ -17,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "actors/clip_evaluation.h"
 #include "actors/task_factory.h"
 #include "common/metrics_server.h"
 #include "learner/networks.h"
@@ -37,7 +43,13 @@ struct TrackingEvaluation {
   double stochastic_mean_length = std::nan("");
   double stochastic_reward_per_step = std::nan("");
   std::vector<int> stochastic_lengths;
+  // rodent: the per-clip evaluations the figures above come from
+  std::shared_ptr<const PolicyEvaluation> clips, stochastic_clips;
 };
+
+// The figures above from per-clip evaluations: lengths are steps before the first termination,
+// returns the rewards until then, tracking errors the means over whole clips.
+TrackingEvaluation FromClipEvaluations(PolicyEvaluation deterministic, PolicyEvaluation stochastic);
 
 // One episode per environment, at most max_steps steps each: the deterministic policy (no latent
 // noise, action means), or the policy as actors run it (latent and action noise).
@@ -51,6 +63,8 @@ struct EvaluatorOptions {
   uint64_t seed = 7;
   std::string csv_path;         // eval.csv: one row per evaluation
   std::string survival_path;    // survival.csv: version,policy,episode,length
+  std::string clips_csv_path;   // eval_clips.csv: one row per clip and mode (rodent)
+  int stochastic_episodes_per_clip = 2;
   std::string status_path;
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped
@@ -66,6 +80,7 @@ class Evaluator {
  private:
   Evaluator() = default;
   absl::Status Record(int64_t version, double wall_seconds, const TrackingEvaluation& result);
+  absl::StatusOr<TrackingEvaluation> Evaluate();
 
   EvaluatorOptions options_;
   TaskEnvs envs_;
@@ -78,6 +93,11 @@ class Evaluator {
   prometheus::Gauge* noisy_length_ = nullptr;
   prometheus::Gauge* reward_per_step_ = nullptr;
   prometheus::Family<prometheus::Gauge>* tracking_error_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* completion_ = nullptr;           // {split, policy}
+  prometheus::Family<prometheus::Gauge>* keypoint_error_ = nullptr;       // {split, statistic}
+  prometheus::Family<prometheus::Gauge>* clip_completion_ = nullptr;      // {clip, policy}
+  prometheus::Family<prometheus::Gauge>* clip_keypoint_error_ = nullptr;  // {clip}
+  bool keypoint_note_logged_ = false;
 };
 
 }  // namespace mimic

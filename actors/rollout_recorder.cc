@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
+#include "envs/model_keypoints.h"
 #include "envs/rodent_env.h"
 #include "learner/policy_actor.h"
 
@@ -17,6 +18,7 @@ namespace {
 // Rows of one clip's datasets, appended step by step.
 struct ClipBuffers {
   std::vector<double> qpos, qvel, xpos, time;
+  std::vector<double> model_keypoints, real_keypoints;  // (T x K x 3) when the clip has markers
   std::map<std::string, std::vector<float>> floats;  // name → rows
   std::map<std::string, int64_t> widths;
   std::vector<int32_t> termination, frame;
@@ -40,6 +42,11 @@ absl::Status WriteClip(H5File& file, const std::string& group, const ClipBuffers
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles(group + "/time", {T}, b.time.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteInts(group + "/termination", {T}, b.termination.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteInts(group + "/frame", {T}, b.frame.data()));
+  if (!b.model_keypoints.empty()) {
+    const int64_t K = static_cast<int64_t>(b.model_keypoints.size()) / (3 * T);
+    MIMIC_RETURN_IF_ERROR(file.WriteDoubles(group + "/model_keypoints", {T, K, 3}, b.model_keypoints.data()));
+    MIMIC_RETURN_IF_ERROR(file.WriteDoubles(group + "/real_keypoints", {T, K, 3}, b.real_keypoints.data()));
+  }
   for (const auto& [name, rows] : b.floats) {
     const int64_t width = b.widths.at(name);
     std::vector<int64_t> shape = {T};
@@ -96,7 +103,10 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
   int64_t done = 0;
 
   for (int c = 0; c < library.num_clips(); ++c) {
-    const ReferenceClip& clip = library.clip(c).clip;
+    const ClipFeatures& features = library.clip(c);
+    const ReferenceClip& clip = features.clip;
+    const bool keypoints = KeypointsUnavailableReason(clip).empty();
+    std::vector<double> model_keypoints(3 * static_cast<size_t>(clip.num_keypoints));
     PolicyActor actor(networks, 1, options.seed + c, !options.stochastic);
     MIMIC_RETURN_IF_ERROR(env.Reset(c, 0, obs.data()));
     ClipBuffers b;
@@ -121,6 +131,12 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
       b.qvel.insert(b.qvel.end(), d->qvel, d->qvel + model->nv);
       b.xpos.insert(b.xpos.end(), d->xpos, d->xpos + 3 * model->nbody);
       b.frame.push_back(env.frame());
+      if (keypoints) {
+        ModelKeypoints(d, features, model_keypoints.data());
+        b.model_keypoints.insert(b.model_keypoints.end(), model_keypoints.begin(), model_keypoints.end());
+        const double* real = clip.keypoints_at(env.frame());
+        b.real_keypoints.insert(b.real_keypoints.end(), real, real + 3 * clip.num_keypoints);
+      }
       b.time.push_back(env.frame() / clip.frame_rate);
       b.Append("action", act.action[0]);
       for (const auto& [name, tensor] : act.activations) {
@@ -156,6 +172,9 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
       first = 1.f;
     }
     MIMIC_RETURN_IF_ERROR(WriteClip(*file, "/clips/" + clip.name, b, model, options.latent_samples));
+    if (keypoints) {
+      MIMIC_RETURN_IF_ERROR(file->WriteStrings("/clips/" + clip.name + "/keypoint_names", clip.keypoint_names));
+    }
     MIMIC_RETURN_IF_ERROR(file->SetAttribute("/clips/" + clip.name, "frame_rate", clip.frame_rate));
     // where the clip sits in the source recording: session time = (start + frame) / frame_rate
     MIMIC_RETURN_IF_ERROR(file->SetAttribute("/clips/" + clip.name, "source_frame_start",

@@ -7,7 +7,10 @@
 // /clips/<name>/ with qpos [T,nq], qvel [T,nv], xpos [T,nbody,3] (float64), action, action_mean,
 // action_std [T,A], latent_mean, latent_std, latent_sample [T,L], layers/<layer name> [T,n],
 // value [T], reward [T] (float32), termination [T], frame [T] (int32), time [T] (float64, s);
-// with latent resampling also resampled/action_mean [T,n,A] and resampled/latent [T,n,L].
+// with latent resampling also resampled/action_mean [T,n,A] and resampled/latent [T,n,L]; when the
+// clip carries STAC markers also model_keypoints [T,K,3] (the markers on the simulated body),
+// real_keypoints [T,K,3] (the recorded rat's at the same frame; NaN where missing), both float64
+// metres in the world frame, and keypoint_names [K].
 #ifndef MIMIC_ACTORS_ROLLOUT_RECORDER_H_
 #define MIMIC_ACTORS_ROLLOUT_RECORDER_H_
 

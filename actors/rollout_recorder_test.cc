@@ -4,6 +4,7 @@
 
 #include "common/h5_file.h"
 #include "envs/test_util.h"
+#include "envs/model_keypoints.h"
 #include "gtest/gtest.h"
 #include "learner/algorithms.h"
 #include "learner/learner.h"
@@ -84,6 +85,40 @@ TEST_F(RolloutRecorderTest, WritesTheContractForEveryStepOfTheClip) {
   // Resampled action means differ across draws (the latent noise reaches the actions).
   auto draws = file->ReadFloats(g + "/resampled/action_mean").value();
   EXPECT_NE(draws.values[0], draws.values[38]);
+}
+
+TEST_F(RolloutRecorderTest, RecordsTheModelKeypointsBesideTheRealOnes) {
+  const ReferenceClip marked = testing::WithMarkers(clip_, testing::BundledConfig());
+  auto context = EnvContext::Create(testing::BundledConfig(), {marked}).value();
+  ASSERT_TRUE(RecordRollouts(learner_->networks(), context, RolloutOptions(), path_).ok());
+  auto file = H5File::Open(path_).value();
+  const std::string g = "/clips/" + marked.name;
+  const int64_t T = file->Shape(g + "/qpos").value()[0];
+  EXPECT_EQ(file->Shape(g + "/model_keypoints").value(), (std::vector<int64_t>{T, 4, 3}));
+  EXPECT_EQ(file->ReadStrings(g + "/keypoint_names").value(), marked.keypoint_names);
+  auto model = file->ReadDoubles(g + "/model_keypoints").value().values;
+  auto real = file->ReadDoubles(g + "/real_keypoints").value().values;
+  auto frames = file->ReadInts(g + "/frame").value().values;
+  auto qpos = file->ReadDoubles(g + "/qpos").value().values;
+  // the real keypoints are the clip's at each row's frame; the model's are the markers placed on
+  // each row's recorded pose (on the reference at the first row, so both agree there)
+  const mjModel* m = context->model();
+  DataPtr d(mj_makeData(m));
+  double differs = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    for (int i = 0; i < 12; ++i) EXPECT_EQ(real[t * 12 + i], marked.keypoints_at(frames[t])[i]);
+    std::copy(qpos.begin() + t * m->nq, qpos.begin() + (t + 1) * m->nq, d->qpos);
+    mj_kinematics(m, d.get());
+    std::vector<double> expected(12);
+    ModelKeypoints(d.get(), context->library().clip(0), expected.data());
+    for (int i = 0; i < 12; ++i) EXPECT_NEAR(model[t * 12 + i], expected[i], 1e-12);
+    for (int i = 0; i < 12; ++i) differs = std::max(differs, std::abs(model[t * 12 + i] - real[t * 12 + i]));
+  }
+  for (int i = 0; i < 12; ++i) EXPECT_NEAR(model[i], real[i], 1e-12);
+  EXPECT_GT(differs, 1e-4);  // an untrained policy does not follow the recording
+  // clips without markers get no keypoint datasets
+  ASSERT_TRUE(RecordRollouts(learner_->networks(), context_, RolloutOptions(), path_).ok());
+  EXPECT_FALSE(H5File::Open(path_).value()->Exists("/clips/" + clip_.name + "/model_keypoints"));
 }
 
 TEST_F(RolloutRecorderTest, RefusesAPolicyOfTheWrongSize) {

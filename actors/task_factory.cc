@@ -1,5 +1,7 @@
 #include "actors/task_factory.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "envs/cartpole.h"
@@ -10,29 +12,70 @@
 namespace mimic {
 namespace {
 
-absl::StatusOr<std::vector<ReferenceClip>> SelectClips(const TaskConfig& task, TaskRole role) {
-  std::vector<ReferenceClip> all;
-  if (task.clips().empty()) {
-    MIMIC_ASSIGN_OR_RETURN(RecordedClip recorded, RecordClip(task.env(), RecordOptions{}));
-    all.push_back(std::move(recorded.clip));
-  } else {
-    MIMIC_ASSIGN_OR_RETURN(all, ReadClips(task.clips()));
-  }
-  const auto& ids = role == TaskRole::kEvaluate && task.eval_clip_ids_size() > 0 ? task.eval_clip_ids()
-                                                                                  : task.clip_ids();
-  if (ids.empty()) return all;
-  std::vector<ReferenceClip> chosen;
-  for (int id : ids) {
-    if (id < 0 || id >= static_cast<int>(all.size())) {
-      return absl::InvalidArgumentError(absl::StrCat("clip id ", id, " is out of range: ", task.clips(), " holds ",
-                                                     all.size(), " clips"));
-    }
-    chosen.push_back(all[id]);
-  }
-  return chosen;
+std::string Listed(const std::string& field, int id) { return absl::StrCat("task.", field, " names clip ", id); }
+
+// The file's clips (or one recorded from the model when the task names no file).
+absl::StatusOr<std::vector<ReferenceClip>> LoadTaskClips(const TaskConfig& task) {
+  if (!task.clips().empty()) return ReadClips(task.clips());
+  MIMIC_ASSIGN_OR_RETURN(RecordedClip recorded, RecordClip(task.env(), RecordOptions{}));
+  std::vector<ReferenceClip> one;
+  one.push_back(std::move(recorded.clip));
+  return one;
 }
 
 }  // namespace
+
+absl::StatusOr<ClipPlan> PlanClips(const TaskConfig& task, int num_clips) {
+  const std::string file = task.clips().empty() ? "the recorded clip" : task.clips();
+  std::set<int> held_out;
+  for (int id : task.held_out_clip_ids()) {
+    if (id < 0 || id >= num_clips) {
+      return absl::InvalidArgumentError(absl::StrCat(Listed("held_out_clip_ids", id), ", out of range: ", file,
+                                                     " holds ", num_clips, " clips"));
+    }
+    if (!held_out.insert(id).second) {
+      return absl::InvalidArgumentError(absl::StrCat(Listed("held_out_clip_ids", id), " twice"));
+    }
+  }
+  ClipPlan plan;
+  plan.held_out.assign(task.held_out_clip_ids().begin(), task.held_out_clip_ids().end());
+  std::set<int> train;
+  for (int id : task.clip_ids()) {
+    if (id < 0 || id >= num_clips) {
+      return absl::InvalidArgumentError(absl::StrCat(Listed("clip_ids", id), ", out of range: ", file, " holds ",
+                                                     num_clips, " clips"));
+    }
+    if (held_out.count(id)) {
+      return absl::InvalidArgumentError(absl::StrCat("clip ", id, " is both held out (task.held_out_clip_ids) and "
+                                                     "trained on (task.clip_ids): a held-out clip is never trained on"));
+    }
+    if (!train.insert(id).second) return absl::InvalidArgumentError(absl::StrCat(Listed("clip_ids", id), " twice"));
+    plan.train.push_back(id);
+  }
+  if (task.clip_ids().empty()) {
+    for (int id = 0; id < num_clips; ++id) {
+      if (!held_out.count(id)) plan.train.push_back(id);
+    }
+  }
+  if (plan.train.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("no clip left to train on: all ", num_clips, " clips of ", file,
+                                                   " are held out"));
+  }
+  std::set<int> eval;
+  for (int id : task.eval_clip_ids()) {
+    if (id < 0 || id >= num_clips) {
+      return absl::InvalidArgumentError(absl::StrCat(Listed("eval_clip_ids", id), ", out of range: ", file,
+                                                     " holds ", num_clips, " clips"));
+    }
+    if (!eval.insert(id).second) return absl::InvalidArgumentError(absl::StrCat(Listed("eval_clip_ids", id), " twice"));
+    plan.eval.push_back(id);
+  }
+  if (plan.eval.empty()) {
+    plan.eval = plan.train;
+    plan.eval.insert(plan.eval.end(), plan.held_out.begin(), plan.held_out.end());
+  }
+  return plan;
+}
 
 absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,
                                       uint64_t seed, bool from_clip_start) {
@@ -42,14 +85,25 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
     MIMIC_ASSIGN_OR_RETURN(auto env, CartpoleSwingup::Create(num_envs, seed));
     out.env = std::move(env);
   } else if (task.name() == "rodent") {
-    MIMIC_ASSIGN_OR_RETURN(std::vector<ReferenceClip> clips, SelectClips(task, role));
+    MIMIC_ASSIGN_OR_RETURN(std::vector<ReferenceClip> all, LoadTaskClips(task));
+    MIMIC_ASSIGN_OR_RETURN(ClipPlan plan, PlanClips(task, static_cast<int>(all.size())));
+    const std::set<int> held_out(plan.held_out.begin(), plan.held_out.end());
+    std::vector<ReferenceClip> clips;
+    for (int id : role == TaskRole::kEvaluate ? plan.eval : plan.train) {
+      clips.push_back(all[id]);
+      out.clip_ids.push_back(id);
+      out.held_out.push_back(held_out.count(id) > 0);
+    }
     EnvConfig env_config = task.env();
+    // the evaluator measures; only training adapts where episodes start
+    if (role == TaskRole::kEvaluate) env_config.mutable_clip_sampling()->set_adaptive(false);
     // clips registered at another scale need the model at that scale
     if (!task.env().has_model_scale()) env_config.set_model_scale(clips.front().model_scale);
     // start frames are drawn from [0, T - min_frames_after_start]: a margin past every clip's
     // length leaves only frame 0
     if (from_clip_start) env_config.set_min_frames_after_start(1 << 30);
     MIMIC_ASSIGN_OR_RETURN(auto context, EnvContext::Create(env_config, clips));
+    out.context = context;
     out.proprioception_size = context->spec().observation.proprioception_size();
     BatchedEnvOptions options;
     options.num_envs = num_envs;

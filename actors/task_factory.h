@@ -16,12 +16,29 @@ namespace mimic {
 struct TaskEnvs {
   std::unique_ptr<VectorEnv> env;
   BatchedEnv* rodent = nullptr;  // the same object when the task is the rodent, else null
+  // rodent only: the model, task and clips the envs play; for each of the context's clips its
+  // index in the clips file and whether it is held out from training
+  std::shared_ptr<const EnvContext> context;
+  std::vector<int> clip_ids;
+  std::vector<bool> held_out;
   int obs_size = 0;
   int num_actions = 0;
   int proprioception_size = 0;   // 0 = the whole observation
 };
 
-// kEvaluate uses the evaluation clips; with from_clip_start, episodes begin at frame 0.
+// Which clips of a task's file are trained on, held out and evaluated (indices into the file).
+struct ClipPlan {
+  std::vector<int> train;     // task.clip_ids, or every clip not held out
+  std::vector<int> held_out;  // task.held_out_clip_ids: never trained on
+  std::vector<int> eval;      // task.eval_clip_ids, or train then held out
+};
+
+// Checks the task's clip lists against a file of `num_clips` clips: indices in range, no
+// duplicates, no held-out clip among the training clips, at least one training clip.
+absl::StatusOr<ClipPlan> PlanClips(const TaskConfig& task, int num_clips);
+
+// kEvaluate uses the evaluation clips (adaptive start sampling off); with from_clip_start,
+// episodes begin at frame 0.
 enum class TaskRole { kTrain, kEvaluate };
 
 absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int num_envs, int threads,

@@ -72,6 +72,14 @@ $mimic bench stac --keypoints "$tmp/corrupt.mat" --rounds 3 >/dev/null 2>&1
 check "bench stac exits non-zero on a corrupt recording" test $? -ne 0
 $mimic bench learn --task nonsense >/dev/null 2>&1
 check "bench learn exits non-zero on an unknown task" test $? -ne 0
+# imitation (whole training runs: bench/imitation_run_test runs one at CI size): set-up failures
+$mimic bench imitation --config "$tmp/no_such_config.pbtxt" --run_dir "$tmp/imitation" >/dev/null 2>&1
+check "bench imitation exits non-zero without its config" test $? -ne 0
+mkdir -p "$tmp/no_run"
+$mimic bench imitation --evaluate_only --run_dir "$tmp/no_run" >/dev/null 2>"$tmp/imitation_eval.err"
+check "bench imitation exits non-zero evaluating a directory without a run" test $? -ne 0
+$mimic bench imitation --env_steps 0 >/dev/null 2>&1
+check "bench imitation refuses a zero step budget with exit 2" test $? -eq 2
 $mimic bench nonsense >/dev/null 2>&1
 check "an unknown benchmark exits 2" test $? -eq 2
 

@@ -11,6 +11,7 @@ const std::vector<Benchmark>& AllBenchmarks() {
       {"learn", "learning curve of one algorithm in one process (cartpole or the rodent task)", BenchLearn},
       {"learner", "learner update FLOP rate (paper-sized network) vs the machine's sgemm peak", BenchLearner},
       {"actor", "actor env steps/s with the paper-sized policy vs the same env steps without one", BenchActor},
+      {"imitation", "keypoint error and clip completion after a budget of env steps of the distributed run, vs the untrained policy", BenchImitation},
   };
   return *benchmarks;
 }

@@ -17,6 +17,7 @@ int BenchGlm(const Argv& args);     // GLM fits/s vs statsmodels IRLS
 int BenchLearn(const Argv& args);   // learning curves: cartpole swing-up or the rodent task
 int BenchLearner(const Argv& args); // learner update FLOP rate vs the machine's sgemm peak
 int BenchActor(const Argv& args);   // actor env steps/s with batched policy inference vs physics only
+int BenchImitation(const Argv& args);  // imitation after a budget of env steps vs the untrained policy
 
 struct Benchmark {
   const char* name;

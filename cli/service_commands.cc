@@ -59,6 +59,7 @@ const CommandSpec& ActorSpec() {
           {"status", FlagType::kString, "", "FILE", "a status file of live figures (empty = none)"},
           {"eval_csv", FlagType::kString, "", "FILE", "evaluator: rows of evaluation figures (empty = none)"},
           {"survival_csv", FlagType::kString, "", "FILE", "evaluator: episode lengths with the policy's noise"},
+          {"eval_clips_csv", FlagType::kString, "", "FILE", "evaluator: one row per clip and policy mode (completion, keypoint and tracking errors)"},
           {"max_steps", FlagType::kInt, "0", "env steps", "actor: stop after this many (0 = never)"},
       },
       {"./mimic actor --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --learner 127.0.0.1:9200 --id 0"},
@@ -149,6 +150,8 @@ int RunActor(const Argv& argv) {
     options.max_steps = eval.max_steps();
     options.csv_path = args->String("eval_csv");
     options.survival_path = args->String("survival_csv");
+    options.clips_csv_path = args->String("eval_clips_csv");
+    options.stochastic_episodes_per_clip = std::max(1, eval.stochastic_episodes_per_clip());
     options.status_path = args->String("status");
     options.metrics_address = args->Has("metrics_address") ? args->String("metrics_address") : eval.metrics_address();
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);

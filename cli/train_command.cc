@@ -26,6 +26,7 @@ const CommandSpec& TrainSpec() {
           {"run_dir", FlagType::kString, "", "DIR", "run directory (default runs/train-<config name>)"},
           {"max_wall_s", FlagType::kDouble, "", "s", "stop after this long (default: the config's max_wall_seconds; 0 = never)"},
           {"max_updates", FlagType::kInt, "", "updates", "stop after this many learner updates (default: the config's; 0 = never)"},
+          {"max_env_steps", FlagType::kInt, "", "steps", "stop after this many environment steps over all actors (default: the config's max_env_steps; 0 = never)"},
           {"actors", FlagType::kInt, "", "actors", "number of actor processes (default: the config's num_actors)"},
           {"check", FlagType::kBool, "", "", "validate the config and exit without starting anything"},
       },
@@ -65,6 +66,7 @@ int RunTrain(const Argv& argv) {
   options.run_dir = args->String("run_dir");
   if (args->Has("max_wall_s")) options.max_wall_s = args->Double("max_wall_s");
   if (args->Has("max_updates")) options.max_updates = args->Int64("max_updates");
+  if (args->Has("max_env_steps")) options.max_env_steps = args->Int64("max_env_steps");
   if (args->Has("actors")) options.actors = args->Int("actors");
   options.on_stac_progress = preprocess::StacProgressLines("stac ");
   options.on_event = [tty](const std::string& line) {

@@ -42,9 +42,15 @@ absl::StatusOr<std::unique_ptr<BatchedEnv>> BatchedEnv::Create(
   if (b->options_.batch_size == 0) b->options_.batch_size = options.num_envs;
   const int n = options.num_envs;
   b->obs_size_ = b->spec().observation.size();
+  b->sampler_ = std::make_unique<StartSampler>(StartFrameCounts(*b->context_),
+                                               b->context_->task().config().clip_sampling());
   for (int i = 0; i < n; ++i) {
     b->envs_.push_back(std::make_unique<RodentEnv>(b->context_, MixSeed(options.seed, i)));
+    b->envs_.back()->set_start_sampler(b->sampler_.get());
   }
+  b->ended_clip_.assign(n, -1);
+  b->ended_start_.assign(n, 0);
+  b->ended_failed_.assign(n, 0);
   // synchronous stepping uses the caller as one of the threads
   b->pool_ = std::make_unique<ThreadPool>(options.async ? options.num_threads : options.num_threads - 1);
   b->observations_.assign(static_cast<size_t>(n) * b->obs_size_, 0.f);
@@ -97,7 +103,11 @@ void BatchedEnv::StepOne(int i, const float* action) {
   first_[i] = 0;
   clip_ids_[i] = envs_[i]->clip();
   frames_[i] = envs_[i]->frame();
+  ended_clip_[i] = -1;
   if (r.end != EpisodeEnd::kNone) {
+    ended_clip_[i] = envs_[i]->clip();
+    ended_start_[i] = envs_[i]->start_frame();
+    ended_failed_[i] = IsTermination(r.end) ? 1 : 0;
     std::memcpy(final_obs_.data() + static_cast<size_t>(i) * obs_size_, obs, obs_size_ * sizeof(float));
     envs_[i]->ResetRandom(obs);
     first_[i] = 1;
@@ -122,7 +132,19 @@ absl::Status BatchedEnv::Step(absl::Span<const float> actions) {
   pool_->ParallelFor(num_envs(), [this, actions, na](int begin, int end) {
     for (int i = begin; i < end; ++i) StepOne(i, actions.data() + static_cast<size_t>(i) * na);
   });
+  // after the parallel part and in env order, so the sampler's state never depends on threads
+  std::vector<int> all(num_envs());
+  for (int i = 0; i < num_envs(); ++i) all[i] = i;
+  RecordEpisodeEnds(all);
   return absl::OkStatus();
+}
+
+void BatchedEnv::RecordEpisodeEnds(absl::Span<const int> ids) {
+  for (int i : ids) {
+    if (ended_clip_[i] < 0) continue;
+    sampler_->Record(ended_clip_[i], ended_start_[i], ended_failed_[i] != 0);
+    ended_clip_[i] = -1;
+  }
 }
 
 void BatchedEnv::MarkDone(int i) {
@@ -184,6 +206,7 @@ absl::StatusOr<std::vector<int>> BatchedEnv::Recv() {
   std::vector<int> ids(ready_.begin(), ready_.begin() + options_.batch_size);
   ready_.erase(ready_.begin(), ready_.begin() + options_.batch_size);
   for (int i : ids) in_flight_[i] = 0;
+  RecordEpisodeEnds(ids);
   return ids;
 }
 

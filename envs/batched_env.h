@@ -1,6 +1,9 @@
 // N rodent environments stepped together over a thread pool, with results written in place into
 // preallocated arrays (row i belongs to environment i).
 //
+// Episodes start where the batch's StartSampler says (EnvConfig.clip_sampling): adaptive by
+// default, learning from this batch's own episode ends which clips and passages fail more.
+//
 // Auto-reset: when environment i's episode ends during a step, its row of final_observations()
 // holds the last observation of that episode, episode_end()[i] says why it ended, and
 // observations() already holds the first observation of the next (sampled) episode, whose
@@ -72,6 +75,7 @@ class BatchedEnv : public VectorEnv {
   const int32_t* clip_ids() const { return clip_ids_.data(); }               // (N)
   const int32_t* frames() const { return frames_.data(); }                   // (N)
   const RodentEnv& env(int i) const { return *envs_[i]; }
+  const StartSampler& start_sampler() const { return *sampler_; }
 
  private:
   BatchedEnv(std::shared_ptr<const EnvContext> context, const BatchedEnvOptions& options);
@@ -79,6 +83,8 @@ class BatchedEnv : public VectorEnv {
   void StepOne(int i, const float* action);
   void ResetOne(int i);
   void MarkDone(int i);
+  // Tells the sampler how the episodes that ended in the last step of `ids` went, in order.
+  void RecordEpisodeEnds(absl::Span<const int> ids);
   bool HasBatch() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::shared_ptr<const EnvContext> context_;
@@ -86,6 +92,10 @@ class BatchedEnv : public VectorEnv {
   int obs_size_ = 0;
   std::vector<std::unique_ptr<RodentEnv>> envs_;
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<StartSampler> sampler_;
+  // (N) the episode that ended in env i's last step: its clip, start frame, and whether it failed
+  std::vector<int32_t> ended_clip_, ended_start_;
+  std::vector<uint8_t> ended_failed_;
 
   std::vector<float> observations_, final_obs_, rewards_, discounts_;
   std::vector<uint8_t> episode_end_, first_;

@@ -13,7 +13,7 @@ namespace mimic {
 namespace {
 
 constexpr char kFormat[] = "mimic.clips";
-constexpr int64_t kVersion = 1;
+constexpr int64_t kVersion = 2;  // 2: markers/ added; version-1 files read the same
 
 absl::Status CheckName(const std::string& name) {
   static const std::regex kSafe("[A-Za-z0-9_.-]+");
@@ -69,6 +69,18 @@ absl::StatusOr<ReferenceClip> ReadClip(const H5File& file, const std::string& na
     }
     clip.num_keypoints = static_cast<int>(kp.shape[1]);
     clip.keypoints = std::move(kp.values);
+  }
+  if (file.Exists(g + "/markers")) {
+    MIMIC_ASSIGN_OR_RETURN(clip.keypoint_names, file.ReadStrings(g + "/markers/keypoint_names"));
+    MIMIC_ASSIGN_OR_RETURN(clip.marker_bodies, file.ReadStrings(g + "/markers/bodies"));
+    if (file.Exists(g + "/markers/groups")) {
+      MIMIC_ASSIGN_OR_RETURN(clip.keypoint_groups, file.ReadStrings(g + "/markers/groups"));
+    }
+    MIMIC_ASSIGN_OR_RETURN(H5Array<double> offsets, ReadField(file, g, "markers/offsets", 2));
+    if (offsets.shape[1] != 3) {
+      return absl::InvalidArgumentError(absl::StrCat(file.path(), ": clip '", name, "' markers/offsets must be (K, 3)"));
+    }
+    clip.marker_offsets = std::move(offsets.values);
   }
   if (file.Exists(g + "/labels")) {
     MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> labels, file.ReadInts(g + "/labels"));
@@ -127,6 +139,13 @@ absl::Status WriteClips(const std::string& path, const std::vector<ReferenceClip
     if (c.num_keypoints > 0) {
       MIMIC_RETURN_IF_ERROR(
           file->WriteDoubles(g + "/keypoints", {t, c.num_keypoints, 3}, c.keypoints.data()));
+    }
+    if (c.has_markers()) {
+      MIMIC_RETURN_IF_ERROR(file->CreateGroup(g + "/markers"));
+      MIMIC_RETURN_IF_ERROR(file->WriteStrings(g + "/markers/keypoint_names", c.keypoint_names));
+      MIMIC_RETURN_IF_ERROR(file->WriteStrings(g + "/markers/bodies", c.marker_bodies));
+      if (!c.keypoint_groups.empty()) MIMIC_RETURN_IF_ERROR(file->WriteStrings(g + "/markers/groups", c.keypoint_groups));
+      MIMIC_RETURN_IF_ERROR(file->WriteDoubles(g + "/markers/offsets", {c.num_keypoints, 3}, c.marker_offsets.data()));
     }
     if (!c.labels.empty()) {
       MIMIC_RETURN_IF_ERROR(file->WriteInts(g + "/labels", {t}, c.labels.data()));

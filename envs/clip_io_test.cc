@@ -53,6 +53,65 @@ TEST_F(ClipIoTest, RoundTripPreservesEveryField) {
   EXPECT_EQ(r.source_frame_end, clip.num_frames);
 }
 
+TEST_F(ClipIoTest, MarkersRoundTripAndOlderFilesWithoutThemStillLoad) {
+  const ReferenceClip clip = testing::WithMarkers(recorded_->clip, testing::BundledConfig());
+  const std::string path = TempPath("markers.h5");
+  ASSERT_TRUE(WriteClips(path, {clip}).ok());
+  auto read = ReadClips(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  const ReferenceClip& r = (*read)[0];
+  EXPECT_EQ(r.keypoint_names, clip.keypoint_names);
+  EXPECT_EQ(r.marker_bodies, clip.marker_bodies);
+  EXPECT_EQ(r.keypoint_groups, clip.keypoint_groups);
+  EXPECT_EQ(r.marker_offsets, clip.marker_offsets);
+  EXPECT_EQ(KeypointsUnavailableReason(r), "");
+  auto file = H5File::Open(path);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(*(*file)->GetIntAttribute("/", "version"), 2);
+
+  // a version-1 file (keypoints, no markers) written the old way loads, and says why keypoint
+  // errors are unavailable
+  const std::string old_path = TempPath("version1.h5");
+  {
+    auto old = H5File::Create(old_path);
+    const ReferenceClip& c = clip;
+    ASSERT_TRUE((*old)->SetAttribute("/", "format", std::string("mimic.clips")).ok());
+    ASSERT_TRUE((*old)->SetAttribute("/", "version", int64_t{1}).ok());
+    ASSERT_TRUE((*old)->WriteDoubles("/clips/old/qpos", {c.num_frames, c.nq}, c.qpos.data()).ok());
+    ASSERT_TRUE((*old)->WriteDoubles("/clips/old/qvel", {c.num_frames, c.nv}, c.qvel.data()).ok());
+    ASSERT_TRUE((*old)->WriteDoubles("/clips/old/xpos", {c.num_frames, c.nbody, 3}, c.xpos.data()).ok());
+    ASSERT_TRUE((*old)->WriteDoubles("/clips/old/xquat", {c.num_frames, c.nbody, 4}, c.xquat.data()).ok());
+    ASSERT_TRUE((*old)->WriteDoubles("/clips/old/keypoints", {c.num_frames, 4, 3}, c.keypoints.data()).ok());
+    ASSERT_TRUE((*old)->SetAttribute("/clips/old", "frame_rate", 50.0).ok());
+    ASSERT_TRUE((*old)->Finish().ok());
+  }
+  auto old = ReadClips(old_path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_FALSE((*old)[0].has_markers());
+  EXPECT_EQ((*old)[0].num_keypoints, 4);
+  EXPECT_NE(KeypointsUnavailableReason((*old)[0]).find("no STAC marker offsets"), std::string::npos);
+  EXPECT_TRUE(EnvContext::Create(testing::BundledConfig(), *old).ok());
+}
+
+TEST_F(ClipIoTest, MalformedMarkersAreRefusedNamingTheProblem) {
+  ReferenceClip clip = testing::WithMarkers(recorded_->clip, testing::BundledConfig());
+  clip.marker_bodies.pop_back();
+  absl::Status s = WriteClips(TempPath("short.h5"), {clip});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("marker_bodies"), std::string::npos) << s;
+  clip = testing::WithMarkers(recorded_->clip, testing::BundledConfig());
+  clip.marker_offsets[4] = 7.0;  // metres off its body
+  s = WriteClips(TempPath("far.h5"), {clip});
+  EXPECT_NE(s.message().find("HandL"), std::string::npos) << s;
+  clip.marker_offsets[4] = std::nan("");
+  EXPECT_EQ(WriteClips(TempPath("nan_offset.h5"), {clip}).code(), absl::StatusCode::kInvalidArgument);
+  clip = testing::WithMarkers(recorded_->clip, testing::BundledConfig());
+  clip.marker_bodies[2] = "tail_tip";
+  auto context = EnvContext::Create(testing::BundledConfig(), {clip});
+  EXPECT_EQ(context.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(context.status().message().find("tail_tip"), std::string::npos) << context.status();
+}
+
 TEST_F(ClipIoTest, NanInQposIsRejectedWithTheFrame) {
   ReferenceClip clip = recorded_->clip;
   clip.qpos[3 * clip.nq + 10] = std::nan("");

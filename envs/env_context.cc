@@ -42,6 +42,28 @@ absl::Status ValidateEnvConfig(const EnvConfig& c) {
     MIMIC_RETURN_IF_ERROR(Require(std::isfinite(value) && value >= 0, field, value, "finite and >= 0"));
   }
   MIMIC_RETURN_IF_ERROR(Require(std::isfinite(r.alive_bonus()), "reward.alive_bonus", r.alive_bonus(), "finite"));
+  const ComicConfig& k = c.comic();
+  const std::pair<const char*, double> comic_fields[] = {
+      {"comic.termination_reward_weight", k.termination_reward_weight()},
+      {"comic.pose_reward_weight", k.pose_reward_weight()},
+      {"comic.com_weight", k.com_weight()},                       {"comic.com_scale", k.com_scale()},
+      {"comic.joint_velocity_weight", k.joint_velocity_weight()}, {"comic.joint_velocity_scale", k.joint_velocity_scale()},
+      {"comic.appendages_weight", k.appendages_weight()},         {"comic.appendages_scale", k.appendages_scale()},
+      {"comic.body_quat_weight", k.body_quat_weight()},           {"comic.body_quat_scale", k.body_quat_scale()},
+      {"comic.actuator_force_weight", k.actuator_force_weight()},
+      {"comic.body_error_multiplier", k.body_error_multiplier()}};
+  for (const auto& [field, value] : comic_fields) {
+    MIMIC_RETURN_IF_ERROR(Require(std::isfinite(value) && value >= 0, field, value, "finite and >= 0"));
+  }
+  MIMIC_RETURN_IF_ERROR(Require(std::isfinite(k.termination_error_threshold()) && k.termination_error_threshold() > 0,
+                                "comic.termination_error_threshold", k.termination_error_threshold(), "finite and > 0"));
+  const ClipSamplingConfig& s = c.clip_sampling();
+  MIMIC_RETURN_IF_ERROR(Require(s.floor() > 0 && s.floor() <= 1, "clip_sampling.floor", s.floor(), "in (0, 1]"));
+  MIMIC_RETURN_IF_ERROR(Require(s.segment_frames() >= 1, "clip_sampling.segment_frames", s.segment_frames(), ">= 1"));
+  MIMIC_RETURN_IF_ERROR(Require(s.failure_rate_step() > 0 && s.failure_rate_step() <= 1, "clip_sampling.failure_rate_step",
+                                s.failure_rate_step(), "in (0, 1]"));
+  MIMIC_RETURN_IF_ERROR(Require(s.initial_failure_rate() >= 0 && s.initial_failure_rate() <= 1,
+                                "clip_sampling.initial_failure_rate", s.initial_failure_rate(), "in [0, 1]"));
   const PerturbationConfig& q = c.perturbation();
   MIMIC_RETURN_IF_ERROR(Require(q.action_noise_std() >= 0 && std::isfinite(q.action_noise_std()),
                                 "perturbation.action_noise_std", q.action_noise_std(), "finite and >= 0"));

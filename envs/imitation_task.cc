@@ -15,6 +15,8 @@ const char* const kDefaultTrackedBodies[] = {
     "lower_leg_R", "foot_R",    "skull",       "jaw",         "scapula_L",   "upper_arm_L",
     "lower_arm_L", "finger_L",  "scapula_R",   "upper_arm_R", "lower_arm_R", "finger_R"};
 const char* const kDefaultEndEffectors[] = {"foot_L", "foot_R", "hand_L", "hand_R"};
+// dm_control's rat (walkers/rodent.py): end_effectors (both lower arms and feet) + the head.
+const char* const kDefaultAppendages[] = {"lower_arm_R", "lower_arm_L", "foot_R", "foot_L", "skull"};
 
 // Rotation angle in [0, pi] between two unit quaternions (w first).
 double QuatAngle(const double* a, const double* b) {
@@ -57,6 +59,21 @@ void Egocentric(const double* rot, const double* from, const double* to, float* 
   out[2] = static_cast<float>(local[2]);
 }
 
+// dm_control's bounded quaternion distance: half the rotation angle between a and b, in [0, pi/2].
+double BoundedQuatDistance(const double* a, const double* b) {
+  const double dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+  return 0.5 * std::acos(std::clamp(2 * dot * dot - 1, -1.0, 1.0));
+}
+
+// out = a^-1 b with w >= 0 (q and -q are the same rotation).
+void RelativeQuat(const double* a, const double* b, float* out) {
+  double inv[4], rel[4];
+  mju_negQuat(inv, a);
+  mju_mulQuat(rel, inv, b);
+  const double sign = rel[0] < 0 ? -1.0 : 1.0;
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<float>(sign * rel[i]);
+}
+
 }  // namespace
 
 const char* EpisodeEndName(EpisodeEnd e) {
@@ -67,6 +84,7 @@ const char* EpisodeEndName(EpisodeEnd e) {
     case EpisodeEnd::kBadPose: return "bad_pose";
     case EpisodeEnd::kFell: return "fell";
     case EpisodeEnd::kUnstable: return "unstable";
+    case EpisodeEnd::kTrackingError: return "tracking_error";
     case EpisodeEnd::kClipEnd: return "clip_end";
     case EpisodeEnd::kTimeLimit: return "time_limit";
   }
@@ -114,6 +132,12 @@ absl::Status ImitationTask::Init() {
   };
   for (const std::string& name : config_.tracked_bodies()) MIMIC_RETURN_IF_ERROR(resolve(name, &bodies_.tracked));
   for (const std::string& name : config_.end_effectors()) MIMIC_RETURN_IF_ERROR(resolve(name, &bodies_.end_effectors));
+  comic_ = config_.preset() == COMIC;
+  body_quats_observed_ = config_.has_observe_body_quaternions() ? config_.observe_body_quaternions() : comic_;
+  if (config_.comic().appendages_size() == 0) {
+    for (const char* name : kDefaultAppendages) config_.mutable_comic()->add_appendages(name);
+  }
+  for (const std::string& name : config_.comic().appendages()) MIMIC_RETURN_IF_ERROR(resolve(name, &bodies_.appendages));
 
   // the declarative layout
   spec_.num_actions = m->nu;
@@ -147,6 +171,7 @@ absl::Status ImitationTask::Init() {
     obs.Add(prefix + "joints", joints);
     obs.Add(prefix + "body_pos", 3 * ntracked);
     obs.Add(prefix + "end_effectors", 3 * nee);
+    if (body_quats_observed_) obs.Add(prefix + "body_quat", 4 * ntracked);
   }
   return absl::OkStatus();
 }
@@ -201,6 +226,13 @@ void ImitationTask::WriteObservation(const mjData* d, const ClipFeatures& f, int
       Egocentric(rot, d->xpos + 3 * bodies_.end_effectors[i], ref_ee + 3 * i, o);
       o += 3;
     }
+    if (body_quats_observed_) {
+      const double* ref_quat = f.body_quat_at(t);
+      for (int i = 0; i < ntracked; ++i) {
+        RelativeQuat(d->xquat + 4 * bodies_.tracked[i], ref_quat + 4 * i, o);
+        o += 4;
+      }
+    }
   }
 }
 
@@ -214,12 +246,14 @@ RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f,
   const double com_sq = SquaredDistance3(d->subtree_com + 3 * bodies_.root, f.com_at(frame));
   r.com_distance = std::sqrt(com_sq);
   r.root_angle = QuatAngle(d->qpos + 3, ref_q + 3);
-  double joint_sq = 0;
+  double joint_sq = 0, joint_abs = 0;
   for (int i = joint_qpos_start_; i < m->nq; ++i) {
     const double e = d->qpos[i] - ref_q[i];
     joint_sq += e * e;
+    joint_abs += std::abs(e);
   }
   r.joint_distance = std::sqrt(joint_sq);
+  if (m->nq > joint_qpos_start_) r.mean_joint_error = joint_abs / (m->nq - joint_qpos_start_);
   const size_t ntracked = bodies_.tracked.size(), nee = bodies_.end_effectors.size();
   const BodyErrors body = Compare(d, bodies_.tracked, f.body_pos.data() + 3 * static_cast<size_t>(frame) * ntracked);
   const BodyErrors ee = Compare(d, bodies_.end_effectors, f.end_effectors.data() + 3 * static_cast<size_t>(frame) * nee);
@@ -228,6 +262,7 @@ RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f,
   r.mean_end_effector_error = ee.mean_distance;
   r.root_height = d->qpos[2];
   r.root_height_deficit = ref_q[2] - d->qpos[2];
+  if (comic_) return ComputeComicReward(d, f, frame, r);
   double ctrl_sq = 0;
   for (int i = 0; i < m->nu; ++i) ctrl_sq += ctrl[i] * ctrl[i];
 
@@ -242,7 +277,65 @@ RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f,
   return r;
 }
 
+RewardTerms ImitationTask::ComputeComicReward(const mjData* d, const ClipFeatures& f, int frame,
+                                              RewardTerms r) const {
+  const mjModel* m = model_;
+  const ComicConfig& c = config_.comic();
+  const ReferenceClip& clip = f.clip;
+  // E: half the body error (mean absolute coordinate difference, scaled) and half the joint error
+  const size_t ntracked = bodies_.tracked.size();
+  const double* ref_body = f.body_pos.data() + 3 * static_cast<size_t>(frame) * ntracked;
+  double body_abs = 0;
+  for (size_t i = 0; i < ntracked; ++i) {
+    for (int k = 0; k < 3; ++k) body_abs += std::abs(d->xpos[3 * bodies_.tracked[i] + k] - ref_body[3 * i + k]);
+  }
+  const double body_error = ntracked > 0 ? body_abs / (3.0 * ntracked) : 0.0;
+  r.termination_error = 0.5 * c.body_error_multiplier() * body_error + 0.5 * r.mean_joint_error;
+  r.tracking = c.termination_reward_weight() * (1.0 - r.termination_error / c.termination_error_threshold());
+  // pose terms: joint velocities
+  const double* ref_qvel = clip.qvel_at(frame);
+  double qvel_sq = 0;
+  for (int i = joint_qvel_start_; i < m->nv; ++i) {
+    const double e = d->qvel[i] - ref_qvel[i];
+    qvel_sq += e * e;
+  }
+  // appendages relative to the root, in its frame, against the reference's
+  const double* rot = d->xmat + 9 * bodies_.root;
+  const double* origin = d->xpos + 3 * bodies_.root;
+  const double* ref_app = f.appendages_at(frame);
+  double app_sq = 0;
+  for (size_t i = 0; i < bodies_.appendages.size(); ++i) {
+    const double* p = d->xpos + 3 * bodies_.appendages[i];
+    const double world[3] = {p[0] - origin[0], p[1] - origin[1], p[2] - origin[2]};
+    double local[3];
+    mju_rotVecMatT(local, world, rot);
+    app_sq += SquaredDistance3(local, ref_app + 3 * i);
+  }
+  // tracked bodies' orientations
+  double quat_sq = 0;
+  const double* ref_quat = f.body_quat_at(frame);
+  for (size_t i = 0; i < ntracked; ++i) {
+    const double dist = BoundedQuatDistance(d->xquat + 4 * bodies_.tracked[i], ref_quat + 4 * i);
+    quat_sq += dist * dist;
+  }
+  const double com_sq = r.com_distance * r.com_distance;
+  const double w = c.pose_reward_weight();
+  r.com = w * c.com_weight() * std::exp(-c.com_scale() * com_sq);
+  r.joint_velocities = w * c.joint_velocity_weight() * std::exp(-c.joint_velocity_scale() * qvel_sq);
+  r.appendages = w * c.appendages_weight() * std::exp(-c.appendages_scale() * app_sq);
+  r.body_quats = w * c.body_quat_weight() * std::exp(-c.body_quat_scale() * quat_sq);
+  double force_sq = 0;
+  for (int i = 0; i < m->nu; ++i) force_sq += d->actuator_force[i] * d->actuator_force[i];
+  r.actuator_force = m->nu > 0 ? c.actuator_force_weight() * force_sq / m->nu : 0.0;
+  r.total = r.tracking + r.com + r.joint_velocities + r.appendages + r.body_quats - r.actuator_force;
+  return r;
+}
+
 EpisodeEnd ImitationTask::CheckTermination(const RewardTerms& r) const {
+  if (comic_) {
+    return r.termination_error > config_.comic().termination_error_threshold() ? EpisodeEnd::kTrackingError
+                                                                               : EpisodeEnd::kNone;
+  }
   const TerminationConfig& t = config_.termination();
   if (r.com_distance > t.max_com_distance()) return EpisodeEnd::kTooFar;
   if (r.root_angle > t.max_root_angle()) return EpisodeEnd::kBadOrientation;

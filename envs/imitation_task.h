@@ -2,14 +2,17 @@
 // and when an episode ends. Stateless apart from its configuration; one instance is shared by
 // every environment over the same model.
 //
-// Reward (track-mjx's terms and scales; see docs/architecture.md for why):
+// Two presets share the observation and differ in reward and termination (EnvConfig.preset).
+// TRACK_MJX (the default; track-mjx's terms and scales, see docs/architecture.md for why):
 //   r = w_com  exp(-s_com  |com - com_ref|^2)
 //     + w_quat exp(-s_quat angle(root, root_ref)^2)
 //     + w_jnt  exp(-s_jnt  sum_j (q_j - q_ref_j)^2)
 //     + w_body exp(-s_body sum_b |x_b - x_ref_b|^2)          over tracked bodies
 //     + w_ee   exp(-s_ee   sum_e |x_e - x_ref_e|^2)          over end effectors
 //     + alive_bonus - w_ctrl |a|^2 / nu
-// compared at the reference frame the step arrived at.
+// compared at the reference frame the step arrived at; terminations per quantity.
+// COMIC (the paper's): the CoMic reward and its combined body/joint termination error, see
+// ComicConfig in proto/env_config.proto.
 #ifndef MIMIC_ENVS_IMITATION_TASK_H_
 #define MIMIC_ENVS_IMITATION_TASK_H_
 
@@ -33,6 +36,7 @@ enum class EpisodeEnd : uint8_t {
   kBadPose = 3,         // joint angles too far from the reference
   kFell = 4,            // root sank below the reference / minimum height
   kUnstable = 5,        // the simulation diverged
+  kTrackingError = 6,   // COMIC: the combined body/joint error passed its threshold
   kClipEnd = 16,        // reached the last reference frame (truncation)
   kTimeLimit = 17,      // max_episode_steps reached (truncation)
 };
@@ -48,6 +52,12 @@ struct RewardTerms {
   double body_pos = 0;
   double end_effectors = 0;
   double ctrl_cost = 0;
+  // COMIC terms (zero under TRACK_MJX); `com` above holds its centre-of-mass term
+  double tracking = 0;          // termination_reward_weight (1 - E / threshold)
+  double joint_velocities = 0;  // pose terms, each already multiplied by pose_reward_weight
+  double appendages = 0;
+  double body_quats = 0;
+  double actuator_force = 0;    // the force cost (subtracted)
   double total = 0;
   // raw errors, for termination and reporting
   double com_distance = 0;        // metres
@@ -57,6 +67,8 @@ struct RewardTerms {
   double mean_end_effector_error = 0;  // metres, mean over end effectors
   double root_height = 0;         // metres above the floor plane z = 0
   double root_height_deficit = 0; // metres the root is below the reference root
+  double mean_joint_error = 0;    // radians, mean |q_j - q_ref_j| over joints
+  double termination_error = 0;   // COMIC's E (0 under TRACK_MJX)
 };
 
 class ImitationTask {
@@ -85,10 +97,14 @@ class ImitationTask {
   ImitationTask(const mjModel* model, EnvConfig config);
   absl::Status Init();
 
+  RewardTerms ComputeComicReward(const mjData* d, const ClipFeatures& clip, int frame, RewardTerms r) const;
+
   const mjModel* model_;
   EnvConfig config_;
   EnvSpec spec_;
   TrackedBodies bodies_;
+  bool comic_ = false;
+  bool body_quats_observed_ = false;
   int joint_qpos_start_ = 7;  // joints follow the free root in qpos
   int joint_qvel_start_ = 6;
 };

@@ -52,6 +52,27 @@ absl::Status ValidateClip(const ReferenceClip& clip) {
     return s;
   }
   if (!clip.labels.empty() && !(s = CheckSize(clip, "labels", clip.labels.size(), t)).ok()) return s;
+  if (clip.has_markers() || !clip.marker_offsets.empty() || !clip.keypoint_names.empty()) {
+    const size_t k = clip.num_keypoints;
+    if (k == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("clip '", clip.name, "' has markers but no keypoints"));
+    }
+    if (!(s = CheckSize(clip, "keypoint_names", clip.keypoint_names.size(), k)).ok()) return s;
+    if (!(s = CheckSize(clip, "marker_bodies", clip.marker_bodies.size(), k)).ok()) return s;
+    if (!(s = CheckSize(clip, "marker_offsets", clip.marker_offsets.size(), 3 * k)).ok()) return s;
+    if (!clip.keypoint_groups.empty() &&
+        !(s = CheckSize(clip, "keypoint_groups", clip.keypoint_groups.size(), k)).ok()) {
+      return s;
+    }
+    for (size_t i = 0; i < clip.marker_offsets.size(); ++i) {
+      // a marker sits on its body: a metre away is a broken file, not a rat
+      if (!std::isfinite(clip.marker_offsets[i]) || std::abs(clip.marker_offsets[i]) > 1.0) {
+        return absl::InvalidArgumentError(absl::StrCat("clip '", clip.name, "': marker offset of keypoint '",
+                                                       clip.keypoint_names[i / 3], "' is ", clip.marker_offsets[i],
+                                                       " m; expected a finite value within 1 m"));
+      }
+    }
+  }
   if (!(s = CheckFinite(clip, "qpos", clip.qpos, clip.nq)).ok()) return s;
   if (!(s = CheckFinite(clip, "qvel", clip.qvel, clip.nv)).ok()) return s;
   if (!(s = CheckFinite(clip, "xpos", clip.xpos, clip.nbody * 3)).ok()) return s;
@@ -66,6 +87,18 @@ absl::Status ValidateClip(const ReferenceClip& clip) {
     }
   }
   return absl::OkStatus();
+}
+
+std::string KeypointsUnavailableReason(const ReferenceClip& clip) {
+  if (clip.num_keypoints == 0) {
+    return absl::StrCat("clip '", clip.name, "' has no registered keypoints (not made from keypoints with STAC)");
+  }
+  if (!clip.has_markers()) {
+    return absl::StrCat("clip '", clip.name,
+                        "' carries no STAC marker offsets (clips file written before format version 2): "
+                        "register the keypoints again with `mimic stac` to get keypoint errors");
+  }
+  return "";
 }
 
 absl::Status CheckClipMatchesModel(const ReferenceClip& clip, const ModelSignature& model,

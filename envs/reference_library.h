@@ -19,15 +19,30 @@ struct TrackedBodies {
   int root = 0;                    // body of the free joint
   std::vector<int> tracked;        // bodies in the body-position reward and observation
   std::vector<int> end_effectors;  // end-effector bodies
+  std::vector<int> appendages;     // bodies of COMIC's appendages term (root-relative positions)
 };
+
+// out (bodies x 3) = each body's position relative to the root body, in the root's frame.
+void RootRelativePositions(const mjData* d, int root, const std::vector<int>& bodies, double* out);
 
 struct ClipFeatures {
   ReferenceClip clip;
   std::vector<double> com;            // (T x 3) centre of mass of the root's subtree
   std::vector<double> body_pos;       // (T x tracked x 3)
   std::vector<double> end_effectors;  // (T x end_effectors x 3)
+  std::vector<double> body_quat;      // (T x tracked x 4) world orientations of the tracked bodies
+  std::vector<double> appendages;     // (T x appendages x 3) relative to the root, in its frame
 
   const double* com_at(int t) const { return com.data() + 3 * static_cast<size_t>(t); }
+  const double* body_quat_at(int t) const { return body_quat.data() + 4 * static_cast<size_t>(t) * num_tracked; }
+  const double* appendages_at(int t) const {
+    return appendages.data() + 3 * static_cast<size_t>(t) * num_appendages;
+  }
+  int num_tracked = 0;
+  int num_appendages = 0;
+  // the body of each STAC marker (clip.marker_bodies resolved in this model); empty when the
+  // clip carries no markers
+  std::vector<int> marker_body_ids;
 };
 
 class ReferenceLibrary {

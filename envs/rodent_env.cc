@@ -40,13 +40,30 @@ absl::Status RodentEnv::Reset(int clip, int frame, float* observation) {
   std::fill(ctrl_.begin(), ctrl_.end(), 0.0);
   clip_ = clip;
   frame_ = frame;
+  start_frame_ = frame;
   steps_ = 0;
   running_ = true;
   context_->task().WriteObservation(physics_.data(), lib.clip(clip), frame, observation);
   return absl::OkStatus();
 }
 
+std::vector<int> StartFrameCounts(const EnvContext& context) {
+  const ReferenceLibrary& lib = context.library();
+  const int margin = std::max(1, context.task().config().min_frames_after_start());
+  std::vector<int> starts(lib.num_clips());
+  for (int c = 0; c < lib.num_clips(); ++c) {
+    // starts in [0, T - margin], never the last frame (an episode needs one step)
+    starts[c] = std::max(1, std::min(lib.clip(c).clip.num_frames - margin, lib.clip(c).clip.num_frames - 1));
+  }
+  return starts;
+}
+
 void RodentEnv::ResetRandom(float* observation) {
+  if (sampler_ != nullptr) {
+    const StartSampler::Start start = sampler_->Sample(rng_);
+    Reset(start.clip, start.frame, observation).IgnoreError();  // the sampler's starts are valid
+    return;
+  }
   const ReferenceLibrary& lib = context_->library();
   const int margin = std::max(1, context_->task().config().min_frames_after_start());
   // clips are drawn in proportion to their number of start frames

@@ -17,6 +17,7 @@
 #include "absl/types/span.h"
 #include "envs/env_context.h"
 #include "envs/physics.h"
+#include "envs/start_sampler.h"
 
 namespace mimic {
 
@@ -27,6 +28,10 @@ struct StepResult {
   RewardTerms terms;
 };
 
+// Valid start frames per clip of `context` (frames 0 .. n - 1): everything but the last
+// min_frames_after_start frames, and at least frame 0.
+std::vector<int> StartFrameCounts(const EnvContext& context);
+
 class RodentEnv {
  public:
   RodentEnv(std::shared_ptr<const EnvContext> context, uint64_t seed);
@@ -35,8 +40,10 @@ class RodentEnv {
 
   // Starts an episode at (clip, frame) and writes the first observation into `observation`.
   absl::Status Reset(int clip, int frame, float* observation);
-  // Starts an episode at a sampled clip and frame.
+  // Starts an episode at a sampled clip and frame: from `sampler` when one is set (shared by a
+  // batch of environments, it must outlive this one), else every valid start frame alike.
   void ResetRandom(float* observation);
+  void set_start_sampler(const StartSampler* sampler) { sampler_ = sampler; }
 
   // Applies `action` (num_actions, finite) and writes the next observation.
   absl::StatusOr<StepResult> Step(absl::Span<const float> action, float* observation);
@@ -46,6 +53,7 @@ class RodentEnv {
 
   int clip() const { return clip_; }
   int frame() const { return frame_; }
+  int start_frame() const { return start_frame_; }  // where the current episode began
   int episode_steps() const { return steps_; }
   const Physics& physics() const { return physics_; }
   Physics& mutable_physics() { return physics_; }
@@ -58,7 +66,9 @@ class RodentEnv {
   std::vector<double> scratch_;  // (max(nq, nv)) reset noise
   int clip_ = 0;
   int frame_ = 0;
+  int start_frame_ = 0;
   int steps_ = 0;
+  const StartSampler* sampler_ = nullptr;
   bool running_ = false;
 };
 

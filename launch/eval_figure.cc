@@ -1,6 +1,7 @@
 #include "launch/eval_figure.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,10 @@ std::string SurvivalChart(const std::string& path) {
                       t, series);
 }
 
+bool HasFinite(const std::vector<double>& values) {
+  return std::any_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
 }  // namespace
 
 std::map<std::string, std::vector<double>> ReadCsvColumns(const std::string& path) {
@@ -70,6 +75,26 @@ void WriteEvalFigure(const RunLayout& run) {
                                 {{"centre of mass", columns["com_error_mm"], ""},
                                  {"tracked bodies", columns["body_error_mm"], ""},
                                  {"end effectors", columns["end_effector_error_mm"], ""}}));
+  if (!columns["completion_train"].empty()) {
+    // older eval.csv files lack these columns; the charts show only what exists
+    std::vector<Series> completion = {{"train", columns["completion_train"], ""},
+                                      {"train, noisy", columns["stochastic_completion_train"], ""}};
+    std::vector<Series> keypoints = {{"train, mean", columns["keypoint_error_mm_train"], ""},
+                                     {"train, median", columns["keypoint_error_median_mm_train"], ""}};
+    if (HasFinite(columns["completion_held_out"])) {
+      completion.push_back({"held out", columns["completion_held_out"], ""});
+      completion.push_back({"held out, noisy", columns["stochastic_completion_held_out"], ""});
+      keypoints.push_back({"held out, mean", columns["keypoint_error_mm_held_out"], ""});
+    }
+    charts.push_back(LineChartSvg({"Fraction of each clip completed from its first frame (mean over clips)",
+                                   "learner update", "fraction", 900, 300},
+                                  x, completion));
+    if (HasFinite(columns["keypoint_error_mm_train"])) {
+      charts.push_back(LineChartSvg({"Keypoint error: model vs real rat (whole clips, deterministic policy)",
+                                     "learner update", "mm", 900, 300},
+                                    x, keypoints));
+    }
+  }
   if (std::string survival = SurvivalChart(run.survival_csv); !survival.empty()) charts.push_back(survival);
   std::ofstream(run.eval_svg) << StackSvg(charts, 900);
 }

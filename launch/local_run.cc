@@ -54,7 +54,13 @@ absl::StatusOr<TrainConfig> CheckTrainConfig(const TrainConfig& config) {
     return absl::NotFoundError(absl::StrCat("task.keypoints: no file ", config.task().keypoints()));
   }
   TrainConfig probe = config;
-  probe.mutable_task()->clear_keypoints();  // registered at start; the clips do not exist yet
+  if (!probe.task().keypoints().empty() && probe.task().clips().empty()) {
+    // registered at start: the clips do not exist yet, so their lists are checked then
+    probe.mutable_task()->clear_keypoints();
+    probe.mutable_task()->clear_clip_ids();
+    probe.mutable_task()->clear_held_out_clip_ids();
+    probe.mutable_task()->clear_eval_clip_ids();
+  }
   return CompleteTrainConfig(probe);
 }
 
@@ -79,6 +85,7 @@ absl::StatusOr<std::unique_ptr<LocalRun>> LocalRun::Start(const LocalRunOptions&
   std::unique_ptr<LocalRun> run(new LocalRun(options, RunLayout(dir)));
   run->max_wall_s_ = options.max_wall_s.value_or(config.max_wall_seconds());
   run->max_updates_ = options.max_updates.value_or(config.max_updates());
+  run->max_env_steps_ = options.max_env_steps.value_or(config.max_env_steps());
   MIMIC_RETURN_IF_ERROR(run->Prepare(std::move(config)));
   MIMIC_RETURN_IF_ERROR(run->StartProcesses());
   return run;
@@ -155,7 +162,8 @@ absl::Status LocalRun::StartProcesses() {
     actor_names_.push_back("evaluator");
     MIMIC_RETURN_IF_ERROR(start("evaluator", {"actor", "--evaluator", "--config", layout_.config, "--learner",
                                               Local(ports_.learner), "--eval_csv", layout_.eval_csv,
-                                              "--survival_csv", layout_.survival_csv, "--status",
+                                              "--survival_csv", layout_.survival_csv, "--eval_clips_csv",
+                                              layout_.eval_clips_csv, "--status",
                                               layout_.status + "/evaluator.json", "--metrics_address",
                                               Local(ports_.evaluator_metrics)}));
   }
@@ -179,6 +187,10 @@ void LocalRun::Supervise(absl::Notification* stop) {
     }
     if (max_updates_ > 0 && figures.updates >= max_updates_) {
       stop_reason_ = absl::StrCat("reached ", max_updates_, " learner updates");
+      return;
+    }
+    if (max_env_steps_ > 0 && figures.env_steps >= max_env_steps_) {
+      stop_reason_ = absl::StrCat("reached ", max_env_steps_, " environment steps");
       return;
     }
   }
@@ -218,7 +230,12 @@ RunSummary LocalRun::Stop() {
                  {"eval_mean_length", f.eval_length},
                  {"eval_body_error_mm", f.eval_body_error_mm},
                  {"eval_reward_per_step", f.eval_reward_per_step},
-                 {"eval_noisy_mean_length", f.eval_noisy_length}};
+                 {"eval_noisy_mean_length", f.eval_noisy_length},
+                 {"eval_completion_train", f.eval_completion},
+                 {"eval_noisy_completion_train", f.eval_noisy_completion},
+                 {"eval_completion_held_out", f.eval_completion_held_out},
+                 {"eval_keypoint_error_mm_train", f.eval_keypoint_error_mm},
+                 {"eval_keypoint_error_mm_held_out", f.eval_keypoint_error_mm_held_out}};
   out.evaluations = ReadCsvColumns(layout_.eval_csv);
   auto& evals = out.evaluations;
   if (!evals["mean_length"].empty()) {

@@ -31,6 +31,7 @@ struct LocalRunOptions {
   std::string run_dir;                 // "" = runs/train-<config file stem>
   std::optional<double> max_wall_s;    // unset: the config's max_wall_seconds (0 = no limit)
   std::optional<int64_t> max_updates;  // unset: the config's max_updates (0 = no limit)
+  std::optional<int64_t> max_env_steps;  // unset: the config's max_env_steps (0 = no limit); all actors together
   std::optional<int> actors;           // unset: the config's num_actors
   std::string binary;                  // the `mimic` binary the processes run; "" = this process's own
   // Lines worth showing: process events (started, exited, restarted), STAC results, stop reasons.
@@ -67,7 +68,7 @@ class LocalRun {
   static absl::StatusOr<std::unique_ptr<LocalRun>> Start(const LocalRunOptions& options);
   ~LocalRun();  // stops what is still running
 
-  // Returns when the wall-time or update budget is spent or `stop` (may be null) is notified;
+  // Returns when the wall-time, update or environment-step budget is spent or `stop` (may be null) is notified;
   // restarts crashed processes meanwhile. The reason is kept for the summary.
   void Supervise(absl::Notification* stop);
 
@@ -97,6 +98,7 @@ class LocalRun {
   bool resuming_ = false;
   double max_wall_s_ = 0;
   int64_t max_updates_ = 0;
+  int64_t max_env_steps_ = 0;
   std::unique_ptr<ProcessSupervisor> supervisor_;
   std::vector<std::string> actor_names_;  // actors and the evaluator: stopped first
   absl::Time started_at_;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -73,6 +74,16 @@ TEST(LocalRunTest, RunsUntilTheUpdateBudgetThenStopsInOrderAndWritesItsSummary) 
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_EQ(written->at("updates"), summary.figures.updates);
   EXPECT_TRUE(fs::exists(dir + "/metrics/learner.prom"));
+  // the actor publishes where its episodes start (one weight per training clip), and the
+  // evaluator's per-clip rows and completion figures are there
+  std::stringstream actor_metrics;
+  actor_metrics << std::ifstream(dir + "/metrics/actor-0.prom").rdbuf();
+  EXPECT_NE(actor_metrics.str().find("mimic_actor_clip_sampling_weight{clip="), std::string::npos);
+  std::stringstream clip_rows;
+  clip_rows << std::ifstream(dir + "/eval_clips.csv").rdbuf();
+  EXPECT_EQ(clip_rows.str().rfind("wall_s,version,clip,clip_id,split,policy", 0), 0u) << clip_rows.str();
+  EXPECT_NE(clip_rows.str().find(",train,stochastic,"), std::string::npos);
+  EXPECT_FALSE(summary.evaluations.at("completion_train").empty());
   EXPECT_FALSE(fs::is_empty(dir + "/checkpoints"));
   // the learner stops only after the actors, and replay last
   std::vector<std::string> stops;
@@ -82,6 +93,19 @@ TEST(LocalRunTest, RunsUntilTheUpdateBudgetThenStopsInOrderAndWritesItsSummary) 
     }
   }
   EXPECT_EQ(stops, (std::vector<std::string>{"actor-0", "learner", "replay"})) << absl::StrJoin(events, "\n");
+}
+
+TEST(LocalRunTest, StopsOnTheEnvironmentStepBudget) {
+  const std::string dir = TestDir("env_steps");
+  std::vector<std::string> events;
+  LocalRunOptions options = Options(dir, &events);
+  options.max_env_steps = 1200;
+  auto run = LocalRun::Start(options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  (*run)->Supervise(nullptr);
+  const RunSummary summary = (*run)->Stop();
+  EXPECT_EQ(summary.stop_reason, "reached 1200 environment steps");
+  EXPECT_GE(summary.figures.env_steps, 1200);
 }
 
 TEST(LocalRunTest, StartingAgainOnTheSameDirectoryResumesFromItsCheckpoints) {

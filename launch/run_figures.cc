@@ -44,6 +44,11 @@ RunFigures GatherRunFigures(const RunLayout& run, int actors) {
   out.eval_body_error_mm = Get(e, "body_error_mm");
   out.eval_reward_per_step = Get(e, "reward_per_step");
   out.eval_noisy_length = Get(e, "stochastic_mean_length");
+  out.eval_completion = Get(e, "completion_train");
+  out.eval_noisy_completion = Get(e, "stochastic_completion_train");
+  out.eval_completion_held_out = Get(e, "completion_held_out");
+  out.eval_keypoint_error_mm = Get(e, "keypoint_error_mm_train");
+  out.eval_keypoint_error_mm_held_out = Get(e, "keypoint_error_mm_held_out");
   return out;
 }
 
@@ -56,6 +61,14 @@ std::string ProgressLine(const RunFigures& f, double elapsed, double max_wall) {
     absl::StrAppend(&line, absl::StrFormat(" | eval length %.0f (noisy %.0f)", f.eval_length, f.eval_noisy_length));
   }
   if (!std::isnan(f.eval_body_error_mm)) absl::StrAppend(&line, absl::StrFormat(" err %.1f mm", f.eval_body_error_mm));
+  if (!std::isnan(f.eval_completion)) {
+    absl::StrAppend(&line, absl::StrFormat(" | completed %.0f%% (noisy %.0f%%)", 100 * f.eval_completion,
+                                           100 * f.eval_noisy_completion));
+    if (!std::isnan(f.eval_completion_held_out)) {
+      absl::StrAppend(&line, absl::StrFormat(", held out %.0f%%", 100 * f.eval_completion_held_out));
+    }
+  }
+  if (!std::isnan(f.eval_keypoint_error_mm)) absl::StrAppend(&line, absl::StrFormat(" kp %.1f mm", f.eval_keypoint_error_mm));
   if (max_wall > 0) absl::StrAppend(&line, absl::StrFormat(" | ETA %.0fs", std::max(0.0, max_wall - elapsed)));
   return line;
 }

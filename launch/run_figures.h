@@ -13,7 +13,10 @@ namespace mimic::launch {
 struct RunFigures {
   double env_steps = 0, env_steps_per_s = 0, episode_return = std::nan(""), updates = 0, updates_per_s = 0,
          policy_lag = std::nan(""), eval_length = std::nan(""), eval_body_error_mm = std::nan(""),
-         eval_reward_per_step = std::nan(""), eval_noisy_length = std::nan("");
+         eval_reward_per_step = std::nan(""), eval_noisy_length = std::nan(""),
+         // rodent, per-clip evaluation: training clips unless said
+         eval_completion = std::nan(""), eval_noisy_completion = std::nan(""), eval_completion_held_out = std::nan(""),
+         eval_keypoint_error_mm = std::nan(""), eval_keypoint_error_mm_held_out = std::nan("");
 };
 
 // Sums the actors' figures and reads the learner's and the evaluator's; what is not there yet

@@ -18,6 +18,7 @@ struct RunLayout {
         metrics(d + "/metrics"),
         eval_csv(d + "/eval.csv"),
         survival_csv(d + "/survival.csv"),
+        eval_clips_csv(d + "/eval_clips.csv"),
         pids(d + "/pids.txt"),
         summary(d + "/summary.json"),
         eval_svg(d + "/eval.svg") {}
@@ -32,6 +33,7 @@ struct RunLayout {
   std::string metrics;             // <process>.prom, scraped just before the stop
   std::string eval_csv;            // the evaluator's rows
   std::string survival_csv;        // per-episode lengths with the policy's noise
+  std::string eval_clips_csv;      // the evaluator's per-clip rows (actors/evaluation_files)
   std::string pids;                // the supervisor's pid file
   std::string summary;             // summary.json
   std::string eval_svg;            // curves from eval.csv and survival.csv

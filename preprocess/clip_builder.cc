@@ -66,6 +66,16 @@ std::vector<ReferenceClip> BuildClips(const StacModel& stac, const KeypointData&
     mj_differentiatePos(m, v, span, qa, qb);
   }
 
+  // each keypoint's STAC marker, shared by every clip: what the environment needs to place the
+  // model's keypoints (body xpos + xmat * offset) for keypoint errors
+  std::vector<std::string> names, bodies, groups;
+  for (int k = 0; k < k_count; ++k) {
+    names.push_back(stac.name(k));
+    const char* body = mj_id2name(m, mjOBJ_BODY, stac.body(k));
+    bodies.push_back(body ? body : "");
+    groups.push_back(config.keypoints(k).group());
+  }
+
   // split into clips and fill body poses by forward kinematics
   const ModelSignature signature = SignatureOf(m, config.model_scale());
   DataPtr data(mj_makeData(m));
@@ -88,6 +98,12 @@ std::vector<ReferenceClip> BuildClips(const StacModel& stac, const KeypointData&
     c.source_frame_start = source_frame[start];
     c.source_frame_end = source_frame[start + frames - 1] + 1;
     c.num_keypoints = k_count;
+    if (static_cast<int>(result.offsets.size()) == 3 * k_count) {
+      c.keypoint_names = names;
+      c.marker_bodies = bodies;
+      c.keypoint_groups = groups;
+      c.marker_offsets = result.offsets;
+    }
     c.qpos.assign(qpos.begin() + static_cast<size_t>(start) * nq, qpos.begin() + static_cast<size_t>(start + frames) * nq);
     c.qvel.assign(qvel.begin() + static_cast<size_t>(start) * nv, qvel.begin() + static_cast<size_t>(start + frames) * nv);
     c.keypoints.assign(keypoints.begin() + static_cast<size_t>(start) * k_count * 3,

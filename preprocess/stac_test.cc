@@ -9,6 +9,7 @@
 #include "envs/env_context.h"
 #include "envs/rodent_env.h"
 #include "google/protobuf/text_format.h"
+#include "envs/model_keypoints.h"
 #include "gtest/gtest.h"
 #include "preprocess/clip_builder.h"
 #include "preprocess/keypoint_cleaning.h"
@@ -185,6 +186,29 @@ TEST(StacTest, RegistersTheBundledRecordingAtStacMjxQuality) {
   std::vector<float> obs((*context)->spec().observation.size());
   ASSERT_TRUE(env.Reset(2, 10, obs.data()).ok());
   EXPECT_NEAR(env.CurrentTerms().total, 5.0, 1e-6);
+  // every clip carries the markers: on the reference pose, the model's keypoints are the
+  // registration's markers, so their errors are exactly the STAC residuals of those frames
+  const int K = (*stac)->num_keypoints();
+  for (const ReferenceClip& c : clips) {
+    ASSERT_TRUE(c.has_markers()) << c.name;
+    EXPECT_EQ(c.keypoint_names.size(), static_cast<size_t>(K));
+    EXPECT_EQ(c.keypoint_names[0], "Snout");
+    EXPECT_EQ(c.marker_bodies[0], "skull");
+    EXPECT_EQ(c.keypoint_groups[0], "head");
+    EXPECT_EQ(c.marker_offsets, result->offsets);
+    EXPECT_EQ(KeypointsUnavailableReason(c), "");
+  }
+  const ClipFeatures& clip2 = (*context)->library().clip(2);
+  DataPtr data(mj_makeData((*context)->model()));
+  std::vector<double> errors(K);
+  for (int t = 0; t < clip2.clip.num_frames; t += 7) {
+    std::copy(clip2.clip.qpos_at(t), clip2.clip.qpos_at(t) + clip2.clip.nq, data->qpos);
+    mj_kinematics((*context)->model(), data.get());
+    KeypointErrors(data.get(), clip2, t, errors.data());
+    for (int k = 0; k < K; ++k) {
+      EXPECT_NEAR(errors[k], result->residuals[static_cast<size_t>(500 + t) * K + k], 1e-6) << "frame " << t << " " << k;
+    }
+  }
   // a clip made at another scale is refused
   EnvConfig unscaled;
   EXPECT_EQ(EnvContext::Create(unscaled, clips).status().code(), absl::StatusCode::kInvalidArgument);

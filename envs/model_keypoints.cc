@@ -1,0 +1,33 @@
+#include "envs/model_keypoints.h"
+
+#include <cmath>
+#include <vector>
+
+namespace mimic {
+
+void ModelKeypoints(const mjData* d, const ClipFeatures& f, double* out) {
+  const std::vector<double>& offsets = f.clip.marker_offsets;
+  for (size_t k = 0; k < f.marker_body_ids.size(); ++k) {
+    const int b = f.marker_body_ids[k];
+    mju_rotVecMat(out + 3 * k, offsets.data() + 3 * k, d->xmat + 9 * b);
+    for (int c = 0; c < 3; ++c) out[3 * k + c] += d->xpos[3 * b + c];
+  }
+}
+
+void KeypointErrors(const mjData* d, const ClipFeatures& f, int frame, double* out) {
+  const int K = static_cast<int>(f.marker_body_ids.size());
+  double model[3];
+  const double* real = f.clip.keypoints_at(frame);
+  for (int k = 0; k < K; ++k) {
+    const int b = f.marker_body_ids[k];
+    mju_rotVecMat(model, f.clip.marker_offsets.data() + 3 * k, d->xmat + 9 * b);
+    double sq = 0;
+    for (int c = 0; c < 3; ++c) {
+      const double e = model[c] + d->xpos[3 * b + c] - real[3 * k + c];
+      sq += e * e;
+    }
+    out[k] = std::sqrt(sq);  // NaN propagates from a missing keypoint
+  }
+}
+
+}  // namespace mimic
