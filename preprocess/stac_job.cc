@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 #include "envs/clip_io.h"
 #include "common/text_proto.h"
@@ -22,11 +23,31 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
     MIMIC_ASSIGN_OR_RETURN(std::string model, job.guard->Resolve(config.model_path(), /*must_exist=*/true));
     config.set_model_path(model);
   }
+  // the config's rates size the resampled clips as much as the file's own rate does
+  for (const auto& [name, rate] : {std::pair<const char*, double>{"frame_rate", config.frame_rate()},
+                                   {"output_rate", config.output_rate()}}) {
+    if (!(rate >= job.limits.min_frame_rate && rate <= job.limits.max_frame_rate)) {
+      return absl::InvalidArgumentError(absl::StrCat(job.config, ": ", name, " ", rate, " Hz is outside [",
+                                                     job.limits.min_frame_rate, ", ", job.limits.max_frame_rate,
+                                                     "] Hz"));
+    }
+  }
   MIMIC_ASSIGN_OR_RETURN(auto stac, StacModel::Create(config));
   LoadOptions load;
   load.instance = job.instance;
+  load.limits = job.limits;
   MIMIC_ASSIGN_OR_RETURN(KeypointData raw, LoadKeypoints(job.keypoints, load));
   MIMIC_ASSIGN_OR_RETURN(KeypointData keypoints, CleanKeypoints(raw, config));
+  MIMIC_RETURN_IF_ERROR(CheckTiming(keypoints.source, keypoints.num_frames, keypoints.frame_rate, job.limits));
+  {
+    // the clips resampled to output_rate: qpos, qvel, body poses and keypoints per output frame
+    const mjModel* m = stac->model();
+    const double out_frames = keypoints.num_frames * config.output_rate() / keypoints.frame_rate + 1;
+    const double per_frame = 8.0 * (2 * m->nq + m->nv + 7 * m->nbody + 6 * keypoints.num_keypoints);
+    const double bytes = out_frames * per_frame;
+    MIMIC_RETURN_IF_ERROR(ChargeRead(bytes > 1e18 ? int64_t{1} << 62 : static_cast<int64_t>(bytes),
+                                     absl::StrCat("the clips resampled from ", keypoints.source)));
+  }
   StacOptions options;
   options.threads = job.threads > 0 ? job.threads : config.threads();
   options.on_progress = job.on_progress;

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/path_guard.h"
+#include "preprocess/keypoint_loaders.h"
 #include "preprocess/stac_pipeline.h"
 #include "proto/stac_config.pb.h"
 
@@ -23,6 +24,8 @@ struct StacJob {
   std::function<bool()> cancelled;
   // When set (the service), the config's model_path must also lie under this data root.
   const PathGuard* guard = nullptr;
+  // Timing of the recording (its own or the config's frame rate) and of the clips made from it.
+  KeypointLimits limits;
 };
 
 struct StacOutcome {
