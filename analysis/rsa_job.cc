@@ -11,6 +11,7 @@
 #include "analysis/behaviour_labels.h"
 #include "analysis/rollout_features.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
 
@@ -44,6 +45,7 @@ absl::Status ReadNeuralRdms(const std::string& path, const std::vector<std::stri
                             std::vector<std::string>* names, std::vector<Eigen::VectorXd>* rdms) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read the neural RDMs ", path));
+  if (absl::Status charged = ChargeFileRead(path, 4, "neural RDMs"); !charged.ok()) return charged;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

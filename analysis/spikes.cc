@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 
 namespace mimic::analysis {
@@ -181,6 +182,8 @@ absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path) {
 absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("spike file not found: ", path));
+  // a spike takes at least 4 bytes of text ("1,2\n") and 8 bytes as a time, plus a line buffer
+  MIMIC_RETURN_IF_ERROR(ChargeFileRead(path, 4, "spike file"));
   std::map<int64_t, std::vector<double>> units;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
