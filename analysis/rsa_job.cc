@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "analysis/behaviour_labels.h"
 #include "analysis/rollout_features.h"
+#include "common/atomic_file.h"
 #include "common/h5_file.h"
 #include "common/read_limits.h"
 #include "common/status_macros.h"
@@ -245,7 +246,7 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
   std::filesystem::path figure(inputs.out);
   figure.replace_extension(".svg");
   out.figure = figure.string();
-  std::ofstream(out.figure) << StackSvg(charts, 900);
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(out.figure, StackSvg(charts, 900)));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/atomic_file.h"
 #include "common/read_limits.h"
 #include "common/status_macros.h"
 #include "envs/clip_io.h"
@@ -19,9 +20,10 @@ absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path) { return Read
 
 absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   MIMIC_ASSIGN_OR_RETURN(StacConfig config, ReadStacConfig(job.config));
-  if (job.guard != nullptr) {
-    MIMIC_ASSIGN_OR_RETURN(std::string model, job.guard->Resolve(config.model_path(), /*must_exist=*/true));
-    config.set_model_path(model);
+  if (job.files != nullptr) {
+    auto model = job.files->Input(config.model_path());
+    if (!model.ok()) return absl::Status(model.status().code(), absl::StrCat("model_path: ", model.status().message()));
+    config.set_model_path(*model);
   }
   // the config's rates size the resampled clips as much as the file's own rate does
   for (const auto& [name, rate] : {std::pair<const char*, double>{"frame_rate", config.frame_rate()},
@@ -37,6 +39,7 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   load.instance = job.instance;
   load.limits = job.limits;
   MIMIC_ASSIGN_OR_RETURN(KeypointData raw, LoadKeypoints(job.keypoints, load));
+  if (!job.keypoints_name.empty()) raw.source = job.keypoints_name;
   MIMIC_ASSIGN_OR_RETURN(KeypointData keypoints, CleanKeypoints(raw, config));
   MIMIC_RETURN_IF_ERROR(CheckTiming(keypoints.source, keypoints.num_frames, keypoints.frame_rate, job.limits));
   {
@@ -76,9 +79,9 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   std::string figure = job.out;
   if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
   figure += ".stac.svg";
-  std::ofstream svg(figure);
-  svg << ReportSvg(report, result, keypoints.frame_rate);
-  if (svg.good()) out.figure = figure;
+  // replaced in one step, never written through a link (common/atomic_file)
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(figure, ReportSvg(report, result, keypoints.frame_rate)));
+  out.figure = figure;
   return out;
 }
 
