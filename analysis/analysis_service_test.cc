@@ -167,6 +167,19 @@ TEST_F(AnalysisServiceTest, PathsOutsideTheDataRootAreRefusedBeforeQueueing) {
   EXPECT_TRUE(runner_->List().empty());  // nothing was queued
 }
 
+TEST_F(AnalysisServiceTest, TheFigureBesideAnOutputAndTheRootAreRefusedAsOutputs) {
+  std::ofstream(::testing::TempDir() + "/analysis_victim") << "precious";
+  fs::create_symlink(::testing::TempDir() + "/analysis_victim", root_ + "/results/encoding.svg");
+  Operation op;
+  const grpc::Status figure = Submit(Spec(), &op);
+  EXPECT_EQ(figure.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_NE(figure.error_message().find("figure"), std::string::npos) << figure.error_message();
+  EncodingJobSpec root = Spec();
+  root.set_out(".");
+  EXPECT_EQ(Submit(root, &op).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_TRUE(runner_->List().empty());
+}
+
 TEST_F(AnalysisServiceTest, BadInputFailsTheJobAndTheServiceKeepsServing) {
   fs::create_directories(root_ + "/results");
   Operation op;
