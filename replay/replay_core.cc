@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -35,11 +36,19 @@ absl::StatusOr<std::unique_ptr<ReplayCore>> ReplayCore::Create(const ReplayConfi
     core->tables_[tc.name()] = std::move(table);
   }
   if (!config.checkpoint_dir().empty()) {
-    auto latest = LatestCheckpoint(config.checkpoint_dir());
-    if (latest.ok()) {
-      MIMIC_RETURN_IF_ERROR(core->Restore(*latest));
-    } else if (latest.status().code() != absl::StatusCode::kNotFound) {
-      return latest.status();
+    const int removed = RemoveTemporaries(config.checkpoint_dir());
+    if (removed > 0) std::fprintf(stderr, "replay: removed %d unfinished checkpoint files\n", removed);
+    // the newest checkpoint that reads back whole; corrupt ones are set aside, not retried
+    for (const std::string& path : ListCheckpoints(config.checkpoint_dir())) {
+      absl::StatusOr<CheckpointData> data = ReadCheckpoint(path);
+      if (absl::IsDataLoss(data.status())) {
+        std::fprintf(stderr, "replay: %s; trying an older checkpoint\n", std::string(data.status().message()).c_str());
+        std::rename(path.c_str(), (path + ".corrupt").c_str());
+        continue;
+      }
+      if (!data.ok()) return data.status();
+      MIMIC_RETURN_IF_ERROR(core->Restore(path, *std::move(data)));
+      break;
     }
   }
   return core;
@@ -183,8 +192,7 @@ absl::StatusOr<CheckpointResponse> ReplayCore::Checkpoint() {
   return response;
 }
 
-absl::Status ReplayCore::Restore(const std::string& path) {
-  MIMIC_ASSIGN_OR_RETURN(CheckpointData data, ReadCheckpoint(path));
+absl::Status ReplayCore::Restore(const std::string& path, CheckpointData data) {
   absl::flat_hash_map<uint64_t, std::shared_ptr<const StoredItem>> items(data.items.begin(), data.items.end());
   for (const CheckpointTable& state : data.tables) {
     auto table = FindTable(state.name());
@@ -198,6 +206,7 @@ absl::Status ReplayCore::Restore(const std::string& path) {
   next_key_ = data.header.next_key();
   for (const auto& [writer, seq] : data.header.writer_sequences()) RememberWriter(writer, seq);
   restored_ = true;
+  restored_from_ = path;
   return absl::OkStatus();
 }
 

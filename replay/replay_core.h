@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "proto/replay.pb.h"
+#include "replay/checkpoint_io.h"
 #include "replay/table.h"
 
 namespace mimic::replay {
@@ -32,7 +33,8 @@ struct InsertResult {
 
 class ReplayCore {
  public:
-  // Builds the tables; restores the newest checkpoint in config.checkpoint_dir() if there is one.
+  // Builds the tables; restores the newest checkpoint in config.checkpoint_dir() that reads back
+  // whole (corrupt newer ones are renamed `.corrupt` and reported), after removing temporaries.
   static absl::StatusOr<std::unique_ptr<ReplayCore>> Create(const ReplayConfig& config);
 
   absl::StatusOr<Table*> FindTable(const std::string& name) const;
@@ -61,10 +63,11 @@ class ReplayCore {
 
   const ReplayConfig& config() const { return config_; }
   bool restored() const { return restored_; }
+  const std::string& restored_from() const { return restored_from_; }
 
  private:
   explicit ReplayCore(ReplayConfig config);
-  absl::Status Restore(const std::string& path);
+  absl::Status Restore(const std::string& path, CheckpointData data);
   // Records `sequence` as `writer`'s last; forgets the least recently active writers past max_writers.
   void RememberWriter(const std::string& writer, int64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(key_mu_);
 
@@ -74,6 +77,7 @@ class ReplayCore {
   int max_writers_;
   std::map<std::string, std::unique_ptr<Table>> tables_;  // fixed after Create
   bool restored_ = false;
+  std::string restored_from_;
 
   // Inserts commit under a shared lock; a checkpoint takes it exclusively, so it never sees an
   // item in some of its tables but not others, nor a writer sequence without its item.
