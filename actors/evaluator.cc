@@ -142,7 +142,7 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
 }
 
 absl::Status Evaluator::Run(absl::Notification& stop) {
-  ParameterClient client(options_.learner_address);
+  ParameterClient client(options_.learner_address, options_.security);
   const auto start = std::chrono::steady_clock::now();
   int64_t version = -1;
   while (!stop.HasBeenNotified()) {

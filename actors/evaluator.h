@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "actors/task_factory.h"
+#include "common/grpc_security.h"
 #include "common/metrics_server.h"
 #include "learner/networks.h"
 
@@ -54,6 +55,7 @@ struct EvaluatorOptions {
   std::string status_path;
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped
+  ClientSecurity security;      // towards the learner
 };
 
 class Evaluator {

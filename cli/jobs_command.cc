@@ -1,6 +1,7 @@
 // `mimic jobs`: the client of MIMIC's job services — submit a STAC or an encoding-analysis job,
-// then get, watch (with a progress line), list or cancel operations. --token (or MIMIC_TOKEN) adds a
-// bearer token to every call; --ca PEM switches to TLS with that root certificate.
+// then get, watch (with a progress line), list or cancel operations. --token_file (or MIMIC_TOKEN)
+// adds a bearer token to every call; --tls_ca PEM (or --ca) switches to TLS with that root
+// certificate, and --tls_client_cert/--tls_client_key present a client certificate.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/security_flags.h"
 #include "absl/strings/str_split.h"
 #include "common/bearer_auth.h"
 #include "common/grpc_status.h"
@@ -33,9 +35,8 @@ void PrintOperation(const Operation& op) {
 }
 
 // Follows an operation to its end, redrawing one progress line; exit code 0 only on success.
-int Watch(Operations::Stub& stub, const std::string& id, const std::string& token) {
+int Watch(Operations::Stub& stub, const std::string& id) {
   grpc::ClientContext context;
-  AddBearer(&context, token);
   OperationRequest request;
   request.set_id(id);
   auto reader = stub.WatchOperation(&context, request);
@@ -58,15 +59,11 @@ int Watch(Operations::Stub& stub, const std::string& id, const std::string& toke
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const Args& args) {
-  const std::string server = args.GetString("server", "");
-  if (!args.Has("ca")) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-  std::ifstream in(args.GetString("ca", ""));
-  if (!in) return absl::NotFoundError("--ca: cannot read " + args.GetString("ca", ""));
-  std::stringstream pem;
-  pem << in.rdbuf();
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = pem.str();
-  return grpc::CreateChannel(server, grpc::SslCredentials(options));
+  SecurityFiles files = SecurityFilesFrom(args);
+  if (files.tls_ca.empty()) files.tls_ca = args.GetString("ca", "");  // the older name of --tls_ca
+  auto security = LoadClientSecurity(files);
+  if (!security.ok()) return security.status();
+  return SecureChannel(args.GetString("server", ""), *security);
 }
 
 // --lags A:B[:S] into the spec's lag range.
@@ -91,7 +88,8 @@ int RunJobs(const Argv& argv) {
   if (argv.empty()) {
     return Fail("jobs", absl::InvalidArgumentError(
                             "usage: ./mimic jobs [submit] stac|encoding|variability|rsa, or get|watch|list|cancel --server HOST:PORT [--id ID] "
-                            "[--token T] [--ca PEM] [--wait]\n"
+                            "[--wait] [--token_file F (or MIMIC_TOKEN)] [--tls_ca PEM [--tls_client_cert PEM "
+                            "--tls_client_key PEM] [--tls_server_name NAME]]\n"
                             "  stac:     --keypoints F --out F [--config F --instance N]\n"
                             "  encoding: --counts F | --spikes F --frame_times nwb:F:/series|csv:F|rollouts:F, --out F.h5 "
                             "[--rollouts F --classes A,B] [--features NAME=F,...] "
@@ -105,20 +103,17 @@ int RunJobs(const Argv& argv) {
   const bool submit = argv[0] == "submit" && argv.size() > 1;
   const std::string verb = submit ? argv[1] : argv[0];
   auto args = Args::Parse(Argv(argv.begin() + (submit ? 2 : 1), argv.end()),
-                          {"server", "id", "keypoints", "out", "config", "instance", "token", "ca", "rollouts", "classes",
+                          WithSecurityFlags({"server", "id", "keypoints", "out", "config", "instance", "ca", "rollouts", "classes",
                            "features", "counts", "pca", "lags", "folds", "ridge", "fdr", "spikes", "frame_times",
-                           "labels", "permutations", "min_frames", "neural_rdms", "metric", "location"},
+                           "labels", "permutations", "min_frames", "neural_rdms", "metric", "location"}),
                           {"wait", "drop_spikes_outside"});
   if (!args.ok()) return Fail("jobs", args.status());
   if (!args->Has("server")) return Fail("jobs", absl::InvalidArgumentError("--server HOST:PORT is required"));
-  const char* env_token = std::getenv("MIMIC_TOKEN");
-  const std::string token = args->GetString("token", env_token ? env_token : "");
   auto channel_or = Channel(*args);
   if (!channel_or.ok()) return Fail("jobs", channel_or.status());
   auto channel = *channel_or;
   auto operations = Operations::NewStub(channel);
   grpc::ClientContext context;
-  AddBearer(&context, token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   OperationRequest by_id;
   by_id.set_id(args->GetString("id", ""));
@@ -128,7 +123,7 @@ int RunJobs(const Argv& argv) {
   auto submitted = [&](const char* what, const grpc::Status& submit) {
     if (!submit.ok()) return Fail(what, FromGrpcStatus(submit));
     std::printf("submitted %s\n", op.id().c_str());
-    return args->Has("wait") ? Watch(*operations, op.id(), token) : 0;
+    return args->Has("wait") ? Watch(*operations, op.id()) : 0;
   };
   if (verb == "stac") {
     SubmitStacRequest request;
@@ -204,7 +199,7 @@ int RunJobs(const Argv& argv) {
     spec->set_min_frames(*min_frames);
     return submitted("jobs rsa", AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op));
   }
-  if (verb == "watch") return Watch(*operations, by_id.id(), token);
+  if (verb == "watch") return Watch(*operations, by_id.id());
   if (verb == "get") {
     status = operations->GetOperation(&context, by_id, &op);
   } else if (verb == "cancel") {

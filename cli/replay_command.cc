@@ -1,5 +1,6 @@
 // `mimic replay --config FILE`: runs the replay service until SIGTERM or Ctrl-C, then closes the
-// tables, lets open streams finish and writes a final checkpoint.
+// tables, lets open streams finish and writes a final checkpoint. The security flags
+// (cli/security_flags.h) set its token, TLS and client certificates.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
 #include "common/text_proto.h"
 #include "replay/replay_server.h"
@@ -14,7 +16,7 @@
 namespace mimic::cli {
 
 int RunReplay(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "address", "checkpoint_dir", "metrics_address"}, {"check"});
+  auto args = Args::Parse(argv, WithSecurityFlags({"config", "address", "checkpoint_dir", "metrics_address"}), {"check"});
   if (!args.ok()) return Fail("replay", args.status());
   if (!args->Has("config")) return Fail("replay", absl::InvalidArgumentError("--config FILE is required"));
   auto config = ReadTextProto<ReplayConfig>(args->GetString("config", ""));
@@ -33,13 +35,16 @@ int RunReplay(const Argv& argv) {
     return 0;
   }
 
+  auto security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("replay", security.status());
   StopSignals signals("replay");
-  auto server = replay::ReplayServer::Start(*config);
+  auto server = replay::ReplayServer::Start(*config, *security);
   if (!server.ok()) return Fail("replay", server.status());
   const auto info = (*server)->core().Info();
-  std::printf("replay: serving %d tables on port %d", info.tables_size(), (*server)->port());
+  std::printf("replay: serving %d tables on port %d (%s)", info.tables_size(), (*server)->port(),
+              security->Describe().c_str());
   if ((*server)->metrics_port() > 0) std::printf(", /metrics on port %d", (*server)->metrics_port());
-  if ((*server)->core().restored()) std::printf(", restored from %s", config->checkpoint_dir().c_str());
+  if ((*server)->core().restored()) std::printf(", restored from %s", (*server)->core().restored_from().c_str());
   std::printf("\n");
   for (const auto& t : info.tables()) {
     std::printf("  table %-16s %6ld / %ld items, %ld inserts\n", t.name().c_str(), t.size(), t.max_size(), t.inserts());

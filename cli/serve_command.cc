@@ -1,11 +1,10 @@
 // `mimic serve preprocess|analysis`: a job service (STAC, or the neural-comparison analyses) with
-// Operations, grpc.health.v1 and /metrics, until SIGTERM or Ctrl-C. Optional TLS (--tls_cert,
-// --tls_key) and a bearer token checked on every call (--token, or the MIMIC_TOKEN environment
-// variable so it stays out of process listings).
+// Operations, grpc.health.v1 and /metrics, until SIGTERM or Ctrl-C. Files are confined to
+// --data_root (required); 127.0.0.1 unless --address says otherwise; a bearer token checked on
+// every call (--token_file, or the MIMIC_TOKEN environment variable: never on the command line),
+// optional TLS and client certificates; each job's reads bounded by --max_read_mb. A clean stop
+// leaves running jobs to run again after a restart (with --job_db).
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -14,6 +13,7 @@
 #include "analysis/analysis_service.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
 #include "common/grpc_metrics.h"
 #include "common/job_store.h"
@@ -22,83 +22,68 @@
 #include "preprocess/preprocess_service.h"
 
 namespace mimic::cli {
-namespace {
-
-absl::StatusOr<std::string> ReadWhole(const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Args& args) {
-  if (!args.Has("tls_cert") && !args.Has("tls_key")) return grpc::InsecureServerCredentials();
-  if (!args.Has("tls_cert") || !args.Has("tls_key")) {
-    return absl::InvalidArgumentError("TLS needs both --tls_cert and --tls_key");
-  }
-  auto cert = ReadWhole(args.GetString("tls_cert", ""), "--tls_cert");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadWhole(args.GetString("tls_key", ""), "--tls_key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
-}
-
-}  // namespace
 
 int RunServe(const Argv& argv) {
-  const std::string usage =
-      "usage: ./mimic serve preprocess|analysis [--address HOST:PORT] [--data_root DIR] [--metrics_address HOST:PORT] "
-      "[--workers N] [--job_db FILE] [--token T] [--tls_cert PEM --tls_key PEM] [--max_cells N]";
+  const std::string usage = absl::StrCat(
+      "usage: ./mimic serve preprocess|analysis --data_root DIR [--address HOST:PORT (default 127.0.0.1:9200 "
+      "preprocess, 127.0.0.1:9500 analysis)] [--metrics_address HOST:PORT] [--workers N (1)] [--job_db FILE] "
+      "[--max_read_mb MB (8192, per job)] [--max_cells N (2e8, analysis)] ",
+      kSecurityUsage);
   if (argv.empty() || (argv[0] != "preprocess" && argv[0] != "analysis")) {
     return Fail("serve", absl::InvalidArgumentError(usage));
   }
   const std::string kind = argv[0];
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
-                          {"address", "data_root", "metrics_address", "workers", "job_db", "token", "tls_cert",
-                           "tls_key", "max_cells"});
+                          WithSecurityFlags({"address", "data_root", "metrics_address", "workers", "job_db",
+                                             "max_cells", "max_read_mb"}));
   if (!args.ok()) return Fail("serve", args.status());
+  if (!args->Has("data_root")) {
+    return Fail("serve", absl::InvalidArgumentError(absl::StrCat("--data_root DIR is required: jobs read and write only "
+                                                                 "under it\n", usage)));
+  }
   StopSignals signals(kind);
-  auto guard = PathGuard::Create(args->GetString("data_root", "."));
+  auto guard = PathGuard::Create(args->GetString("data_root", ""));
   if (!guard.ok()) return Fail("serve", guard.status());
   auto workers = args->GetInt("workers", 1);
   auto max_cells = args->GetDouble("max_cells", 2e8);
-  if (!workers.ok() || !max_cells.ok() || *workers < 1) {
-    return Fail("serve", absl::InvalidArgumentError("--workers (>= 1) and --max_cells take numbers"));
+  auto max_read_mb = args->GetDouble("max_read_mb", 8192);
+  if (!workers.ok() || !max_cells.ok() || !max_read_mb.ok() || *workers < 1 || *max_read_mb <= 0) {
+    return Fail("serve", absl::InvalidArgumentError("--workers (>= 1), --max_cells and --max_read_mb (> 0) take numbers"));
   }
-  const char* env_token = std::getenv("MIMIC_TOKEN");
-  const std::string token = args->GetString("token", env_token ? env_token : "");
-  auto credentials = Credentials(*args);
-  if (!credentials.ok()) return Fail("serve", credentials.status());
+  auto security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("serve", security.status());
 
-  // with --job_db, submitted jobs survive a restart (unfinished ones run again)
+  // with --job_db, submitted jobs survive a restart (unfinished ones run again); one server per database
   std::unique_ptr<JobStore> store;
   if (args->Has("job_db")) {
     auto opened = JobStore::Open(args->GetString("job_db", ""));
     if (!opened.ok()) return Fail("serve", opened.status());
     store = *std::move(opened);
+    guard->Protect(args->GetString("job_db", ""));  // never a job's output
   }
   analysis::AnalysisLimits limits;
   limits.max_cells = static_cast<int64_t>(*max_cells);
-  JobRunner runner(*workers, 100, store.get(),
+  JobRunnerOptions runner_options;
+  runner_options.workers = *workers;
+  runner_options.max_read_bytes_per_job = static_cast<int64_t>(*max_read_mb * (1 << 20));
+  JobRunner runner(runner_options, store.get(),
                    kind == "analysis" ? analysis::AnalysisJobRestorer(&*guard, limits)
                                       : preprocess::StacJobRestorer(&*guard));
   std::unique_ptr<grpc::Service> service;
   if (kind == "analysis") {
-    service = std::make_unique<analysis::AnalysisServiceImpl>(&runner, *guard, limits, token);
+    service = std::make_unique<analysis::AnalysisServiceImpl>(&runner, *guard, limits, security->token);
   } else {
-    if (!token.empty()) return Fail("serve", absl::UnimplementedError("--token is supported by the analysis service"));
-    service = std::make_unique<preprocess::PreprocessServiceImpl>(&runner, *guard);
+    service = std::make_unique<preprocess::PreprocessServiceImpl>(&runner, *guard, "configs/stac_rodent.pbtxt",
+                                                                  security->token);
   }
-  OperationsServiceImpl operations(&runner, token);
+  OperationsServiceImpl operations(&runner, security->token);
   GrpcMetrics grpc_metrics(kind);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
-  const std::string address = args->GetString("address", kind == "analysis" ? "0.0.0.0:9500" : "0.0.0.0:9200");
-  builder.AddListeningPort(address, *credentials, &port);
+  const std::string address =
+      args->GetString("address", kind == "analysis" ? "127.0.0.1:9500" : "127.0.0.1:9200");
+  builder.AddListeningPort(address, security->Credentials(), &port);
   builder.RegisterService(service.get());
   builder.RegisterService(&operations);
   grpc_metrics.Install(builder);
@@ -113,9 +98,9 @@ int RunServe(const Argv& argv) {
     metrics->Register(collectable);
     metrics->Register(grpc_metrics.registry());
   }
-  std::printf("%s: serving on port %d (data root %s, %d workers%s%s)%s\n", kind.c_str(), port, guard->root().c_str(),
-              *workers, args->Has("tls_cert") ? ", TLS" : "", token.empty() ? "" : ", bearer token required",
-              metrics ? absl::StrCat(", /metrics on port ", metrics->port()).c_str() : "");
+  std::printf("%s: serving on %s port %d (data root %s, %d workers, %s)%s\n", kind.c_str(),
+              address.substr(0, address.rfind(':')).c_str(), port, guard->root().c_str(), *workers,
+              security->Describe().c_str(), metrics ? absl::StrCat(", /metrics on port ", metrics->port()).c_str() : "");
   std::fflush(stdout);
   signals.stop().WaitForNotification();
   server->GetHealthCheckService()->SetServingStatus(false);

@@ -12,6 +12,7 @@
 #include "actors/task_factory.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
 #include "common/blas_threads.h"
 #include "common/text_proto.h"
@@ -40,8 +41,8 @@ void SetActingThreads() {
 }  // namespace
 
 int RunLearner(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "replay", "address", "metrics_address", "checkpoint_dir", "status",
-                                 "max_updates"});
+  auto args = Args::Parse(argv, WithSecurityFlags({"config", "replay", "address", "metrics_address", "checkpoint_dir",
+                                                   "status", "max_updates"}));
   if (!args.ok()) return Fail("learner", args.status());
   StopSignals signals("learner");
   auto config = LoadRunConfig(*args);
@@ -64,6 +65,13 @@ int RunLearner(const Argv& argv) {
   if (!max_updates.ok()) return Fail("learner", max_updates.status());
   options.max_updates = *max_updates;
   options.status_path = args->GetString("status", "");
+  // one token for the run: required of callers, sent to replay
+  auto server_security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!server_security.ok()) return Fail("learner", server_security.status());
+  auto client_security = LoadClientSecurity(SecurityFilesFrom(*args));
+  if (!client_security.ok()) return Fail("learner", client_security.status());
+  options.security = *server_security;
+  options.replay_security = *client_security;
   SetIntraOpThreads(config->learner());
   auto learner = LearnerService::Start(config->learner(), probe->obs_size, probe->num_actions, options);
   if (!learner.ok()) return Fail("learner", learner.status());
@@ -83,8 +91,8 @@ int RunLearner(const Argv& argv) {
 }
 
 int RunActor(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "replay", "learner", "id", "metrics_address", "status", "eval_csv",
-                                 "survival_csv", "max_steps"},
+  auto args = Args::Parse(argv, WithSecurityFlags({"config", "replay", "learner", "id", "metrics_address", "status",
+                                                   "eval_csv", "survival_csv", "max_steps"}),
                           {"evaluator"});
   if (!args.ok()) return Fail("actor", args.status());
   StopSignals signals("actor");
@@ -93,6 +101,8 @@ int RunActor(const Argv& argv) {
   if (!args->Has("learner")) return Fail("actor", absl::InvalidArgumentError("--learner HOST:PORT is required"));
   auto id = args->GetInt("id", 0);
   if (!id.ok()) return Fail("actor", id.status());
+  auto security = LoadClientSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("actor", security.status());
   SetActingThreads();
   const ActorConfig& actor_config = config->actor();
 
@@ -109,6 +119,7 @@ int RunActor(const Argv& argv) {
     options.survival_path = args->GetString("survival_csv", "");
     options.status_path = args->GetString("status", "");
     options.metrics_address = args->GetString("metrics_address", eval.metrics_address());
+    options.security = *security;
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);
     if (!evaluator.ok()) return Fail("evaluator", evaluator.status());
     std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s\n", eval.num_envs(),
@@ -139,6 +150,7 @@ int RunActor(const Argv& argv) {
   options.max_env_steps = *max_steps;
   options.status_path = args->GetString("status", "");
   options.metrics_address = args->GetString("metrics_address", "");
+  options.security = *security;
   auto actor = Actor::Create(config->learner(), *std::move(envs), options);
   if (!actor.ok()) return Fail("actor", actor.status());
   std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps\n", *id,

@@ -3,7 +3,9 @@
 // one: a crashed process is restarted, Ctrl-C or SIGTERM stops them all in order (actors, then
 // the learner with its final checkpoint, then replay with its own). The run directory holds the
 // config every process read, their logs, checkpoints, status files, the evaluation curves and a
-// metrics snapshot. Running again on the same directory resumes from its checkpoints.
+// metrics snapshot. Running again on the same directory resumes from its checkpoints. Every process
+// of the run requires a random token drawn for the run (RUN/token, readable by its owner only;
+// --token_file names another), and the security flags given are handed to every process.
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,7 +24,9 @@
 #include "actors/task_factory.h"
 #include "cli/commands.h"
 #include "cli/env_setup.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
+#include "common/grpc_security.h"
 #include "common/health_check.h"
 #include "common/http_get.h"
 #include "common/process_supervisor.h"
@@ -239,7 +243,7 @@ absl::Status PrepareClips(TrainConfig& config, const RunLayout& run) {
 }  // namespace
 
 int RunTrain(const Argv& argv) {
-  auto args = Args::Parse(argv, {"config", "run_dir", "max_wall_s", "max_updates", "actors"}, {"check"});
+  auto args = Args::Parse(argv, WithSecurityFlags({"config", "run_dir", "max_wall_s", "max_updates", "actors"}), {"check"});
   if (!args.ok()) return Fail("train", args.status());
   StopSignals signals("train");
   if (!args->Has("config")) return Fail("train", absl::InvalidArgumentError("--config configs/NAME.pbtxt is required"));
@@ -277,6 +281,14 @@ int RunTrain(const Argv& argv) {
     if (ec) return Fail("train", absl::PermissionDeniedError(absl::StrCat("cannot create ", dir, ": ", ec.message())));
   }
   const bool resuming = fs::exists(run.checkpoints) && !fs::is_empty(run.checkpoints);
+  // every process of the run requires this run's token of every caller
+  SecurityFiles security_files = SecurityFilesFrom(*args);
+  if (security_files.token_file.empty()) {
+    security_files.token_file = run.dir + "/token";
+    if (auto token = WriteRandomTokenFile(security_files.token_file); !token.ok()) return Fail("train", token.status());
+  }
+  auto client_security = LoadClientSecurity(security_files);
+  if (!client_security.ok()) return Fail("train", client_security.status());
 
   if (absl::Status clips = PrepareClips(config, run); !clips.ok()) return Fail("train", clips);
   auto completed = CompleteTrainConfig(config);
@@ -300,8 +312,10 @@ int RunTrain(const Argv& argv) {
   supervisor_options.pid_file = run.pids;
   ProcessSupervisor supervisor(supervisor_options);
   std::vector<std::string> actor_names;
+  const std::vector<std::string> security_args = SecurityArgs(security_files);
   auto start = [&](const std::string& process, std::vector<std::string> process_args) -> absl::Status {
     process_args.insert(process_args.begin(), self);
+    process_args.insert(process_args.end(), security_args.begin(), security_args.end());
     return supervisor.Start({process, process_args, run.logs + "/" + process + ".log", true});
   };
 
@@ -314,8 +328,7 @@ int RunTrain(const Argv& argv) {
   if (absl::Status s = start("replay", {"replay", "--config", run.replay_config}); !s.ok()) return Fail("train", s);
   // the others only need replay to be reachable eventually, but waiting keeps the logs clean
   for (int i = 0; i < 100; ++i) {
-    auto healthy = CheckHealth(grpc::CreateChannel(Local(ports->replay), grpc::InsecureChannelCredentials()), "",
-                               absl::Milliseconds(200));
+    auto healthy = CheckHealth(SecureChannel(Local(ports->replay), *client_security), "", absl::Milliseconds(200));
     if (healthy.ok() && *healthy) break;
     absl::SleepFor(absl::Milliseconds(100));
   }

@@ -199,10 +199,11 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::FromCheckpointDir(const std::s
                                                                     int obs_size, int num_actions) {
   MIMIC_ASSIGN_OR_RETURN(LearnerConfig config,
                          ReadTextProto<LearnerConfig>(dir + "/" + kConfigFile));
-  MIMIC_ASSIGN_OR_RETURN(std::string latest, LatestCheckpoint(dir));
   MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<Learner> learner,
                          Learner::Create(config, obs_size, num_actions));
-  MIMIC_RETURN_IF_ERROR(learner->RestoreCheckpoint(latest));
+  // the newest checkpoint that passes its checksum and loads (a damaged newest one is skipped)
+  MIMIC_RETURN_IF_ERROR(
+      RestoreNewestValid(dir, [&](const std::string& path) { return learner->RestoreCheckpoint(path); }).status());
   return learner;
 }
 
