@@ -58,11 +58,27 @@ absl::StatusOr<int64_t> CheckedBytes(int64_t count, int64_t element_bytes, absl:
 
 namespace {
 
+// The size of a regular file; -1 for a pipe or device (read as a stream); an error for a folder.
 absl::StatusOr<int64_t> FileSize(int fd, const std::string& path, absl::string_view what) {
   struct stat st;
   if (fstat(fd, &st) != 0) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
-  if (!S_ISREG(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(what, ": ", path, " is not a regular file"));
+  if (S_ISDIR(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(what, ": ", path, " is a folder"));
+  if (!S_ISREG(st.st_mode)) return -1;
   return static_cast<int64_t>(st.st_size);
+}
+
+// A pipe's content, charged chunk by chunk as it arrives.
+absl::StatusOr<std::string> ReadStream(int fd, const std::string& path, absl::string_view what) {
+  std::string text;
+  char chunk[1 << 16];
+  while (true) {
+    const ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (absl::Status charged = ChargeRead(n, absl::StrCat(what, " (", path, ")")); !charged.ok()) return charged;
+    text.append(chunk, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 }  // namespace
@@ -71,6 +87,11 @@ absl::StatusOr<std::string> ReadFileBounded(const std::string& path, absl::strin
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::NotFoundError(absl::StrCat(what, ": cannot open ", path, ": ", std::strerror(errno)));
   absl::StatusOr<int64_t> size = FileSize(fd, path, what);
+  if (size.ok() && *size < 0) {
+    absl::StatusOr<std::string> streamed = ReadStream(fd, path, what);
+    close(fd);
+    return streamed;
+  }
   absl::Status charged = size.ok() ? ChargeRead(*size, absl::StrCat(what, " (", path, ")")) : size.status();
   std::string text;
   if (charged.ok()) {
@@ -95,6 +116,7 @@ absl::Status ChargeFileRead(const std::string& path, int64_t factor, absl::strin
   absl::StatusOr<int64_t> size = FileSize(fd, path, what);
   close(fd);
   if (!size.ok()) return size.status();
+  if (*size < 0) return absl::OkStatus();  // a pipe: its size is unknown until read (command-line use)
   absl::StatusOr<int64_t> bytes = CheckedBytes(*size, factor, absl::StrCat(what, " (", path, ")"));
   if (!bytes.ok()) return bytes.status();
   return ChargeRead(*bytes, absl::StrCat(what, " (", path, ")"));

@@ -46,7 +46,8 @@ absl::Status ChargeRead(int64_t bytes, absl::string_view what);
 // `count` elements of `element_bytes` each, without overflow: RESOURCE_EXHAUSTED past the ceiling.
 absl::StatusOr<int64_t> CheckedBytes(int64_t count, int64_t element_bytes, absl::string_view what);
 
-// Reads a whole (text) file, charging its size first. NOT_FOUND when it cannot be opened.
+// Reads a whole (text) file, charging its size first (a pipe: each chunk as it arrives). NOT_FOUND
+// when it cannot be opened.
 absl::StatusOr<std::string> ReadFileBounded(const std::string& path, absl::string_view what);
 
 // Charges `factor` × the size of `path` (for loaders that stream a file into their own

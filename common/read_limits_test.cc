@@ -1,5 +1,7 @@
 #include "common/read_limits.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <thread>
 
@@ -57,6 +59,23 @@ TEST(ReadLimitsTest, ReadsAFileOnlyWhenItsSizeFits) {
   EXPECT_EQ(text->size(), 2000u);
   EXPECT_EQ(ReadFileBounded(path + ".missing", "labels").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ReadFileBounded(::testing::TempDir(), "labels").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ReadLimitsTest, APipeIsChargedAsItArrives) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::thread writer([&] {
+    const std::string text(5000, 'p');
+    (void)!write(fds[1], text.data(), text.size());
+    close(fds[1]);
+  });
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+  {
+    ScopedReadBudget budget(1000);
+    EXPECT_EQ(ReadFileBounded(path, "labels").status().code(), absl::StatusCode::kResourceExhausted);
+  }
+  writer.join();
+  close(fds[0]);
 }
 
 }  // namespace
