@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,8 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "replay/replay_client.h"
+#include "replay/checkpoint_io.h"
+#include "replay/cord_wire.h"
 #include "replay/replay_server.h"
 
 namespace mimic::replay {
@@ -175,6 +178,35 @@ TEST(ReplayLimitsTest, WriterStateIsKeptForTheMostRecentWritersOnly) {
   // the most recent writers are still de-duplicated
   EXPECT_TRUE(insert("writer-999", 1).duplicate);
   EXPECT_FALSE(insert("writer-999", 2).duplicate);
+}
+
+TEST(ReplayLimitsTest, NamesThatAreNotUtf8AreRefused) {
+  // found by fuzzing: a writer id that is not UTF-8 was kept in every later checkpoint, whose
+  // header then no longer parsed; a tensor name that is not UTF-8 broke every sampler that
+  // parses responses with generated code
+  const std::string dir = ::testing::TempDir() + "/utf8_ckpt";
+  std::filesystem::remove_all(dir);
+  ReplayConfig config = Config("tables { name: 't' max_size: 10 }");
+  config.set_checkpoint_dir(dir);
+  auto server = ReplayServer::Start(config);
+  ASSERT_TRUE(server.ok());
+  auto stub = ChannelStubFactory(Address(**server))();
+  const grpc::Status writer = InsertOne(*stub, Request("writer-\xff", 1, ItemOf(4), "t"));
+  EXPECT_EQ(writer.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_NE(writer.error_message().find("UTF-8"), std::string::npos) << writer.error_message();
+  Unroll bad_name;
+  const float one = 1;
+  (*bad_name.mutable_tensors())["x\xc3"] = MakeFloatTensor({1}, &one);
+  EXPECT_EQ(InsertOne(*stub, Request("w", 1, bad_name, "t")).error_code(), grpc::INVALID_ARGUMENT);
+  // the server's checkpoints stay readable
+  ASSERT_TRUE(InsertOne(*stub, Request("w", 2, ItemOf(4), "t")).ok());
+  auto checkpoint = (*server)->core().Checkpoint();
+  ASSERT_TRUE(checkpoint.ok());
+  EXPECT_TRUE(ReadCheckpoint(checkpoint->path()).ok());
+  EXPECT_TRUE(IsValidUtf8("größe ✓ 𝄞"));
+  for (const char* bad : {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
 }
 
 TEST(ReplayLimitsTest, EveryCallNeedsTheServersToken) {

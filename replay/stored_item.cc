@@ -86,6 +86,9 @@ absl::Status ReadMapEntry(const absl::Cord& entry, const WireLimits& limits, Ten
                                                        " bytes (at most ", limits.max_name_bytes, ")"));
       }
       header->name = std::string(key);
+      if (!IsValidUtf8(header->name)) {
+        return absl::InvalidArgumentError("malformed unroll: a tensor name is not UTF-8");
+      }
     } else if (tag.field == kMapValue) {
       MIMIC_ASSIGN_OR_RETURN(value, reader.ReadLengthDelimited());
     } else {
@@ -167,6 +170,8 @@ absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes, const 
         return absl::InvalidArgumentError(absl::StrCat("malformed InsertRequest: a writer id of ", id.size(), " bytes"));
       }
       message.writer_id = std::string(id);
+      // the id is kept in checkpoints as a protobuf string: one that is not UTF-8 would make them unreadable
+      if (!IsValidUtf8(message.writer_id)) return absl::InvalidArgumentError("malformed InsertRequest: the writer id is not UTF-8");
     } else if (tag.field == kInsertItems) {
       if (static_cast<int>(message.items.size()) >= limits.max_items_per_message) {
         return absl::ResourceExhaustedError(absl::StrCat("the InsertRequest carries more than ",
