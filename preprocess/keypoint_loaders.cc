@@ -328,7 +328,10 @@ absl::StatusOr<KeypointData> LoadDannceMat(const std::string& path, const LoadOp
                                                    "); expected (T, 3, K) or (T, n, 3, K)"));
   }
   if (sample_id.ok() && sample_id->values.size() == static_cast<size_t>(d.num_frames)) {
-    for (double v : sample_id->values) d.frame_ids.push_back(static_cast<int64_t>(v));
+    // frame numbers as the file holds them; anything not a whole number in range counts as absent
+    for (double v : sample_id->values) {
+      d.frame_ids.push_back(std::fabs(v) <= 9007199254740992.0 && v == std::floor(v) ? static_cast<int64_t>(v) : 0);
+    }
   }
   DefaultFrameIds(&d);
   MIMIC_RETURN_IF_ERROR(CheckLoaded(d, options));
@@ -491,7 +494,7 @@ absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std
       }
       if (i < first) {
         if (header[0] == "time") times.push_back(v);
-        else d.frame_ids.push_back(static_cast<int64_t>(std::isfinite(v) ? v : 0));
+        else d.frame_ids.push_back(std::fabs(v) <= 9007199254740992.0 ? static_cast<int64_t>(v) : 0);
       } else {
         d.xyz.push_back(v);
       }
