@@ -7,7 +7,8 @@
 #             CheckpointItem) and its checkpoint files
 # Usage: tools/fuzz_loaders.sh [SECONDS_PER_TARGET (120)] [TARGET...]
 # Inputs run with a 2 GB RSS limit and a 1 GB malloc limit, so an input that makes a loader
-# allocate without bound is a crash. New crashers land in tests/fuzz/found/<target>/; copy the
+# allocate without bound is a crash, as is undefined behaviour. Runs fork a child and carry on past
+# a crash (-fork=1 -ignore_crashes=1), so one finding does not end the run. New crashers land in tests/fuzz/found/<target>/; copy the
 # ones you fix into the target's corpus (tests/fuzz/corpus, analysis_corpus, replay_corpus) so the
 # regression test keeps them fixed. Each run's final statistics are printed (executions, time).
 set -euo pipefail
@@ -23,7 +24,7 @@ out=/tmp/mimic-fuzz
 mkdir -p "$out"
 absl=$(pkg-config --libs absl_status absl_statusor absl_strings absl_str_format absl_synchronization absl_cord \
   absl_hash absl_raw_hash_set absl_time absl_random_random)
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. -I"$gen" -isystem /usr/include/hdf5/serial
+flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I"$gen" -isystem /usr/include/hdf5/serial
   -isystem /usr/include/eigen3 -Wno-deprecated-declarations)
 hdf5=(-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)
 h5=(common/h5_file.cc common/read_limits.cc)
@@ -52,12 +53,12 @@ for target in "${targets[@]}"; do
       build replay_fuzzer tests/fuzz/replay_wire_fuzzer.cc "${replay[@]}" "${protos[@]}" -lprotobuf -lz ;;
     *) echo "unknown target $target (loaders, analysis, replay)"; exit 2 ;;
   esac
-  if [ "$target" != loaders ] && [ ! -e "$corpus/seed_checkpoint_file" ] && [ ! -e "$corpus/seed_matrix_csv" ]; then
+  if [ ! -e tests/fuzz/replay_corpus/seed_checkpoint_file ] || [ ! -e tests/fuzz/corpus/seed_pose_nwb ]; then
     # seeds: valid inputs of every kind, written by our own writers
     mkdir -p tests/fuzz/analysis_corpus tests/fuzz/replay_corpus
     clang++ -std=c++17 -O1 -g -I. -I"$gen" -isystem /usr/include/hdf5/serial tests/fuzz/make_seeds.cc "${h5[@]}" \
       "${replay[@]}" "${protos[@]}" "${hdf5[@]}" -lprotobuf -lz $absl -o "$out/make_seeds"
-    "$out/make_seeds" tests/fuzz/analysis_corpus tests/fuzz/replay_corpus
+    "$out/make_seeds" tests/fuzz/analysis_corpus tests/fuzz/replay_corpus tests/fuzz/corpus
   fi
   work="$out/$target-corpus"
   mkdir -p "$work" "tests/fuzz/found/$target"
@@ -65,5 +66,6 @@ for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s" >&2
   case $target in loaders) bin=loader_fuzzer ;; analysis) bin=analysis_fuzzer ;; replay) bin=replay_fuzzer ;; esac
   "$out/$bin" "$work" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-    -malloc_limit_mb=1024 -detect_leaks=0 -artifact_prefix="tests/fuzz/found/$target/" -print_final_stats=1 || true
+    -malloc_limit_mb=1024 -detect_leaks=0 -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+    -artifact_prefix="tests/fuzz/found/$target/" -print_final_stats=1 || true
 done

@@ -1,7 +1,7 @@
 // Writes seed inputs for the fuzz targets (each prefixed by the byte that picks its parser):
 // small valid files of every kind the analysis loaders read, and valid replay messages and a
 // checkpoint. tools/fuzz_loaders.sh builds and runs it; the seeds are kept in the corpora.
-// Usage: make_seeds ANALYSIS_CORPUS_DIR REPLAY_CORPUS_DIR
+// Usage: make_seeds ANALYSIS_CORPUS_DIR REPLAY_CORPUS_DIR [LOADER_CORPUS_DIR]
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -40,8 +40,8 @@ std::string H5Bytes(const std::string& scratch, Fill fill) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: make_seeds ANALYSIS_CORPUS_DIR REPLAY_CORPUS_DIR\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: make_seeds ANALYSIS_CORPUS_DIR REPLAY_CORPUS_DIR [LOADER_CORPUS_DIR]\n");
     return 2;
   }
   const std::string analysis = argv[1], replay = argv[2], scratch = analysis + "/scratch.h5";
@@ -75,6 +75,49 @@ int main(int argc, char** argv) {
           (void)f.WriteDoubles("acquisition/rated/starting_time", {1}, start);
           (void)f.SetAttribute("acquisition/rated/starting_time", "rate", 50.0);
         }));
+  if (argc == 4) {
+    // keypoint loaders and clips: selectors as in loader_fuzzer.cc
+    const std::string loaders = argv[3];
+    Write(loaders + "/seed_sleap_h5", 1, H5Bytes(scratch, [&](mimic::H5File& f) {
+            std::vector<double> tracks(4 * 1 * 2 * 3);
+            for (size_t i = 0; i < tracks.size(); ++i) tracks[i] = 0.01 * static_cast<double>(i);
+            (void)f.WriteDoubles("tracks", {4, 1, 2, 3}, tracks.data());
+            (void)f.WriteStrings("node_names", {"Snout", "TailBase"});
+          }));
+    Write(loaders + "/seed_pose_nwb", 2, H5Bytes(scratch, [&](mimic::H5File& f) {
+            const std::string pose = "processing/behavior/pose";
+            (void)f.CreateGroup(pose);
+            (void)f.SetAttribute(pose, "neurodata_type", std::string("PoseEstimation"));
+            for (const char* name : {"Snout", "TailBase"}) {
+              const std::string g = pose + "/" + name;
+              const double xyz[12] = {1, 2, 3, 1.1, 2, 3, 1.2, 2, 3, 1.3, 2, 3};
+              const double conf[4] = {1, 1, 0.5, 1}, t[4] = {0, 0.02, 0.04, 0.06};
+              (void)f.WriteDoubles(g + "/data", {4, 3}, xyz);
+              (void)f.WriteDoubles(g + "/confidence", {4}, conf);
+              (void)f.WriteDoubles(g + "/timestamps", {4}, t);
+              (void)f.SetAttribute(g, "neurodata_type", std::string("PoseEstimationSeries"));
+            }
+          }));
+    Write(loaders + "/seed_clips_h5", 4, H5Bytes(scratch, [&](mimic::H5File& f) {
+            const std::string c = "clips/clip_000";
+            const double qpos[2 * 7] = {0, 0, 0.1, 1, 0, 0, 0, 0, 0, 0.1, 1, 0, 0, 0};
+            const double qvel[2 * 6] = {0};
+            const double xpos[2 * 2 * 3] = {0};
+            const double xquat[2 * 2 * 4] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+            (void)f.WriteDoubles(c + "/qpos", {2, 7}, qpos);
+            (void)f.WriteDoubles(c + "/qvel", {2, 6}, qvel);
+            (void)f.WriteDoubles(c + "/xpos", {2, 2, 3}, xpos);
+            (void)f.WriteDoubles(c + "/xquat", {2, 2, 4}, xquat);
+            (void)f.SetAttribute(c, "frame_rate", 50.0);
+            (void)f.SetAttribute(c, "model_name", std::string("rodent"));
+            (void)f.SetAttribute(c, "model_hash", std::string("0123456789abcdef"));
+            (void)f.SetAttribute(c, "source_file", std::string("seed"));
+            (void)f.SetAttribute(c, "source_frame_start", int64_t{0});
+            (void)f.SetAttribute(c, "source_frame_end", int64_t{2});
+            (void)f.SetAttribute("/", "format", std::string("mimic.clips"));
+            (void)f.SetAttribute("/", "version", int64_t{1});
+          }));
+  }
   std::remove(scratch.c_str());
 
   // replay: selectors as in replay_wire_fuzzer.cc (second byte: how the bytes are chunked)
