@@ -35,14 +35,14 @@ void Log(int actor_id, const std::string& message) {
 
 struct Actor::Clients {
   explicit Clients(const ActorOptions& options)
-      : parameters(options.learner_address),
-        writer(replay::ChannelStubFactory(options.replay_address),
+      : parameters(options.learner_address, options.security),
+        writer(replay::ChannelStubFactory(options.replay_address, 64 << 20, options.security),
                replay::WriterOptions{.writer_id = "",  // random: a restarted actor is a new writer
                                      .max_in_flight = options.max_in_flight,
                                      .backoff = {},
                                      .insert_timeout = absl::Seconds(1)},
                // raw byte streams: unroll payloads are sent from the actor's own buffers
-               replay::ReplayChannelFactory(options.replay_address)) {}
+               replay::ReplayChannelFactory(options.replay_address, 64 << 20, options.security)) {}
   ParameterClient parameters;
   replay::ReplayWriter writer;
 };

@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "actors/task_factory.h"
 #include "common/metrics_server.h"
+#include "common/grpc_security.h"
 #include "learner/networks.h"
 #include "proto/learner_config.pb.h"
 
@@ -36,6 +37,7 @@ struct ActorOptions {
   int64_t max_env_steps = 0;     // 0: until stopped
   std::string status_path;       // empty: no status file
   std::string metrics_address;   // empty: no /metrics
+  ClientSecurity security;       // towards replay and the learner (token, TLS, client certificate)
 };
 
 struct ActorCounters {

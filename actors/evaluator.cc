@@ -252,7 +252,7 @@ absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate() {
 }
 
 absl::Status Evaluator::Run(absl::Notification& stop) {
-  ParameterClient client(options_.learner_address);
+  ParameterClient client(options_.learner_address, options_.security);
   const auto start = std::chrono::steady_clock::now();
   int64_t version = -1;
   while (!stop.HasBeenNotified()) {

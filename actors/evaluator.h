@@ -24,6 +24,7 @@
 #include "absl/synchronization/notification.h"
 #include "actors/clip_evaluation.h"
 #include "actors/task_factory.h"
+#include "common/grpc_security.h"
 #include "common/metrics_server.h"
 #include "learner/networks.h"
 
@@ -68,6 +69,7 @@ struct EvaluatorOptions {
   std::string status_path;
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped
+  ClientSecurity security;      // towards the learner
 };
 
 class Evaluator {

@@ -17,18 +17,44 @@
 namespace mimic::analysis {
 namespace {
 
-absl::StatusOr<std::string> ResolveNamed(const PathGuard& guard, const std::string& what, const std::string& path,
-                                         bool must_exist) {
-  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no path given"));
-  auto resolved = guard.Resolve(path, must_exist);
-  if (!resolved.ok()) return absl::Status(resolved.status().code(), absl::StrCat(what, ": ", resolved.status().message()));
-  return resolved;
-}
-
 // The figure the jobs write beside `out` (same rule as their replace_extension), as the client named it.
 std::string FigureName(const std::string& out) {
   return std::filesystem::path(out).replace_extension(".svg").string();
 }
+
+// A job's named file through `files`: checked at submit, pinned when the job runs.
+absl::StatusOr<std::string> ResolveNamed(JobFiles& files, const std::string& what, const std::string& path,
+                                         bool must_exist) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no path given"));
+  auto resolved = must_exist ? files.Input(path) : files.Output(path);
+  if (!resolved.ok()) return absl::Status(resolved.status().code(), absl::StrCat(what, ": ", resolved.status().message()));
+  return resolved;
+}
+
+// The output and the figure the jobs derive from its name: both are outputs.
+absl::StatusOr<std::string> ResolveOutput(JobFiles& files, const std::string& out) {
+  MIMIC_ASSIGN_OR_RETURN(std::string resolved, ResolveNamed(files, "out", out, false));
+  if (!out.empty()) MIMIC_RETURN_IF_ERROR(ResolveNamed(files, "out (its figure)", FigureName(out), false).status());
+  return resolved;
+}
+
+// Checks a job's files and options now (a check-only resolver over `guard`); the returned
+// function resolves them again through PinnedFiles when it runs and calls `run` with the inputs.
+template <typename Inputs>
+absl::StatusOr<JobFn> Pinned(const PathGuard& guard,
+                             std::function<absl::StatusOr<Inputs>(JobFiles& files)> inputs,
+                             std::function<absl::StatusOr<JobOutput>(const Inputs&, JobContext&)> run) {
+  MIMIC_RETURN_IF_ERROR(inputs(*guard.Checker()).status());
+  return JobFn([guard, inputs, run](JobContext& context) -> absl::StatusOr<JobOutput> {
+    MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<PinnedFiles> files, PinnedFiles::Create(guard));
+    absl::StatusOr<Inputs> pinned = inputs(*files);
+    if (!pinned.ok()) return files->Describe(pinned.status());
+    absl::StatusOr<JobOutput> output = run(*pinned, context);
+    if (!output.ok()) return files->Describe(output.status());
+    return output;
+  });
+}
+
 
 // Every Submit*: token, then the job's checks, then the queue.
 grpc::Status SubmitJob(JobRunner* runner, const std::string& kind, absl::StatusOr<JobFn> fn,
@@ -42,8 +68,10 @@ grpc::Status SubmitJob(JobRunner* runner, const std::string& kind, absl::StatusO
 
 }  // namespace
 
-absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimits& limits,
-                                      const EncodingJobSpec& spec) {
+namespace {
+
+absl::StatusOr<EncodingJobInputs> EncodingInputs(JobFiles& guard, const AnalysisLimits& limits,
+                                                 const EncodingJobSpec& spec) {
   EncodingJobInputs inputs;
   if (!spec.rollouts().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
@@ -79,7 +107,7 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   } else {
     MIMIC_ASSIGN_OR_RETURN(inputs.counts, ResolveNamed(guard, "counts", spec.counts(), true));
   }
-  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(guard, spec.out()));
   if (spec.pca_fraction() < 0 || spec.pca_fraction() > 1) return absl::InvalidArgumentError("pca_fraction must be in [0, 1]");
   inputs.pca_fraction = spec.pca_fraction();
   // no lags given: the paper's -1000 ... +300 ms in 100 ms steps, at the rollouts' 20 ms frames
@@ -103,8 +131,17 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   inputs.options.fdr = spec.fdr() == 0 ? 0.05 : spec.fdr();
   if (inputs.options.fdr <= 0 || inputs.options.fdr >= 1) return absl::InvalidArgumentError("fdr must be in (0, 1)");
   inputs.max_cells = limits.max_cells;
+  return inputs;
+}
+
+}  // namespace
+
+absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                      const EncodingJobSpec& spec) {
   const std::string out_name = spec.out();
-  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+  return Pinned<EncodingJobInputs>(
+      guard, [limits, spec](JobFiles& files) { return EncodingInputs(files, limits, spec); },
+      [out_name](const EncodingJobInputs& inputs, JobContext& context) -> absl::StatusOr<JobOutput> {
     auto outcome = RunEncodingJob(
         inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); },
         [&context] { return context.cancelled(); });
@@ -120,14 +157,16 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   });
 }
 
-absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
-                                         const VariabilityJobSpec& spec) {
+namespace {
+
+absl::StatusOr<VariabilityJobInputs> VariabilityInputs(JobFiles& guard, const AnalysisLimits& limits,
+                                                       const VariabilityJobSpec& spec) {
   VariabilityJobInputs inputs;
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   if (!spec.labels().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveNamed(guard, "labels", spec.labels(), true));
   }
-  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(guard, spec.out()));
   if (spec.permutations() < 0 || spec.permutations() > limits.max_permutations) {
     return absl::InvalidArgumentError(absl::StrCat("permutations must be in [0, ", limits.max_permutations, "]"));
   }
@@ -136,8 +175,17 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
   if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.options.min_frames = spec.min_frames();
+  return inputs;
+}
+
+}  // namespace
+
+absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                         const VariabilityJobSpec& spec) {
   const std::string out_name = spec.out();
-  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+  return Pinned<VariabilityJobInputs>(
+      guard, [limits, spec](JobFiles& files) { return VariabilityInputs(files, limits, spec); },
+      [out_name](const VariabilityJobInputs& inputs, JobContext& context) -> absl::StatusOr<JobOutput> {
     auto outcome = RunVariabilityJob(
         inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); });
     if (!outcome.ok()) return outcome.status();
@@ -154,7 +202,9 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
   });
 }
 
-absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec) {
+namespace {
+
+absl::StatusOr<RsaJobInputs> RsaInputs(JobFiles& guard, const RsaJobSpec& spec) {
   RsaJobInputs inputs;
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
@@ -164,7 +214,7 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
     if (value.empty()) continue;
     MIMIC_ASSIGN_OR_RETURN(*target, ResolveNamed(guard, field, value, true));
   }
-  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(guard, spec.out()));
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.min_frames = spec.min_frames();
   if (!spec.metric().empty()) inputs.metric = spec.metric();
@@ -173,8 +223,16 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   }
   if (spec.folds() != 0) inputs.folds = spec.folds();
   if (inputs.folds < 2 || inputs.folds > 20) return absl::InvalidArgumentError("folds must be in [2, 20]");
+  return inputs;
+}
+
+}  // namespace
+
+absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec) {
   const std::string out_name = spec.out();
-  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+  return Pinned<RsaJobInputs>(
+      guard, [spec](JobFiles& files) { return RsaInputs(files, spec); },
+      [out_name](const RsaJobInputs& inputs, JobContext& context) -> absl::StatusOr<JobOutput> {
     auto outcome =
         RunRsaJob(inputs, [&context](const std::string& stage, double fraction) { context.SetProgress(stage, fraction); });
     if (!outcome.ok()) return outcome.status();

@@ -13,6 +13,7 @@
 #include "analysis/synthetic.h"
 #include "common/bearer_auth.h"
 #include "common/h5_file.h"
+#include "common/h5_test_files.h"
 #include "common/operations_service.h"
 
 namespace mimic::analysis {
@@ -166,6 +167,19 @@ TEST_F(AnalysisServiceTest, PathsOutsideTheDataRootAreRefusedBeforeQueueing) {
   EXPECT_TRUE(runner_->List().empty());  // nothing was queued
 }
 
+TEST_F(AnalysisServiceTest, TheFigureBesideAnOutputAndTheRootAreRefusedAsOutputs) {
+  std::ofstream(::testing::TempDir() + "/analysis_victim") << "precious";
+  fs::create_symlink(::testing::TempDir() + "/analysis_victim", root_ + "/results/encoding.svg");
+  Operation op;
+  const grpc::Status figure = Submit(Spec(), &op);
+  EXPECT_EQ(figure.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_NE(figure.error_message().find("figure"), std::string::npos) << figure.error_message();
+  EncodingJobSpec root = Spec();
+  root.set_out(".");
+  EXPECT_EQ(Submit(root, &op).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_TRUE(runner_->List().empty());
+}
+
 TEST_F(AnalysisServiceTest, BadInputFailsTheJobAndTheServiceKeepsServing) {
   fs::create_directories(root_ + "/results");
   Operation op;
@@ -187,6 +201,44 @@ TEST_F(AnalysisServiceTest, BadInputFailsTheJobAndTheServiceKeepsServing) {
   op = WaitFinished(op.id());
   EXPECT_EQ(op.state(), FAILED);
   EXPECT_NE(op.message().find("NaN"), std::string::npos) << op.message();
+}
+
+TEST_F(AnalysisServiceTest, AFileDeclaringAHugeArrayFailsItsJobAndTheServiceKeepsServing) {
+  // the attack: 1.4 KB of HDF5 declaring 200000 x 200000 doubles as the counts
+  h5_testing::WriteDeclaredOnlyDataset(root_ + "/session/huge.h5", "/data", {200000, 200000});
+  ASSERT_LT(fs::file_size(root_ + "/session/huge.h5"), 10000u);
+  Operation op;
+  ASSERT_TRUE(Submit(Spec("session/huge.h5"), &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("/data"), std::string::npos) << op.message();
+  EXPECT_NE(op.message().find("RESOURCE_EXHAUSTED"), std::string::npos) << op.message();
+  ASSERT_TRUE(Submit(Spec(), &op).ok());
+  EXPECT_EQ(WaitFinished(op.id()).state(), SUCCEEDED);
+}
+
+TEST_F(AnalysisServiceTest, AJobOverTheServersReadLimitFailsNamingTheFile) {
+  // the session's arrays (~3000 x 30 values as text and doubles) against a 200 KB job limit
+  JobRunnerOptions small;
+  small.max_read_bytes_per_job = 200 << 10;
+  runner_ = std::make_unique<JobRunner>(small);
+  service_ = std::make_unique<AnalysisServiceImpl>(runner_.get(), *guard_, AnalysisLimits{}, "s3cret");
+  operations_ = std::make_unique<OperationsServiceImpl>(runner_.get(), "s3cret");
+  server_->Shutdown();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service_.get());
+  builder.RegisterService(operations_.get());
+  server_ = builder.BuildAndStart();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  stub_ = AnalysisService::NewStub(channel);
+  ops_ = Operations::NewStub(channel);
+  Operation op;
+  ASSERT_TRUE(Submit(Spec(), &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("read limit"), std::string::npos) << op.message();
+  EXPECT_NE(op.message().find("session/"), std::string::npos) << op.message();
 }
 
 TEST_F(AnalysisServiceTest, CancellingARunningJobStopsIt) {

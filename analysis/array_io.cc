@@ -9,17 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 
 namespace mimic::analysis {
 namespace {
 
 absl::StatusOr<NamedMatrix> ReadCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("file not found: ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> lines = absl::StrSplit(text.str(), '\n', absl::SkipWhitespace());
+  absl::StatusOr<std::string> text = ReadFileBounded(path, "array file");
+  if (absl::IsNotFound(text.status())) return absl::NotFoundError(absl::StrCat("file not found: ", path));
+  if (!text.ok()) return text.status();
+  std::vector<absl::string_view> lines = absl::StrSplit(*text, '\n', absl::SkipWhitespace());
   if (lines.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
   NamedMatrix m;
   std::vector<std::string> first = absl::StrSplit(lines[0], ',');
@@ -29,9 +29,13 @@ absl::StatusOr<NamedMatrix> ReadCsv(const std::string& path) {
     for (auto& h : first) m.names.push_back(std::string(absl::StripAsciiWhitespace(h)));
   }
   const size_t cols = first.size(), start = header ? 1 : 0;
+  // the matrix's size follows from the line count and the header: bounded before it is allocated
+  absl::StatusOr<int64_t> bytes = CheckedBytes(static_cast<int64_t>(lines.size()), 8 * static_cast<int64_t>(cols), path);
+  if (!bytes.ok()) return bytes.status();
+  if (absl::Status charged = ChargeRead(*bytes, absl::StrCat("the values of ", path)); !charged.ok()) return charged;
   m.values.resize(static_cast<Eigen::Index>(lines.size() - start), static_cast<Eigen::Index>(cols));
   for (size_t r = start; r < lines.size(); ++r) {
-    std::vector<std::string> cells = absl::StrSplit(lines[r], ',');
+    std::vector<absl::string_view> cells = absl::StrSplit(lines[r], ',');
     if (cells.size() != cols) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": line ", r + 1, " has ", cells.size(), " values, expected ", cols));
     }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/read_limits.h"
 
 namespace mimic::analysis {
 namespace {
@@ -80,6 +81,8 @@ absl::StatusOr<BehaviourLabels> LabelFromKinematics(const Eigen::MatrixXd& qpos,
 absl::StatusOr<BehaviourLabels> ReadLabelFile(const std::string& path, int frames) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read the label file ", path));
+  // a label per line: at least 2 bytes of text, held as an int and a line buffer
+  if (absl::Status charged = ChargeFileRead(path, 4, "label file"); !charged.ok()) return charged;
   BehaviourLabels out;
   std::map<std::string, int> index;
   std::string line;

@@ -11,6 +11,7 @@
 #include "analysis/rollout_features.h"
 #include "analysis/spikes.h"
 #include "analysis/statistics.h"
+#include "common/atomic_file.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
@@ -170,7 +171,8 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
     std::sort(llr.begin(), llr.end());
     distributions.push_back({outcome.class_names[c], llr, ""});
   }
-  std::ofstream(outcome.figure) << StackSvg(
+  // replaced in one step, never written through a link (common/atomic_file)
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(outcome.figure, StackSvg(
       {LineChartSvg({"CV log-likelihood ratio over neurons, per feature class (sorted)", "neuron quantile",
                      "bits / spike", 900, 320},
                     quantile, distributions),
@@ -179,7 +181,7 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
        BarChartSvg({"Neurons best explained by each class (significant, BH-corrected)", "feature class",
                     "share of neurons", 900, 320},
                    outcome.class_names, {{"share", share, ""}})},
-      900);
+      900)));
   outcome.json = absl::StrFormat("{\"neurons\":%d,\"bins\":%d,\"untuned\":%d,\"best_class_counts\":{", outcome.neurons,
                                  outcome.bins, outcome.untuned);
   for (size_t c = 0; c < classes.size(); ++c) {

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 
 namespace mimic::analysis {
@@ -39,6 +40,9 @@ absl::StatusOr<std::vector<double>> LoadFrameTimesNwb(const std::string& path, c
     if (!file->Exists(series + "/data")) return absl::InvalidArgumentError(source + ": no data to count frames from");
     MIMIC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, file->Shape(series + "/data"));
     if (shape.empty()) return absl::InvalidArgumentError(source + ": data is a scalar");
+    // one time per row of data: the count the file declares is bounded before it is made
+    MIMIC_ASSIGN_OR_RETURN(const int64_t bytes, CheckedBytes(shape[0], 8, source));
+    MIMIC_RETURN_IF_ERROR(ChargeRead(bytes, absl::StrCat("the frame times of ", source)));
     for (int64_t f = 0; f < shape[0]; ++f) times.push_back(start.values[0] + f / rate);
   } else {
     return absl::NotFoundError(absl::StrCat(source, ": not a TimeSeries (no timestamps or starting_time)"));
@@ -50,6 +54,7 @@ absl::StatusOr<std::vector<double>> LoadFrameTimesNwb(const std::string& path, c
 absl::StatusOr<std::vector<double>> LoadFrameTimesCsv(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  MIMIC_RETURN_IF_ERROR(ChargeFileRead(path, 4, "frame times"));
   std::vector<double> times;
   std::string line;
   int number = 0;

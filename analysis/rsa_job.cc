@@ -10,7 +10,9 @@
 #include "absl/strings/str_split.h"
 #include "analysis/behaviour_labels.h"
 #include "analysis/rollout_features.h"
+#include "common/atomic_file.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
 
@@ -44,6 +46,7 @@ absl::Status ReadNeuralRdms(const std::string& path, const std::vector<std::stri
                             std::vector<std::string>* names, std::vector<Eigen::VectorXd>* rdms) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read the neural RDMs ", path));
+  if (absl::Status charged = ChargeFileRead(path, 4, "neural RDMs"); !charged.ok()) return charged;
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -243,7 +246,7 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
   std::filesystem::path figure(inputs.out);
   figure.replace_extension(".svg");
   out.figure = figure.string();
-  std::ofstream(out.figure) << StackSvg(charts, 900);
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(out.figure, StackSvg(charts, 900)));
   return out;
 }
 

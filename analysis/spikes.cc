@@ -13,9 +13,21 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 
 namespace mimic::analysis {
+namespace {
+
+// A whole number a double holds exactly (|v| <= 2^53), as an integer; false for anything else
+// (casting a double out of int64's range is undefined behaviour: found by fuzzing).
+bool AsInteger(double v, int64_t* out) {
+  if (!(std::fabs(v) <= 9007199254740992.0) || v != std::floor(v)) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
   MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
@@ -29,8 +41,8 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
   int64_t start = 0;
   for (size_t u = 0; u < index.values.size(); ++u) {
     const double end_d = index.values[u];
-    const int64_t end = static_cast<int64_t>(end_d);
-    if (end_d != std::floor(end_d) || end < start || end > static_cast<int64_t>(times.values.size())) {
+    int64_t end = 0;
+    if (!AsInteger(end_d, &end) || end < start || end > static_cast<int64_t>(times.values.size())) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": spike_times_index[", u, "] = ", end_d,
                                                      " disagrees with ", times.values.size(), " spike times (ragged array)"));
     }
@@ -51,7 +63,11 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
     if (ids.values.size() != s.times.size()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": /units/id has ", ids.values.size(), " entries for ", s.times.size(), " units"));
     }
-    for (double id : ids.values) s.unit_ids.push_back(static_cast<int64_t>(id));
+    for (double id : ids.values) {
+      int64_t unit = 0;
+      if (!AsInteger(id, &unit)) return absl::InvalidArgumentError(absl::StrCat(path, ": /units/id holds ", id, ", not a unit id"));
+      s.unit_ids.push_back(unit);
+    }
   } else {
     for (size_t u = 0; u < s.times.size(); ++u) s.unit_ids.push_back(static_cast<int64_t>(u));
   }
@@ -71,8 +87,8 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
     }
     int64_t row = 0;
     for (size_t u = 0; u < ends.values.size(); ++u) {
-      const int64_t end = static_cast<int64_t>(ends.values[u]);
-      if (end < row || end > intervals.shape[0]) {
+      int64_t end = 0;
+      if (!AsInteger(ends.values[u], &end) || end < row || end > intervals.shape[0]) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": obs_intervals_index[", u, "] = ", end,
                                                        " disagrees with ", intervals.shape[0], " intervals"));
       }
@@ -105,13 +121,13 @@ absl::StatusOr<SpikeTrains> LoadSpikesNwb(const std::string& path) {
     }
     int64_t begin = 0;
     for (size_t u = 0; u < ends.values.size(); ++u) {
-      const int64_t end = static_cast<int64_t>(ends.values[u]);
-      if (end <= begin || end > static_cast<int64_t>(rows.values.size())) {
+      int64_t end = 0;
+      if (!AsInteger(ends.values[u], &end) || end <= begin || end > static_cast<int64_t>(rows.values.size())) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": electrodes_index[", u, "] = ", end, " disagrees with ",
                                                        rows.values.size(), " electrode references"));
       }
-      const int64_t row = static_cast<int64_t>(rows.values[begin]);
-      if (row < 0 || row >= static_cast<int64_t>(locations.size())) {
+      int64_t row = -1;
+      if (!AsInteger(rows.values[begin], &row) || row < 0 || row >= static_cast<int64_t>(locations.size())) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": unit ", s.unit_ids[u], " refers to electrode ", row,
                                                        " of ", locations.size()));
       }
@@ -169,10 +185,11 @@ absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path) {
   std::map<int64_t, std::vector<double>> units;
   for (int64_t i = 0; i < pairs.shape[0]; ++i) {
     const double unit = pairs.values[2 * i], t = pairs.values[2 * i + 1];
-    if (unit != std::floor(unit) || !std::isfinite(t)) {
+    int64_t id = 0;
+    if (!AsInteger(unit, &id) || !std::isfinite(t)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": /spikes row ", i, " is not (integer unit, finite time)"));
     }
-    units[static_cast<int64_t>(unit)].push_back(t);
+    units[id].push_back(t);
   }
   if (units.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no spikes"));
   return FromUnitMap(path, units);
@@ -181,6 +198,8 @@ absl::StatusOr<SpikeTrains> LoadSpikePairsH5(const std::string& path) {
 absl::StatusOr<SpikeTrains> LoadSpikesCsv(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("spike file not found: ", path));
+  // a spike takes at least 4 bytes of text ("1,2\n") and 8 bytes as a time, plus a line buffer
+  MIMIC_RETURN_IF_ERROR(ChargeFileRead(path, 4, "spike file"));
   std::map<int64_t, std::vector<double>> units;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {

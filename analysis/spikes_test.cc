@@ -107,6 +107,31 @@ TEST(SpikesTest, Hdf5UnitTimePairs) {
   EXPECT_FALSE(LoadSpikes(bad).ok());
 }
 
+TEST(SpikesTest, IdsAndIndicesBeyondWholeNumbersAreRefused) {
+  // found by fuzzing: casting such a double to an integer is undefined behaviour
+  {
+    const std::string path = Temp("huge_unit.h5");
+    auto f = H5File::Create(path).value();
+    const double pairs[4] = {1, 0.5, -3.1e231, 0.7};
+    ASSERT_TRUE(f->WriteDoubles("/spikes", {2, 2}, pairs).ok());
+    ASSERT_TRUE(f->Finish().ok());
+    auto s = LoadSpikes(path);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << s.status();
+    EXPECT_NE(s.status().message().find("row 1"), std::string::npos) << s.status();
+  }
+  EXPECT_FALSE(LoadSpikes(WriteUnits("huge_index.nwb", {0.1, 0.2}, {1e300})).ok());
+  {
+    const std::string path = WriteUnits("huge_id.nwb", {0.1, 0.2}, {2});
+    auto f = H5File::Create(path + ".tmp.h5").value();
+    const double times[2] = {0.1, 0.2}, index[1] = {2}, id[1] = {1e19};
+    ASSERT_TRUE(f->WriteDoubles("/units/spike_times", {2}, times).ok());
+    ASSERT_TRUE(f->WriteDoubles("/units/spike_times_index", {1}, index).ok());
+    ASSERT_TRUE(f->WriteDoubles("/units/id", {1}, id).ok());
+    ASSERT_TRUE(f->Finish().ok());
+    EXPECT_EQ(LoadSpikesNwb(path + ".tmp.h5").status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(SpikesTest, RaggedIndexThatDisagreesIsRefused) {
   auto bad = LoadSpikes(WriteUnits("bad.nwb", {0.1, 0.2}, {1, 5}));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);

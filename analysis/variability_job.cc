@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/behaviour_labels.h"
+#include "common/atomic_file.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
@@ -100,7 +101,7 @@ absl::StatusOr<VariabilityJobOutcome> RunVariabilityJob(const VariabilityJobInpu
     std::filesystem::path figure(inputs.out);
     figure.replace_extension(".svg");
     out.figure = figure.string();
-    std::ofstream(out.figure) << Figure(r);
+    MIMIC_RETURN_IF_ERROR(WriteFileAtomically(out.figure, Figure(r)));
   }
   return out;
 }

@@ -31,21 +31,26 @@ check "demo writes a rollouts file of every clip" grep -qE "wrote .*rollouts.h5:
 check "demo's run has an evaluation curve" test -s "$tmp/demo/train/eval.svg"
 check "demo ends with a successful analysis job" grep -qE "encoding-000001 +succeeded .* 18 neurons x 2 feature classes" <<<"$out"
 check "demo's analysis wrote results and a figure" test -s "$tmp/demo/analysis/encoding.h5" -a -s "$tmp/demo/analysis/encoding.svg"
+check "demo's run drew a token only its owner can read" test "$(stat -c %a "$tmp/demo/train/token" 2>/dev/null)" = 600
+# the /metrics pages of the real binary's processes (LibTorch linked), scraped just before the stop
+check "demo's run kept each process's /metrics page" grep -q "^mimic_replay_items" "$tmp/demo/train/metrics/replay.prom"
+check "the learner's /metrics page too" grep -q "^mimic_learner_updates_total" "$tmp/demo/train/metrics/learner.prom"
 
 # the analysis service from the command line, with a bearer token, on the demo's files
 aport=$((20000 + RANDOM % 20000))
-$mimic serve analysis --address "127.0.0.1:$aport" --data_root "$tmp/demo" --token t0k >"$tmp/analysis.log" 2>&1 &
+printf 't0k\n' >"$tmp/token"; chmod 600 "$tmp/token"
+$mimic serve analysis --address "127.0.0.1:$aport" --data_root "$tmp/demo" --token_file "$tmp/token" >"$tmp/analysis.log" 2>&1 &
 apid=$!
 for _ in $(seq 50); do $mimic health --server "127.0.0.1:$aport" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
 out=$($mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles --counts synth/counts.csv --out analysis/cli.h5 2>&1); rc=$?
 check "analysis refuses a job without the token" test $rc -ne 0 -a -n "$(grep -i token <<<"$out")"
-out=$($mimic jobs encoding --server "127.0.0.1:$aport" --token t0k --rollouts rollouts.h5 --classes joint_angles --counts ../../etc/passwd --out analysis/cli.h5 2>&1); rc=$?
+out=$($mimic jobs encoding --server "127.0.0.1:$aport" --token_file "$tmp/token" --rollouts rollouts.h5 --classes joint_angles --counts ../../etc/passwd --out analysis/cli.h5 2>&1); rc=$?
 check "analysis refuses a path outside its data root" test $rc -ne 0
 out=$(MIMIC_TOKEN=t0k $mimic jobs encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,no_such_layer --counts synth/counts.csv --out analysis/cli.h5 --wait 2>&1); rc=$?
 check "an unknown layer fails the job, naming it" test $rc -ne 0 -a -n "$(grep no_such_layer <<<"$out")"
 out=$(MIMIC_TOKEN=t0k $mimic jobs submit encoding --server "127.0.0.1:$aport" --rollouts rollouts.h5 --classes joint_angles,latent/mean --counts synth/counts.csv --out analysis/cli.h5 --lags -10:5:5 --wait 2>&1); rc=$?
 check "the service keeps serving and runs the next job" test $rc -eq 0 -a -s "$tmp/demo/analysis/cli.h5"
-out=$($mimic jobs list --server "127.0.0.1:$aport" --token t0k 2>&1)
+out=$($mimic jobs list --server "127.0.0.1:$aport" --token_file "$tmp/token" 2>&1)
 check "jobs list shows both jobs" test "$(grep -c "^encoding-" <<<"$out")" -eq 2
 kill -TERM $apid; wait $apid; rc=$?
 check "analysis service exits cleanly on SIGTERM" test $rc -eq 0
@@ -92,6 +97,8 @@ check "stac reads the corrupt file rather than missing it" test -z "$(grep -iE "
 check "stac writes nothing for a corrupt file" test ! -e "$tmp/never.h5"
 
 # the preprocessing service from the command line
+out=$($mimic serve preprocess --address 127.0.0.1:0 2>&1); rc=$?
+check "a job service needs --data_root" test $rc -ne 0 -a -n "$(grep -- --data_root <<<"$out")"
 pport=$((20000 + RANDOM % 20000))
 $mimic serve preprocess --address "127.0.0.1:$pport" --data_root . >"$tmp/serve.log" 2>&1 &
 spid=$!
@@ -170,18 +177,27 @@ check "env-info lists reference slices" grep -q "ref/4/end_effectors" <<<"$out"
 
 # the replay service from the command line: serve, answer health checks, checkpoint on SIGTERM
 port=$((20000 + RANDOM % 20000))
+mport=$((20000 + RANDOM % 20000))
 cat >"$tmp/replay.pbtxt" <<CFG
 address: "127.0.0.1:$port"
+metrics_address: "127.0.0.1:$mport"
 checkpoint_dir: "$tmp/replay_ckpt"
 tables { name: "q" max_size: 8 queue {} }
 CFG
-$mimic replay --config "$tmp/replay.pbtxt" >"$tmp/replay.log" 2>&1 &
+$mimic replay --config "$tmp/replay.pbtxt" --token_file "$tmp/token" >"$tmp/replay.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do $mimic health --server "127.0.0.1:$port" --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.1; done
 out=$($mimic health --server "127.0.0.1:$port" 2>&1)
 check "replay answers health checks" grep -q SERVING <<<"$out"
-out=$($mimic replay-info --server "127.0.0.1:$port" 2>&1)
+out=$($mimic replay-info --server "127.0.0.1:$port" 2>&1); rc=$?
+check "replay refuses a caller without its token" test $rc -ne 0 -a -n "$(grep UNAUTHENTICATED <<<"$out")"
+out=$($mimic replay-info --server "127.0.0.1:$port" --token_file "$tmp/token" 2>&1)
 check "replay-info lists the table" grep -qE "^q +0 +8" <<<"$out"
+# /metrics of the real binary, with idle connections held open against it (the issue's attack)
+for fd in 5 6 7; do eval "exec $fd<>/dev/tcp/127.0.0.1/$mport"; done
+page=$(exec 3<>/dev/tcp/127.0.0.1/$mport; printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3; timeout 3 cat <&3)
+check "replay serves /metrics past idle connections" grep -q '^mimic_replay_items{table="q"} 0' <<<"$page"
+for fd in 5 6 7; do eval "exec $fd>&-"; done
 kill -TERM $pid; wait $pid; rc=$?
 check "replay exits cleanly on SIGTERM" test $rc -eq 0
 check "replay wrote a final checkpoint" ls "$tmp"/replay_ckpt/replay-*.ckpt

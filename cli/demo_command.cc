@@ -24,6 +24,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "analysis/analysis_service.h"
+#include "common/grpc_security.h"
 #include "common/job_runner.h"
 #include "common/operations_service.h"
 #include "common/path_guard.h"
@@ -228,9 +229,13 @@ int RunDemo(const Argv& argv) {
   auto guard = PathGuard::Create(out_dir);
   if (!guard.ok()) return Fail("demo", guard.status());
   std::filesystem::create_directories(out_dir + "/analysis", ec);
+  // the analysis service wants a token like every service: one drawn for this demo
+  const std::string token_file = out_dir + "/analysis.token";
+  auto token = WriteRandomTokenFile(token_file);
+  if (!token.ok()) return Fail("demo", token.status());
   JobRunner runner(1);
-  analysis::AnalysisServiceImpl service(&runner, *guard, analysis::AnalysisLimits{});
-  OperationsServiceImpl operations(&runner);
+  analysis::AnalysisServiceImpl service(&runner, *guard, analysis::AnalysisLimits{}, *token);
+  OperationsServiceImpl operations(&runner, *token);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -240,7 +245,7 @@ int RunDemo(const Argv& argv) {
   if (!server || port == 0) return Fail("demo", absl::UnavailableError("cannot start the analysis service"));
   const int rc = RunJobs({"encoding", "--server", absl::StrCat("127.0.0.1:", port), "--rollouts", "rollouts.h5",
                           "--classes", "joint_angles,latent/mean", "--counts", "synth/counts.csv", "--out",
-                          "analysis/encoding.h5", "--lags", "-10:5:5", "--wait"});
+                          "analysis/encoding.h5", "--lags", "-10:5:5", "--wait", "--token_file", token_file});
   server->Shutdown();
   if (rc != 0) return rc;
   std::printf("\nDone. Results: %s/analysis/encoding.h5 and its figure %s/analysis/encoding.svg (planted truth in "

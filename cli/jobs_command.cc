@@ -1,16 +1,15 @@
 // `mimic jobs`: the client of MIMIC's job services — submit a STAC or an encoding-analysis job,
-// then get, watch (with a progress line), list or cancel operations. --token (or MIMIC_TOKEN) adds a
-// bearer token to every call; --ca PEM switches to TLS with that root certificate.
+// then get, watch (with a progress line), list or cancel operations. --token_file (or MIMIC_TOKEN)
+// adds a bearer token to every call; --tls_ca PEM (or --ca) switches to TLS with that root
+// certificate, and --tls_client_cert/--tls_client_key present a client certificate.
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/security_flags.h"
 #include "common/args.h"
 #include "absl/strings/str_split.h"
 #include "common/bearer_auth.h"
@@ -33,9 +32,8 @@ void PrintOperation(const Operation& op) {
 }
 
 // Follows an operation to its end, redrawing one progress line; exit code 0 only on success.
-int Watch(Operations::Stub& stub, const std::string& id, const std::string& token) {
+int Watch(Operations::Stub& stub, const std::string& id) {
   grpc::ClientContext context;
-  AddBearer(&context, token);
   OperationRequest request;
   request.set_id(id);
   auto reader = stub.WatchOperation(&context, request);
@@ -57,26 +55,24 @@ int Watch(Operations::Stub& stub, const std::string& id, const std::string& toke
   return op.state() == SUCCEEDED ? 0 : 1;
 }
 
+// A channel whose every call carries the token, over TLS when a CA is given.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const Args& args) {
-  const std::string server = args.String("server");
-  if (!args.Has("ca")) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-  std::ifstream in(args.String("ca"));
-  if (!in) return absl::NotFoundError("--ca: cannot read " + args.String("ca"));
-  std::stringstream pem;
-  pem << in.rdbuf();
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = pem.str();
-  return grpc::CreateChannel(server, grpc::SslCredentials(options));
+  SecurityFiles files = SecurityFilesFrom(args);
+  if (files.tls_ca.empty()) files.tls_ca = args.String("ca");  // the older name of --tls_ca
+  auto security = LoadClientSecurity(files);
+  if (!security.ok()) return security.status();
+  return SecureChannel(args.String("server"), *security);
 }
 
 // Every jobs subcommand's spec: the connection flags, then its own.
 CommandSpec JobsSpec(const std::string& verb, const std::string& summary, std::vector<FlagSpec> own,
                      const std::string& example, bool submits) {
-  std::vector<FlagSpec> flags = {
-      {"server", FlagType::kString, "", "HOST:PORT", "the job service", true},
-      {"token", FlagType::kString, "", "TOKEN", "bearer token (default: $MIMIC_TOKEN)"},
-      {"ca", FlagType::kString, "", "PEM", "use TLS, trusting this root certificate"},
-  };
+  std::vector<FlagSpec> flags = WithSecurityFlags(
+      {
+          {"server", FlagType::kString, "", "HOST:PORT", "the job service", true},
+          {"ca", FlagType::kString, "", "PEM", "the same as --tls_ca"},
+      },
+      /*server=*/false, /*client=*/true);
   if (submits) flags.push_back({"wait", FlagType::kBool, "", "", "follow the job to its end with a progress line"});
   flags.insert(flags.end(), own.begin(), own.end());
   return CommandSpec{"jobs " + verb, summary, flags, {example}};
@@ -187,14 +183,11 @@ int RunJobs(const Argv& argv) {
   int exit_code;
   auto args = ParseCommandLine(*spec, Argv(argv.begin() + (submit ? 2 : 1), argv.end()), &exit_code);
   if (!args) return exit_code;
-  const char* env_token = std::getenv("MIMIC_TOKEN");
-  const std::string token = args->Has("token") ? args->String("token") : (env_token ? env_token : "");
   auto channel_or = Channel(*args);
   if (!channel_or.ok()) return Fail("jobs", channel_or.status());
   auto channel = *channel_or;
   auto operations = Operations::NewStub(channel);
   grpc::ClientContext context;
-  AddBearer(&context, token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   OperationRequest by_id;
   if (spec->Find("id")) by_id.set_id(args->String("id"));
@@ -204,7 +197,7 @@ int RunJobs(const Argv& argv) {
   auto submitted = [&](const char* what, const grpc::Status& submit) {
     if (!submit.ok()) return Fail(what, FromGrpcStatus(submit));
     std::printf("submitted %s\n", op.id().c_str());
-    return args->Bool("wait") ? Watch(*operations, op.id(), token) : 0;
+    return args->Bool("wait") ? Watch(*operations, op.id()) : 0;
   };
   if (verb == "stac") {
     SubmitStacRequest request;
@@ -263,7 +256,7 @@ int RunJobs(const Argv& argv) {
     spec->set_min_frames(args->Int("min_frames"));
     return submitted("jobs rsa", AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op));
   }
-  if (verb == "watch") return Watch(*operations, by_id.id(), token);
+  if (verb == "watch") return Watch(*operations, by_id.id());
   if (verb == "get") {
     status = operations->GetOperation(&context, by_id, &op);
   } else if (verb == "cancel") {

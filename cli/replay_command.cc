@@ -1,6 +1,7 @@
 // `mimic replay --config REPLAY.pbtxt | --train_config TRAIN.pbtxt`: runs the replay service until
 // SIGTERM or Ctrl-C, then closes the tables, lets open streams finish and writes a final checkpoint.
-// With --train_config the tables are those the run's learner expects (actors/task_factory).
+// With --train_config the tables are those the run's learner expects (actors/task_factory). The
+// security flags (cli/security_flags.h) set its token, TLS and client certificates.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "actors/task_factory.h"
 #include "cli/commands.h"
+#include "cli/security_flags.h"
 #include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/text_proto.h"
@@ -21,7 +23,7 @@ const CommandSpec& ReplaySpec() {
       "replay",
       "run the replay service (tables, samplers, rate limiters, checkpoints) until SIGTERM, then close the "
       "tables, let open streams finish and write a final checkpoint",
-      {
+      WithSecurityFlags({
           {"config", FlagType::kString, "", "FILE", "the ReplayConfig (text proto, proto/replay.proto); or:"},
           {"train_config", FlagType::kString, "", "FILE",
            "a run's TrainConfig: its replay tables, completed as the run's learner expects them (one config file "
@@ -30,7 +32,7 @@ const CommandSpec& ReplaySpec() {
           {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (default: the config's; restores the newest)"},
           {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (default: the config's)"},
           {"check", FlagType::kBool, "", "", "validate the config and exit without serving"},
-      },
+      }, /*server=*/true, /*client=*/false),
       {"./mimic replay --config configs/replay_example.pbtxt --check",
        "./mimic replay --train_config configs/smoke.pbtxt --address 0.0.0.0:9100 --checkpoint_dir /state/replay"},
   };
@@ -72,13 +74,16 @@ int RunReplay(const Argv& argv) {
     return 0;
   }
 
+  auto security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("replay", security.status());
   StopSignals signals("replay");
-  auto server = replay::ReplayServer::Start(*config);
+  auto server = replay::ReplayServer::Start(*config, *security);
   if (!server.ok()) return Fail("replay", server.status());
   const auto info = (*server)->core().Info();
-  std::printf("replay: serving %d tables on port %d", info.tables_size(), (*server)->port());
+  std::printf("replay: serving %d tables on port %d (%s)", info.tables_size(), (*server)->port(),
+              security->Describe().c_str());
   if ((*server)->metrics_port() > 0) std::printf(", /metrics on port %d", (*server)->metrics_port());
-  if ((*server)->core().restored()) std::printf(", restored from %s", config->checkpoint_dir().c_str());
+  if ((*server)->core().restored()) std::printf(", restored from %s", (*server)->core().restored_from().c_str());
   std::printf("\n");
   for (const auto& t : info.tables()) {
     std::printf("  table %-16s %6ld / %ld items, %ld inserts\n", t.name().c_str(), t.size(), t.max_size(), t.inserts());

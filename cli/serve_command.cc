@@ -1,11 +1,10 @@
 // `mimic serve preprocess|analysis`: a job service (STAC, or the neural-comparison analyses) with
-// Operations, grpc.health.v1 and /metrics, until SIGTERM or Ctrl-C. Optional TLS (--tls_cert,
-// --tls_key) and a bearer token checked on every call (--token, or the MIMIC_TOKEN environment
-// variable so it stays out of process listings).
+// Operations, grpc.health.v1 and /metrics, until SIGTERM or Ctrl-C. Files are confined to
+// --data_root (required); 127.0.0.1 unless --address says otherwise; a bearer token checked on
+// every call (--token_file, or the MIMIC_TOKEN environment variable: never on the command line),
+// optional TLS and client certificates; each job's reads bounded by --max_read_mb. A clean stop
+// leaves running jobs to run again after a restart (with --job_db).
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -14,6 +13,7 @@
 #include "analysis/analysis_service.h"
 #include "cli/commands.h"
 #include "common/args.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
 #include "common/grpc_metrics.h"
 #include "common/job_store.h"
@@ -24,28 +24,6 @@
 namespace mimic::cli {
 namespace {
 
-absl::StatusOr<std::string> ReadWhole(const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Args& args) {
-  if (!args.Has("tls_cert") && !args.Has("tls_key")) return grpc::InsecureServerCredentials();
-  if (!args.Has("tls_cert") || !args.Has("tls_key")) {
-    return absl::InvalidArgumentError("TLS needs both --tls_cert and --tls_key");
-  }
-  auto cert = ReadWhole(args.String("tls_cert"), "--tls_cert");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadWhole(args.String("tls_key"), "--tls_key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
-}
-
 CommandSpec ServeSpec(const std::string& kind) {
   const bool analysis = kind == "analysis";
   return CommandSpec{
@@ -54,19 +32,22 @@ CommandSpec ServeSpec(const std::string& kind) {
                  "with Operations, grpc.health.v1 and /metrics, until SIGTERM"
                : "run STAC registration as a gRPC job service with Operations, grpc.health.v1 and /metrics, until "
                  "SIGTERM",
-      {
-          {"address", FlagType::kString, analysis ? "0.0.0.0:9500" : "0.0.0.0:9200", "HOST:PORT", "where to serve"},
-          {"data_root", FlagType::kString, ".", "DIR", "every path a job names must lie under this folder"},
-          {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (empty = none)"},
-          {"workers", FlagType::kInt, "1", "jobs", "jobs run at once"},
-          {"job_db", FlagType::kString, "", "FILE", "a SQLite job store: submitted jobs survive restarts (empty = memory)"},
-          {"token", FlagType::kString, "", "TOKEN", "bearer token every call must carry (default: $MIMIC_TOKEN)"},
-          {"tls_cert", FlagType::kString, "", "PEM", "TLS certificate (with --tls_key)"},
-          {"tls_key", FlagType::kString, "", "PEM", "TLS private key (with --tls_cert)"},
-          {"max_cells", FlagType::kDouble, "2e8", "cells", "analysis: largest array a job may load (rows x columns)"},
-      },
-      {analysis ? "./mimic serve analysis --data_root runs/demo --address 127.0.0.1:9500"
-                : "./mimic serve preprocess --data_root . --address 127.0.0.1:9200"},
+      WithSecurityFlags(
+          {
+              {"address", FlagType::kString, analysis ? "127.0.0.1:9500" : "127.0.0.1:9200", "HOST:PORT",
+               "where to serve (0.0.0.0:PORT to serve other machines)"},
+              {"data_root", FlagType::kString, "", "DIR",
+               "jobs read and write only beneath this folder (no symbolic links)", /*required=*/true},
+              {"metrics_address", FlagType::kString, "", "HOST:PORT", "Prometheus /metrics (empty = none)"},
+              {"workers", FlagType::kInt, "1", "jobs", "jobs run at once"},
+              {"job_db", FlagType::kString, "", "FILE",
+               "a SQLite job store: submitted jobs survive restarts (empty = memory); one server per file"},
+              {"max_read_mb", FlagType::kDouble, "8192", "MiB", "what one job's files may make it allocate, together"},
+              {"max_cells", FlagType::kDouble, "2e8", "cells", "analysis: largest array a job may load (rows x columns)"},
+          },
+          /*server=*/true, /*client=*/false),
+      {analysis ? "./mimic serve analysis --data_root runs/demo --token_file runs/demo/analysis.token"
+                : "./mimic serve preprocess --data_root . --token_file runs/demo/analysis.token"},
   };
 }
 
@@ -104,40 +85,42 @@ int RunServe(const Argv& argv) {
   auto guard = PathGuard::Create(args->String("data_root"));
   if (!guard.ok()) return Fail("serve", guard.status());
   const int workers = args->Int("workers");
-  if (workers < 1 || !(args->Double("max_cells") >= 1)) {
-    return Fail("serve", absl::InvalidArgumentError("--workers and --max_cells must be at least 1"));
+  if (workers < 1 || !(args->Double("max_cells") >= 1) || !(args->Double("max_read_mb") > 0)) {
+    return Fail("serve", absl::InvalidArgumentError("--workers and --max_cells must be at least 1, --max_read_mb above 0"));
   }
-  const char* env_token = std::getenv("MIMIC_TOKEN");
-  const std::string token = args->Has("token") ? args->String("token") : (env_token ? env_token : "");
-  auto credentials = Credentials(*args);
-  if (!credentials.ok()) return Fail("serve", credentials.status());
+  auto security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("serve", security.status());
 
-  // with --job_db, submitted jobs survive a restart (unfinished ones run again)
+  // with --job_db, submitted jobs survive a restart (unfinished ones run again); one server per database
   std::unique_ptr<JobStore> store;
   if (args->Has("job_db")) {
     auto opened = JobStore::Open(args->String("job_db"));
     if (!opened.ok()) return Fail("serve", opened.status());
     store = *std::move(opened);
+    guard->Protect(args->String("job_db"));  // never a job's output
   }
   analysis::AnalysisLimits limits;
   limits.max_cells = static_cast<int64_t>(args->Double("max_cells"));
-  JobRunner runner(workers, 100, store.get(),
+  JobRunnerOptions runner_options;
+  runner_options.workers = workers;
+  runner_options.max_read_bytes_per_job = static_cast<int64_t>(args->Double("max_read_mb") * (1 << 20));
+  JobRunner runner(runner_options, store.get(),
                    kind == "analysis" ? analysis::AnalysisJobRestorer(&*guard, limits)
                                       : preprocess::StacJobRestorer(&*guard));
   std::unique_ptr<grpc::Service> service;
   if (kind == "analysis") {
-    service = std::make_unique<analysis::AnalysisServiceImpl>(&runner, *guard, limits, token);
+    service = std::make_unique<analysis::AnalysisServiceImpl>(&runner, *guard, limits, security->token);
   } else {
-    if (!token.empty()) return Fail("serve", absl::UnimplementedError("--token is supported by the analysis service"));
-    service = std::make_unique<preprocess::PreprocessServiceImpl>(&runner, *guard);
+    service = std::make_unique<preprocess::PreprocessServiceImpl>(&runner, *guard, "configs/stac_rodent.pbtxt",
+                                                                  security->token);
   }
-  OperationsServiceImpl operations(&runner, token);
+  OperationsServiceImpl operations(&runner, security->token);
   GrpcMetrics grpc_metrics(kind);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
   const std::string address = args->String("address");
-  builder.AddListeningPort(address, *credentials, &port);
+  builder.AddListeningPort(address, security->Credentials(), &port);
   builder.RegisterService(service.get());
   builder.RegisterService(&operations);
   grpc_metrics.Install(builder);
@@ -152,9 +135,9 @@ int RunServe(const Argv& argv) {
     metrics->Register(collectable);
     metrics->Register(grpc_metrics.registry());
   }
-  std::printf("%s: serving on port %d (data root %s, %d workers%s%s)%s\n", kind.c_str(), port, guard->root().c_str(),
-              workers, args->Has("tls_cert") ? ", TLS" : "", token.empty() ? "" : ", bearer token required",
-              metrics ? absl::StrCat(", /metrics on port ", metrics->port()).c_str() : "");
+  std::printf("%s: serving on %s port %d (data root %s, %d workers, %s)%s\n", kind.c_str(),
+              address.substr(0, address.rfind(':')).c_str(), port, guard->root().c_str(), workers,
+              security->Describe().c_str(), metrics ? absl::StrCat(", /metrics on port ", metrics->port()).c_str() : "");
   std::fflush(stdout);
   signals.stop().WaitForNotification();
   server->GetHealthCheckService()->SetServingStatus(false);

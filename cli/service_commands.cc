@@ -12,6 +12,7 @@
 #include "actors/evaluator.h"
 #include "actors/task_factory.h"
 #include "cli/commands.h"
+#include "cli/security_flags.h"
 #include "common/args.h"
 #include "cli/stop_signals.h"
 #include "common/blas_threads.h"
@@ -26,7 +27,7 @@ const CommandSpec& LearnerSpec() {
       "learner",
       "run the learner service until SIGTERM: samples batches from replay, updates, serves parameters to "
       "actors, checkpoints (and resumes from the newest one)",
-      {
+      WithSecurityFlags({
           {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
           {"replay", FlagType::kString, "", "HOST:PORT[,...]", "the replay service, or its shards' list (samples from all)",
            true},
@@ -35,7 +36,7 @@ const CommandSpec& LearnerSpec() {
           {"checkpoint_dir", FlagType::kString, "", "DIR", "checkpoints (empty = none)"},
           {"status", FlagType::kString, "", "FILE", "a status file of live figures (empty = none)"},
           {"max_updates", FlagType::kInt, "", "updates", "stop after this many (default: the config's; 0 = never)"},
-      },
+      }, /*server=*/true, /*client=*/true),
       {"./mimic learner --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --checkpoint_dir runs/ckpt"},
   };
   return *spec;
@@ -46,7 +47,7 @@ const CommandSpec& ActorSpec() {
       "actor",
       "run an actor until SIGTERM (batched environments and policy, unrolls streamed to replay, parameters "
       "pulled from the learner) or, with --evaluator, the evaluator",
-      {
+      WithSecurityFlags({
           {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (mimic train writes RUN/train.pbtxt)", true},
           {"learner", FlagType::kString, "", "HOST:PORT", "the learner's parameter service", true},
           {"replay", FlagType::kString, "", "HOST:PORT[,...]",
@@ -61,7 +62,7 @@ const CommandSpec& ActorSpec() {
           {"survival_csv", FlagType::kString, "", "FILE", "evaluator: episode lengths with the policy's noise"},
           {"eval_clips_csv", FlagType::kString, "", "FILE", "evaluator: one row per clip and policy mode (completion, keypoint and tracking errors)"},
           {"max_steps", FlagType::kInt, "0", "env steps", "actor: stop after this many (0 = never)"},
-      },
+      }, /*server=*/false, /*client=*/true),
       {"./mimic actor --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --learner 127.0.0.1:9200 --id 0"},
   };
   return *spec;
@@ -107,6 +108,13 @@ int RunLearner(const Argv& argv) {
   options.checkpoint_interval_s = service.checkpoint_interval_s();
   options.max_updates = args->Has("max_updates") ? args->Int64("max_updates") : service.max_updates();
   options.status_path = args->String("status");
+  // one token for the run: required of callers, sent to replay
+  auto server_security = LoadServerSecurity(SecurityFilesFrom(*args));
+  if (!server_security.ok()) return Fail("learner", server_security.status());
+  auto client_security = LoadClientSecurity(SecurityFilesFrom(*args));
+  if (!client_security.ok()) return Fail("learner", client_security.status());
+  options.security = *server_security;
+  options.replay_security = *client_security;
   SetIntraOpThreads(config->learner());
   auto learner = LearnerService::Start(config->learner(), probe->obs_size, probe->num_actions, options);
   if (!learner.ok()) return Fail("learner", learner.status());
@@ -136,6 +144,8 @@ int RunActor(const Argv& argv) {
   auto parsed_id = ParseActorId(args->String("id"));
   if (!parsed_id.ok()) return Fail("actor", parsed_id.status());
   const int id = *parsed_id;
+  auto security = LoadClientSecurity(SecurityFilesFrom(*args));
+  if (!security.ok()) return Fail("actor", security.status());
   SetActingThreads();
   const ActorConfig& actor_config = config->actor();
 
@@ -154,6 +164,7 @@ int RunActor(const Argv& argv) {
     options.stochastic_episodes_per_clip = std::max(1, eval.stochastic_episodes_per_clip());
     options.status_path = args->String("status");
     options.metrics_address = args->Has("metrics_address") ? args->String("metrics_address") : eval.metrics_address();
+    options.security = *security;
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);
     if (!evaluator.ok()) return Fail("evaluator", evaluator.status());
     std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s\n", eval.num_envs(),
@@ -184,6 +195,7 @@ int RunActor(const Argv& argv) {
   options.max_env_steps = args->Int64("max_steps");
   options.status_path = args->String("status");
   options.metrics_address = args->String("metrics_address");
+  options.security = *security;
   auto actor = Actor::Create(config->learner(), *std::move(envs), options);
   if (!actor.ok()) return Fail("actor", actor.status());
   std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps "

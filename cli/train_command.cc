@@ -1,11 +1,14 @@
 // `mimic train --config configs/NAME.pbtxt [--run_dir DIR]`: the whole training topology on one
-// machine (launch/local_run), with a progress line; Ctrl-C or SIGTERM stops it in order.
+// machine (launch/local_run), with a progress line; Ctrl-C or SIGTERM stops it in order. Every
+// process requires the run's token (RUN/token, drawn at random; --token_file names another), and
+// the security flags given are handed to every process.
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/security_flags.h"
 #include "cli/stop_signals.h"
 #include "common/args.h"
 #include "common/text_proto.h"
@@ -21,7 +24,7 @@ const CommandSpec& TrainSpec() {
       "train on one machine: replay, learner, actors and evaluator as supervised processes over loopback "
       "gRPC; Ctrl-C stops them in order with final checkpoints, and running again on the same run "
       "directory resumes",
-      {
+      WithSecurityFlags({
           {"config", FlagType::kString, "", "FILE", "the run's TrainConfig (text proto, configs/*.pbtxt)", true},
           {"run_dir", FlagType::kString, "", "DIR", "run directory (default runs/train-<config name>)"},
           {"max_wall_s", FlagType::kDouble, "", "s", "stop after this long (default: the config's max_wall_seconds; 0 = never)"},
@@ -29,7 +32,7 @@ const CommandSpec& TrainSpec() {
           {"max_env_steps", FlagType::kInt, "", "steps", "stop after this many environment steps over all actors (default: the config's max_env_steps; 0 = never)"},
           {"actors", FlagType::kInt, "", "actors", "number of actor processes (default: the config's num_actors)"},
           {"check", FlagType::kBool, "", "", "validate the config and exit without starting anything"},
-      },
+      }, /*server=*/true, /*client=*/true),
       {"./mimic train --config configs/smoke.pbtxt --max_wall_s 60",
        "./mimic train --config configs/rodent_single_clip.pbtxt --check"},
   };
@@ -68,6 +71,7 @@ int RunTrain(const Argv& argv) {
   if (args->Has("max_updates")) options.max_updates = args->Int64("max_updates");
   if (args->Has("max_env_steps")) options.max_env_steps = args->Int64("max_env_steps");
   if (args->Has("actors")) options.actors = args->Int("actors");
+  options.security = SecurityFilesFrom(*args);
   options.on_stac_progress = preprocess::StacProgressLines("stac ");
   options.on_event = [tty](const std::string& line) {
     if (tty) std::fprintf(stderr, "\r\033[K");

@@ -5,10 +5,19 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/read_limits.h"
+
+#define MIMIC_H5_RETURN_IF_ERROR(expr)      \
+  do {                                       \
+    absl::Status h5_status_ = (expr);        \
+    if (!h5_status_.ok()) return h5_status_; \
+  } while (0)
 
 namespace mimic {
 namespace {
@@ -64,6 +73,44 @@ int64_t Product(const std::vector<int64_t>& shape) {
   return n;
 }
 
+// A file holds at most this many links (groups and datasets): more is refused as hostile.
+constexpr int64_t kMaxLinks = 1'000'000;
+// Datasets up to this size may be stored in fewer bytes than they declare (fill values).
+constexpr int64_t kSmallDatasetBytes = 1 << 20;
+// Compressed datasets may expand this much (gzip's ceiling is about 1030:1).
+constexpr int64_t kMaxExpansion = 1024;
+// Fixed-length string attributes longer than this are refused.
+constexpr size_t kMaxAttributeBytes = 1 << 20;
+
+struct LinkScan {
+  int64_t links = 0;
+  std::string refused;  // first link that is not a hard or soft link
+};
+
+herr_t ScanLink(hid_t, const char* name, const H5L_info_t* info, void* data) {
+  auto* scan = static_cast<LinkScan*>(data);
+  if (++scan->links > kMaxLinks) return 1;
+  if (info->type != H5L_TYPE_HARD && info->type != H5L_TYPE_SOFT) {
+    scan->refused = name;
+    return 1;
+  }
+  return 0;
+}
+
+// Product of a shape, or RESOURCE_EXHAUSTED when it overflows the per-array ceiling.
+absl::StatusOr<int64_t> CheckedProduct(const std::vector<int64_t>& shape, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return absl::DataLossError(absl::StrCat(what, " has a negative dimension"));
+    if (d != 0 && n > kMaxArrayBytes / d) {
+      return absl::ResourceExhaustedError(absl::StrCat(what, " declares a shape whose size overflows the limit of ",
+                                                       kMaxArrayBytes, " bytes per array"));
+    }
+    n *= d;
+  }
+  return n;
+}
+
 }  // namespace
 
 H5File::H5File(int64_t file_id, std::string path, std::string temp_path)
@@ -88,17 +135,36 @@ absl::StatusOr<std::unique_ptr<H5File>> H5File::Open(const std::string& path) {
   if (id < 0) {
     return absl::DataLossError(absl::StrCat("cannot open HDF5 file (truncated or corrupt?): ", path));
   }
-  return std::unique_ptr<H5File>(new H5File(id, path, ""));
+  std::unique_ptr<H5File> file(new H5File(id, path, ""));
+  // external links (and user-defined ones) would make reads open other files, outside any
+  // folder the caller confined this one to; a link count beyond reason is hostile
+  LinkScan scan;
+  if (H5Lvisit(id, H5_INDEX_NAME, H5_ITER_NATIVE, &ScanLink, &scan) < 0) {
+    return absl::DataLossError(absl::StrCat("cannot list the objects of HDF5 file (corrupt?): ", path));
+  }
+  if (!scan.refused.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(path, ": link '", scan.refused,
+                                                    "' points into another file; external links are refused"));
+  }
+  if (scan.links > kMaxLinks) {
+    return absl::ResourceExhaustedError(absl::StrCat(path, " holds more than ", kMaxLinks, " links"));
+  }
+  return file;
 }
 
 absl::StatusOr<std::unique_ptr<H5File>> H5File::Create(const std::string& path) {
   SilenceHdf5Errors();
-  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  hid_t id = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot create HDF5 file: ", path));
+  // a fresh name that must not exist yet (EXCL): a link planted at a guessable temporary name
+  // is never followed
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const std::string temp = absl::StrFormat("%s.tmp.%d.%016x", path, getpid(), rng());
+    hid_t id = H5Fcreate(temp.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (id >= 0) return std::unique_ptr<H5File>(new H5File(id, path, temp));
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(temp, ec))) break;
   }
-  return std::unique_ptr<H5File>(new H5File(id, path, temp));
+  return absl::PermissionDeniedError(absl::StrCat("cannot create HDF5 file: ", path));
 }
 
 absl::Status H5File::Finish() {
@@ -220,10 +286,39 @@ absl::StatusOr<std::vector<int64_t>> H5File::Shape(const std::string& dataset) c
   if (!ds.ok()) return absl::InvalidArgumentError(absl::StrCat(dataset, " is not a dataset in ", path_));
   Space space(H5Dget_space(ds.get()));
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0) return absl::DataLossError(absl::StrCat("corrupt dataspace for ", dataset));
+  if (rank < 0 || rank > H5S_MAX_RANK) return absl::DataLossError(absl::StrCat("corrupt dataspace for ", dataset));
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+absl::Status H5File::CheckDeclaredSize(int64_t dataset_id, int64_t file_type, const std::vector<int64_t>& shape,
+                                       size_t element_bytes, const std::string& dataset) const {
+  const std::string what = absl::StrCat(dataset, " in ", path_);
+  absl::StatusOr<int64_t> elements = CheckedProduct(shape, what);
+  if (!elements.ok()) return elements.status();
+  // data kept in other files (external storage, virtual datasets) is refused like external links
+  Scoped<H5Pclose> dcpl(H5Dget_create_plist(dataset_id));
+  if (!dcpl.ok()) return absl::DataLossError(absl::StrCat("cannot read the layout of ", what));
+  if (H5Pget_layout(dcpl.get()) == H5D_VIRTUAL || H5Pget_external_count(dcpl.get()) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(what, " keeps its data in other files; refused"));
+  }
+  // what the file declares must be there (or, compressed, plausibly expand from what is there)
+  const size_t stored_element = H5Tget_size(file_type);
+  absl::StatusOr<int64_t> declared = CheckedBytes(*elements, static_cast<int64_t>(stored_element), what);
+  if (!declared.ok()) return declared.status();
+  if (*declared > kSmallDatasetBytes) {
+    const int64_t stored = static_cast<int64_t>(H5Dget_storage_size(dataset_id));
+    const int64_t expansion = H5Pget_nfilters(dcpl.get()) > 0 ? kMaxExpansion : 1;
+    if (stored < *declared / expansion) {
+      return absl::DataLossError(absl::StrCat(what, " declares ", *elements, " values (", *declared,
+                                              " bytes) but the file stores only ", stored,
+                                              " bytes of them (truncated or hostile)"));
+    }
+  }
+  absl::StatusOr<int64_t> bytes = CheckedBytes(*elements, static_cast<int64_t>(element_bytes), what);
+  if (!bytes.ok()) return bytes.status();
+  return ChargeRead(*bytes, what);
 }
 
 template <typename T>
@@ -236,6 +331,7 @@ absl::StatusOr<H5Array<T>> H5File::ReadTyped(const std::string& dataset, int64_t
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
     return absl::InvalidArgumentError(absl::StrCat(dataset, " in ", path_, " is not numeric"));
   }
+  MIMIC_H5_RETURN_IF_ERROR(CheckDeclaredSize(ds.get(), file_type.get(), *shape, sizeof(T), dataset));
   H5Array<T> out;
   out.shape = *std::move(shape);
   out.values.resize(static_cast<size_t>(Product(out.shape)));
@@ -268,10 +364,19 @@ absl::StatusOr<std::vector<std::string>> H5File::ReadStrings(const std::string& 
   if (H5Tget_class(file_type.get()) != H5T_STRING || !H5Tis_variable_str(file_type.get())) {
     return absl::InvalidArgumentError(absl::StrCat(dataset, " is not a variable-length string list"));
   }
-  std::vector<char*> ptrs((*shape)[0], nullptr);
   Type mem_type(H5Tcopy(H5T_C_S1));
   H5Tset_size(mem_type.get(), H5T_VARIABLE);
   H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));  // UTF-8 files (NWB) need a UTF-8 read
+  // the pointers, then the strings themselves, against the read limits before HDF5 allocates them
+  MIMIC_H5_RETURN_IF_ERROR(CheckDeclaredSize(ds.get(), file_type.get(), *shape, 2 * sizeof(char*), dataset));
+  Space space(H5Dget_space(ds.get()));
+  hsize_t text_bytes = 0;
+  if ((*shape)[0] > 0 && H5Dvlen_get_buf_size(ds.get(), mem_type.get(), space.get(), &text_bytes) < 0) {
+    return absl::DataLossError(absl::StrCat("cannot read ", dataset, " from ", path_));
+  }
+  MIMIC_H5_RETURN_IF_ERROR(ChargeRead(2 * static_cast<int64_t>(std::min<hsize_t>(text_bytes, kMaxArrayBytes)),
+                                      absl::StrCat("the strings of ", dataset, " in ", path_)));
+  std::vector<char*> ptrs((*shape)[0], nullptr);
   if (!ptrs.empty() &&
       H5Dread(ds.get(), mem_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {
     return absl::DataLossError(absl::StrCat("cannot read ", dataset, " from ", path_));
@@ -376,6 +481,10 @@ absl::StatusOr<std::string> H5File::GetStringAttribute(const std::string& object
   }
   // fixed-length strings (as written by h5py for numpy bytes)
   const size_t size = H5Tget_size(type.get());
+  if (size > kMaxAttributeBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("attribute ", name, " on ", object, " in ", path_, " declares ",
+                                                     size, " bytes"));
+  }
   std::string out(size, '\0');
   if (H5Aread(attr.get(), type.get(), out.data()) < 0) {
     return absl::DataLossError(absl::StrCat("cannot read attribute ", name));

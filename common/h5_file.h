@@ -2,7 +2,12 @@
 // (reference clips, rollouts, analysis results).
 //
 // Files are written atomically: Create() writes to a temporary file beside the target and Finish()
-// renames it into place, so readers never see a half-written file. Not thread-safe (Debian's
+// renames it into place, so readers never see a half-written file.
+//
+// Reading is bounded: a dataset's declared size is checked against the read limits
+// (common/read_limits.h: a per-array ceiling and the calling job's budget) and against the bytes
+// the file really stores for it before anything is allocated; files with external links,
+// external storage or virtual datasets (data in other files) are refused. Not thread-safe (Debian's
 // serial HDF5 is not): use one H5File per thread, and HDF5 from one thread at a time.
 #ifndef MIMIC_COMMON_H5_FILE_H_
 #define MIMIC_COMMON_H5_FILE_H_
@@ -79,6 +84,10 @@ class H5File {
  private:
   H5File(int64_t file_id, std::string path, std::string temp_path);
 
+  // Refuses a dataset whose declared size passes the read limits (common/read_limits) or what
+  // the file actually stores, or whose data lives in other files; charges the read otherwise.
+  absl::Status CheckDeclaredSize(int64_t dataset_id, int64_t file_type, const std::vector<int64_t>& shape,
+                                 size_t element_bytes, const std::string& dataset) const;
   template <typename T>
   absl::StatusOr<H5Array<T>> ReadTyped(const std::string& dataset, int64_t mem_type) const;
   absl::Status WriteTyped(const std::string& dataset, const std::vector<int64_t>& shape,

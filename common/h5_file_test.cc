@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/h5_test_files.h"
+#include "common/read_limits.h"
 #include "gtest/gtest.h"
 
 namespace mimic {
@@ -95,6 +97,80 @@ TEST(H5FileTest, MissingDatasetIsNotFound) {
   auto file = H5File::Open(path);
   ASSERT_TRUE(file.ok());
   EXPECT_EQ((*file)->ReadDoubles("x/y").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(H5FileTest, RefusesATinyFileThatDeclaresAHugeArray) {
+  // the attack: 1.4 KB on disk, 200000 x 200000 doubles declared
+  const std::string path = TempPath("huge_declared.h5");
+  h5_testing::WriteDeclaredOnlyDataset(path, "/data", {200000, 200000});
+  ASSERT_LT(std::filesystem::file_size(path), 10000u);
+  auto file = H5File::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  auto read = (*file)->ReadDoubles("/data");
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kResourceExhausted) << read.status();
+  EXPECT_NE(read.status().message().find("/data"), std::string::npos);
+  EXPECT_EQ((*file)->ReadStrings("/data").status().code(), absl::StatusCode::kInvalidArgument);  // not 1-D
+}
+
+TEST(H5FileTest, RefusesAnArrayTheFileDoesNotHold) {
+  // 10 M doubles (80 MB, under every limit) declared in a file of a few KB
+  const std::string path = TempPath("unstored.h5");
+  h5_testing::WriteDeclaredOnlyDataset(path, "/data", {10'000'000});
+  auto file = H5File::Open(path);
+  ASSERT_TRUE(file.ok());
+  auto read = (*file)->ReadDoubles("/data");
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << read.status();
+  EXPECT_NE(read.status().message().find("stores only"), std::string::npos);
+}
+
+TEST(H5FileTest, ReadsWithinTheThreadsBudgetOnly) {
+  const std::string path = TempPath("budget.h5");
+  {
+    auto file = H5File::Create(path);
+    std::vector<double> values(1000, 2.0);
+    ASSERT_TRUE((*file)->WriteDoubles("x", {1000}, values.data()).ok());
+    ASSERT_TRUE((*file)->WriteStrings("names", {"a", "bb", "ccc"}).ok());
+    ASSERT_TRUE((*file)->Finish().ok());
+  }
+  auto file = H5File::Open(path);
+  ScopedReadBudget budget(12000);
+  EXPECT_TRUE((*file)->ReadDoubles("x").ok());                                      // 8000 bytes
+  EXPECT_EQ((*file)->ReadDoubles("x").status().code(), absl::StatusCode::kResourceExhausted);  // 16000 in all
+  EXPECT_TRUE((*file)->ReadStrings("names").ok());
+}
+
+TEST(H5FileTest, RefusesExternalLinksAndDataInOtherFiles) {
+  const std::string secret = TempPath("secret.h5");
+  {
+    auto file = H5File::Create(secret);
+    const double v[2] = {4, 2};
+    ASSERT_TRUE((*file)->WriteDoubles("pin", {2}, v).ok());
+    ASSERT_TRUE((*file)->Finish().ok());
+  }
+  const std::string linking = TempPath("linking.h5");
+  h5_testing::WriteExternalLink(linking, "/units/spike_times", secret, "/pin");
+  auto opened = H5File::Open(linking);
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kPermissionDenied) << opened.status();
+  EXPECT_NE(opened.status().message().find("external"), std::string::npos);
+
+  const std::string raw = TempPath("raw.bin");
+  std::ofstream(raw) << std::string(800, 'r');
+  const std::string stored_elsewhere = TempPath("external_storage.h5");
+  h5_testing::WriteExternalStorage(stored_elsewhere, "/data", raw, 100);
+  auto file = H5File::Open(stored_elsewhere);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ((*file)->ReadDoubles("/data").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(H5FileTest, CreateNeverFollowsALinkAtItsTemporaryName) {
+  // Create writes a fresh temporary name each time and refuses existing ones
+  const std::string path = TempPath("fresh.h5");
+  auto a = H5File::Create(path);
+  auto b = H5File::Create(path);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Finish().ok());
+  ASSERT_TRUE((*b)->Finish().ok());
+  EXPECT_TRUE(std::filesystem::exists(path));
 }
 
 }  // namespace

@@ -1,6 +1,14 @@
 // Runs submitted jobs on a small worker pool and keeps their Operation records (contract 7):
 // state, stage, progress, outputs, and a version that increases with every change so watchers
-// can wait for the next one. Failed jobs never take the runner down.
+// can wait for the next one. Failed jobs never take the runner down: an error, an exception or
+// a refused read (each job's loads draw from a read budget, common/read_limits.h) ends the job
+// FAILED with the reason.
+//
+// With a JobStore, jobs survive restarts. A clean stop (destruction) interrupts running jobs and
+// records them QUEUED again, so they run again after the restart. A job found RUNNING in the
+// store was running when its server's process ended abnormally (it may have caused that): it is
+// run again at most `max_crash_retries` times, then marked FAILED (quarantined). Stored rows that
+// do not parse are skipped and reported; new ids never repeat a stored one.
 //
 // Thread safety: every method may be called from any thread.
 #ifndef MIMIC_COMMON_JOB_RUNNER_H_
@@ -41,14 +49,27 @@ using JobFn = std::function<absl::StatusOr<JobOutput>(JobContext& context)>;
 // Rebuilds a stored job's function from its kind and submitted spec (after a restart).
 using JobRestorer = std::function<absl::StatusOr<JobFn>(const std::string& kind, const std::string& spec)>;
 
+struct JobRunnerOptions {
+  int workers = 1;
+  int max_queued = 100;
+  // What one job's loads may allocate from its files, all together (common/read_limits.h).
+  int64_t max_read_bytes_per_job = int64_t{8} << 30;
+  // A job found running after a restart is run again at most this many times.
+  int max_crash_retries = 2;
+
+  absl::Status Validate() const;
+};
+
 class JobStore;
 
 class JobRunner {
  public:
   // With a `store`, every job is recorded durably; on construction, finished jobs are listed
-  // again and queued or running ones are rebuilt by `restore` and queued again.
+  // again and queued or interrupted ones are rebuilt by `restore` and queued again.
+  explicit JobRunner(JobRunnerOptions options, JobStore* store = nullptr, JobRestorer restore = nullptr);
   explicit JobRunner(int workers = 1, int max_queued = 100, JobStore* store = nullptr, JobRestorer restore = nullptr);
-  ~JobRunner();  // cancels queued and running jobs and waits for the workers
+  // Interrupts running jobs (they are recorded QUEUED again) and waits for the workers.
+  ~JobRunner();
 
   // Queues a job; RESOURCE_EXHAUSTED when max_queued jobs already wait. `spec` is what a
   // restorer needs to rebuild the job after a restart.
@@ -62,6 +83,8 @@ class JobRunner {
 
   // Finished job durations (seconds) by final state, for metrics.
   std::vector<std::pair<JobState, double>> Durations() const;
+  // What the restore from the store skipped (corrupt rows), one line each.
+  std::vector<std::string> skipped_on_restore() const;
 
  private:
   struct Job;
@@ -77,7 +100,8 @@ class JobRunner {
   std::deque<std::shared_ptr<Job>> queue_ ABSL_GUARDED_BY(mu_);
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  const int max_queued_;
+  std::vector<std::string> skipped_ ABSL_GUARDED_BY(mu_);
+  const JobRunnerOptions options_;
   JobStore* store_;
   std::vector<std::thread> workers_;
 };

@@ -1,6 +1,11 @@
 // Durable job records in SQLite, so a restarted job service loses no submitted job: every job's
 // kind, its submitted spec (serialized request) and its latest Operation.
 //
+// One server per database: Open() takes an exclusive lock (a `<db>.lock` file held with flock,
+// released by the kernel when the process ends, even by kill -9), so a second server on the same
+// file is refused instead of reusing job ids and overwriting records. SQLite waits up to 5 s for
+// its own locks (busy_timeout) rather than failing at once.
+//
 // Thread safety: every method may be called from any thread.
 #ifndef MIMIC_COMMON_JOB_STORE_H_
 #define MIMIC_COMMON_JOB_STORE_H_
@@ -23,22 +28,32 @@ struct StoredJob {
   std::string spec;
 };
 
+// What LoadAll found: the readable jobs in submission order, the ids of every row (readable or
+// not, so new ids never repeat one), and a line per row it had to skip.
+struct StoredJobs {
+  std::vector<StoredJob> jobs;
+  std::vector<std::string> ids;
+  std::vector<std::string> skipped;
+};
+
 class JobStore {
  public:
+  // FAILED_PRECONDITION when another process holds the database.
   static absl::StatusOr<std::unique_ptr<JobStore>> Open(const std::string& path);
   ~JobStore();
 
-  // Inserts or replaces the record of `op.id()`.
+  // Records a new job; ALREADY_EXISTS when its id is taken (ids are never reused).
   absl::Status Put(const Operation& op, const std::string& spec);
   // Replaces the stored Operation (the spec stays).
   absl::Status Update(const Operation& op);
-  // Every job, in submission order.
-  absl::StatusOr<std::vector<StoredJob>> LoadAll();
+  // Every job, in submission order; rows that do not parse are skipped and reported.
+  absl::StatusOr<StoredJobs> LoadAll();
 
  private:
-  explicit JobStore(sqlite3* db) : db_(db) {}
+  JobStore(sqlite3* db, int lock_fd) : db_(db), lock_fd_(lock_fd) {}
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  int lock_fd_;
 };
 
 }  // namespace mimic

@@ -1,12 +1,9 @@
 #include "common/metrics_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cstring>
 
@@ -17,11 +14,23 @@
 
 namespace mimic {
 
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address) {
+absl::Status MetricsServerOptions::Validate() const {
+  if (threads < 1 || max_connections < 1) {
+    return absl::InvalidArgumentError("metrics server: threads and max_connections must be >= 1");
+  }
+  if (idle_timeout < absl::Seconds(1) || connection_deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("metrics server: idle_timeout must be >= 1 s and connection_deadline > 0");
+  }
+  if (thread_stack_bytes < (256 << 10)) return absl::InvalidArgumentError("metrics server: thread stack below 256 KB");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
+                                                                    const MetricsServerOptions& options) {
+  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
   const size_t colon = address.rfind(':');
-  std::string host = colon == std::string::npos ? "0.0.0.0" : address.substr(0, colon);
-  if (host.empty() || host == "*") host = "0.0.0.0";
-  if (host == "localhost") host = "127.0.0.1";
+  std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
   int port = 0;
   if (!absl::SimpleAtoi(colon == std::string::npos ? address : address.substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
@@ -29,38 +38,37 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
+  sa.sin_port = htons(static_cast<uint16_t>(port));
   if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) {
     return absl::InvalidArgumentError(absl::StrCat("metrics address '", address, "': '", host, "' is not an IPv4 address"));
   }
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnavailableError("cannot open a socket for /metrics");
-  const int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  socklen_t length = sizeof(sa);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 || listen(fd, 16) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &length) != 0) {
-    const std::string why = std::strerror(errno);
-    close(fd);
-    return absl::UnavailableError(absl::StrCat("cannot serve /metrics on ", address, ": ", why));
+  std::unique_ptr<MetricsServer> server(new MetricsServer(options));
+  const unsigned idle_seconds = static_cast<unsigned>(absl::ToInt64Seconds(options.idle_timeout));
+  server->daemon_ = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, nullptr, nullptr,
+      reinterpret_cast<MHD_AccessHandlerCallback>(&MetricsServer::OnRequest), server.get(),
+      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&sa),
+      MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(options.threads),
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(options.max_connections),
+      MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 << 10),  // bounds a request's headers
+      MHD_OPTION_THREAD_STACK_SIZE, static_cast<size_t>(options.thread_stack_bytes),
+      MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<MHD_NotifyConnectionCallback>(&MetricsServer::OnConnection),
+      server.get(), MHD_OPTION_END);
+  if (server->daemon_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot serve /metrics on ", address, " (address in use?)"));
   }
-  return std::unique_ptr<MetricsServer>(new MetricsServer(fd, ntohs(sa.sin_port)));
-}
-
-MetricsServer::MetricsServer(int fd, int port) : listen_fd_(fd), port_(port) {
-  if (pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
-  thread_ = std::thread([this] { Serve(); });
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  server->port_ = info != nullptr ? info->port : port;
+  server->reaper_ = std::thread([s = server.get()] { s->EnforceDeadlines(); });
+  return server;
 }
 
 MetricsServer::~MetricsServer() {
-  if (wake_[1] >= 0) {
-    const char byte = 0;
-    (void)!write(wake_[1], &byte, 1);
-  }
-  thread_.join();
-  close(listen_fd_);
-  if (wake_[0] >= 0) close(wake_[0]);
-  if (wake_[1] >= 0) close(wake_[1]);
+  stopping_.Notify();
+  if (reaper_.joinable()) reaper_.join();
+  // closes the listening socket and every connection, then joins the pool
+  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
 }
 
 void MetricsServer::Register(const std::weak_ptr<prometheus::Collectable>& collectable) {
@@ -83,55 +91,52 @@ std::string MetricsServer::Render() const {
   return prometheus::TextSerializer().Serialize(families);
 }
 
-void MetricsServer::Serve() {
-  while (true) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    if (poll(fds, wake_[0] >= 0 ? 2 : 1, 1000) < 0) continue;
-    if (fds[1].revents) return;
-    if (!(fds[0].revents & POLLIN)) continue;
-    const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
-    Answer(client);
-    close(client);
+void MetricsServer::OnConnection(void* self, MHD_Connection* connection, void**, int event) {
+  auto* server = static_cast<MetricsServer*>(self);
+  absl::MutexLock lock(&server->connections_mu_);
+  if (event == MHD_CONNECTION_NOTIFY_STARTED) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info != nullptr) server->connections_[connection] = {info->connect_fd, absl::Now()};
+  } else {
+    // called before libmicrohttpd closes the socket, so the reaper never touches a reused one
+    server->connections_.erase(connection);
   }
 }
 
-void MetricsServer::Answer(int client) const {
-  // one request per connection; a slow or silent client costs at most the timeout
-  timeval timeout{2, 0};
-  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  std::string request;
-  char buffer[2048];
-  while (request.find("\r\n\r\n") == std::string::npos && request.find("\n\n") == std::string::npos &&
-         request.size() < 8192) {
-    const ssize_t n = recv(client, buffer, sizeof(buffer), 0);
-    if (n <= 0) break;
-    request.append(buffer, n);
-  }
-  std::string status = "200 OK", body;
-  if (request.rfind("GET ", 0) != 0) {
-    status = "405 Method Not Allowed";
-    body = "only GET is served\n";
-  } else {
-    const size_t end = request.find(' ', 4);
-    const std::string path = request.substr(4, end == std::string::npos ? std::string::npos : end - 4);
-    if (path == "/metrics" || path.rfind("/metrics?", 0) == 0) {
-      body = Render();
-    } else {
-      status = "404 Not Found";
-      body = "see /metrics\n";
+void MetricsServer::EnforceDeadlines() {
+  while (!stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(250))) {
+    const absl::Time cutoff = absl::Now() - options_.connection_deadline;
+    absl::MutexLock lock(&connections_mu_);
+    for (auto& [connection, open] : connections_) {
+      // shutdown, not close: the socket stays libmicrohttpd's, which sees it end and cleans up
+      if (open.first >= 0 && open.second < cutoff) {
+        shutdown(open.first, SHUT_RDWR);
+        open.first = -1;
+      }
     }
   }
-  const std::string response =
-      absl::StrCat("HTTP/1.0 ", status, "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: ",
-                   body.size(), "\r\nConnection: close\r\n\r\n", body);
-  size_t sent = 0;
-  while (sent < response.size()) {
-    const ssize_t n = send(client, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += n;
+}
+
+int MetricsServer::OnRequest(void* self, MHD_Connection* connection, const char* url, const char* method,
+                             const char*, const char*, size_t*, void**) {
+  auto* server = static_cast<MetricsServer*>(self);
+  unsigned status = MHD_HTTP_OK;
+  std::string body;
+  if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
+    status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    body = "only GET is served\n";
+  } else if (std::strcmp(url, "/metrics") == 0) {
+    body = server->Render();
+  } else {
+    status = MHD_HTTP_NOT_FOUND;
+    body = "see /metrics\n";
   }
+  MHD_Response* response = MHD_create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) return MHD_NO;
+  MHD_add_response_header(response, "Content-Type", "text/plain; version=0.0.4");
+  const MHD_Result queued = MHD_queue_response(connection, status, response);
+  MHD_destroy_response(response);
+  return queued;
 }
 
 }  // namespace mimic

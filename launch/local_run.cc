@@ -98,6 +98,12 @@ absl::Status LocalRun::Prepare(TrainConfig config) {
     if (ec) return absl::PermissionDeniedError(absl::StrCat("cannot create ", d, ": ", ec.message()));
   }
   resuming_ = fs::exists(layout_.checkpoints) && !fs::is_empty(layout_.checkpoints);
+  // every process of the run requires this run's token of every caller
+  security_ = options_.security;
+  if (security_.token_file.empty()) {
+    MIMIC_RETURN_IF_ERROR(WriteRandomTokenFile(layout_.token).status());
+    security_.token_file = layout_.token;
+  }
 
   // keypoints rather than clips: register them with STAC once per run directory
   TaskConfig* task = config.mutable_task();
@@ -134,16 +140,18 @@ absl::Status LocalRun::StartProcesses() {
   SupervisorOptions supervisor_options;
   supervisor_options.pid_file = layout_.pids;
   supervisor_ = std::make_unique<ProcessSupervisor>(supervisor_options);
+  const std::vector<std::string> security_args = SecurityFileArgs(security_);
+  MIMIC_ASSIGN_OR_RETURN(const ClientSecurity client, LoadClientSecurity(security_));
   auto start = [&](const std::string& process, std::vector<std::string> args) {
     args.insert(args.begin(), self);
+    args.insert(args.end(), security_args.begin(), security_args.end());
     return supervisor_->Start({process, args, layout_.logs + "/" + process + ".log", true});
   };
   started_at_ = absl::Now();
   MIMIC_RETURN_IF_ERROR(start("replay", {"replay", "--config", layout_.replay_config}));
   // the others only need replay to be reachable eventually, but waiting keeps the logs clean
   for (int i = 0; i < 100; ++i) {
-    auto healthy = CheckHealth(grpc::CreateChannel(Local(ports_.replay), grpc::InsecureChannelCredentials()), "",
-                               absl::Milliseconds(200));
+    auto healthy = CheckHealth(SecureChannel(Local(ports_.replay), client), "", absl::Milliseconds(200));
     if (healthy.ok() && *healthy) break;
     absl::SleepFor(absl::Milliseconds(100));
   }

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/grpc_security.h"
 #include "common/process_supervisor.h"
 #include "common/status_file.h"
 #include "launch/run_figures.h"
@@ -40,6 +41,9 @@ struct LocalRunOptions {
   std::function<void(const RunFigures&, double elapsed_s)> on_progress;
   double progress_interval_s = 1.0;
   std::function<void(const preprocess::StacProgress&)> on_stac_progress;
+  // Handed to every process (common/grpc_security). Without a token file, a random token is drawn
+  // for the run into RUN/token (mode 0600): every process requires it of every caller.
+  SecurityFiles security;
 };
 
 struct Ports {
@@ -78,6 +82,8 @@ class LocalRun {
 
   // The current figures (status files).
   RunFigures Figures() const { return GatherRunFigures(layout_, config_.num_actors()); }
+  // The security every process of the run was given (the token file included).
+  const SecurityFiles& security() const { return security_; }
 
   const TrainConfig& config() const { return config_; }  // completed, as the processes read it
   const RunLayout& layout() const { return layout_; }
@@ -93,6 +99,7 @@ class LocalRun {
 
   LocalRunOptions options_;
   RunLayout layout_;
+  SecurityFiles security_;
   TrainConfig config_;
   Ports ports_;
   bool resuming_ = false;

@@ -21,7 +21,8 @@ struct RunLayout {
         eval_clips_csv(d + "/eval_clips.csv"),
         pids(d + "/pids.txt"),
         summary(d + "/summary.json"),
-        eval_svg(d + "/eval.svg") {}
+        eval_svg(d + "/eval.svg"),
+        token(d + "/token") {}
 
   std::string dir;
   std::string config;              // the completed TrainConfig every process reads
@@ -37,6 +38,7 @@ struct RunLayout {
   std::string pids;                // the supervisor's pid file
   std::string summary;             // summary.json
   std::string eval_svg;            // curves from eval.csv and survival.csv
+  std::string token;               // this run's bearer token (readable by its owner only)
 };
 
 }  // namespace mimic::launch

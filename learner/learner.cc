@@ -246,10 +246,11 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::FromCheckpointDir(const std::s
   // Learners write the posterior's form into this file; one without it predates the option, and
   // its checkpoints hold the independent posterior q(z_t | x_t).
   if (!config.network().has_latent_posterior()) config.mutable_network()->set_latent_posterior("independent");
-  MIMIC_ASSIGN_OR_RETURN(std::string latest, LatestCheckpoint(dir));
   MIMIC_ASSIGN_OR_RETURN(std::unique_ptr<Learner> learner,
                          Learner::Create(config, obs_size, num_actions));
-  MIMIC_RETURN_IF_ERROR(learner->RestoreCheckpoint(latest));
+  // the newest checkpoint that passes its checksum and loads (a damaged newest one is skipped)
+  MIMIC_RETURN_IF_ERROR(
+      RestoreNewestValid(dir, [&](const std::string& path) { return learner->RestoreCheckpoint(path); }).status());
   return learner;
 }
 

@@ -33,12 +33,13 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   s->options_ = options;
   MIMIC_ASSIGN_OR_RETURN(s->learner_, Learner::Create(config, obs_size, num_actions));
   if (!options.checkpoint_dir.empty()) {
-    absl::StatusOr<std::string> latest = LatestCheckpoint(options.checkpoint_dir);
-    if (latest.ok()) {
-      MIMIC_RETURN_IF_ERROR(s->learner_->RestoreCheckpoint(*latest));
-      s->resumed_from_ = *latest;
-    } else if (!absl::IsNotFound(latest.status())) {
-      return latest.status();
+    // the newest checkpoint that passes its checksum and loads; damaged newer ones are skipped
+    absl::StatusOr<std::string> restored = RestoreNewestValid(
+        options.checkpoint_dir, [&](const std::string& path) { return s->learner_->RestoreCheckpoint(path); });
+    if (restored.ok()) {
+      s->resumed_from_ = *restored;
+    } else if (!absl::IsNotFound(restored.status())) {
+      return restored.status();
     }
   }
 
@@ -62,11 +63,11 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
     s->metrics_server_->Register(s->registry_);
   }
 
-  s->parameters_ = std::make_unique<ParameterServer>();
+  s->parameters_ = std::make_unique<ParameterServer>(options.security.token);
   s->Publish();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.address, options.security.Credentials(), &s->port_);
   builder.SetMaxSendMessageSize(-1);
   builder.RegisterService(s->parameters_.get());
   s->grpc_metrics_ = std::make_unique<GrpcMetrics>("learner");
@@ -80,7 +81,7 @@ absl::StatusOr<std::unique_ptr<LearnerService>> LearnerService::Start(const Lear
   sampler.table = options.table;
   sampler.batch_size = options.batch_size;
   sampler.prefetch_batches = options.prefetch_batches;
-  s->sampler_ = replay::ShardedSampler::ForAddresses(shards, sampler);
+  s->sampler_ = replay::ShardedSampler::ForAddresses(shards, sampler, options.replay_security);
   return s;
 }
 

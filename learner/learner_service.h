@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "common/grpc_metrics.h"
+#include "common/grpc_security.h"
 #include "common/metrics_server.h"
 #include "learner/learner.h"
 #include "learner/parameter_server.h"
@@ -36,6 +37,8 @@ struct LearnerServiceOptions {
   int64_t max_updates = 0;              // 0: until stopped
   std::string status_path;              // empty: no status file
   double log_interval_s = 10;           // a log line this often
+  ServerSecurity security;              // of the ParameterService (token, TLS, client certificates)
+  ClientSecurity replay_security;       // towards replay
 };
 
 class LearnerService {

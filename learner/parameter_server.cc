@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
+#include "common/bearer_auth.h"
 #include "common/grpc_status.h"
 
 namespace mimic {
@@ -20,8 +21,9 @@ int64_t ParameterServer::version() const {
   return version_;
 }
 
-grpc::Status ParameterServer::GetParameters(grpc::ServerContext*, const ParametersRequest* request,
+grpc::Status ParameterServer::GetParameters(grpc::ServerContext* context, const ParametersRequest* request,
                                             Parameters* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   requests_.fetch_add(1);
   std::shared_ptr<const TensorMap> tensors;
   int64_t version;
@@ -43,8 +45,7 @@ absl::StatusOr<Parameters> ParameterClient::FetchNewerThan(int64_t version, absl
   if (!stub_) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);
-    stub_ = ParameterService::NewStub(
-        grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args));
+    stub_ = ParameterService::NewStub(SecureChannel(address_, security_, args));
   }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/h5_file.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 
 namespace mimic::preprocess {
@@ -47,6 +48,7 @@ absl::StatusOr<MatArray> ReadMatVariable(mat_t* mat, const char* name, const std
   // check the declared size before matio allocates it: a corrupt header can claim gigabytes
   matvar_t* info = Mat_VarReadInfo(mat, name);
   if (info == nullptr) return absl::NotFoundError(absl::StrCat(path, " has no readable variable '", name, "'"));
+  const matio_classes info_class = info->class_type;
   uint64_t declared = ClassSize(info->class_type);
   bool overflow = info->rank < 1 || info->rank > 8;
   for (int i = 0; i < info->rank && !overflow; ++i) {
@@ -61,6 +63,9 @@ absl::StatusOr<MatArray> ReadMatVariable(mat_t* mat, const char* name, const std
   if (overflow || declared > std::max<uint64_t>(50 * file_size, 1 << 20)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": variable '", name, "' declares more data than the file holds"));
   }
+  // matio's copy, then ours as doubles
+  MIMIC_RETURN_IF_ERROR(ChargeRead(static_cast<int64_t>(declared) + 8 * static_cast<int64_t>(declared / ClassSize(info_class)),
+                                   absl::StrCat("variable '", name, "' of ", path)));
   matvar_t* var = Mat_VarRead(mat, name);
   if (var == nullptr) return absl::NotFoundError(absl::StrCat(path, " has no readable variable '", name, "'"));
   MatArray out;
@@ -101,6 +106,12 @@ absl::Status CheckNumbers(const KeypointData& d) {
     if (std::isinf(v)) return absl::InvalidArgumentError(absl::StrCat(d.source, ": keypoints contain infinities"));
   }
   return absl::OkStatus();
+}
+
+// Timing, then numbers: every loader ends here.
+absl::Status CheckLoaded(const KeypointData& d, const LoadOptions& options) {
+  MIMIC_RETURN_IF_ERROR(CheckTiming(d.source, d.num_frames, d.frame_rate, options.limits));
+  return CheckNumbers(d);
 }
 
 void DefaultFrameIds(KeypointData* d) {
@@ -257,6 +268,25 @@ absl::Status CheckMatV5Complete(const std::string& path) {
 
 }  // namespace
 
+absl::Status CheckTiming(const std::string& source, int64_t frames, double frame_rate, const KeypointLimits& limits) {
+  if (frames > limits.max_frames) {
+    return absl::ResourceExhaustedError(absl::StrCat(source, " holds ", frames, " frames, over the limit of ",
+                                                     limits.max_frames));
+  }
+  if (frame_rate == 0) return absl::OkStatus();  // the file does not say: the config's rate applies
+  if (!(frame_rate >= limits.min_frame_rate && frame_rate <= limits.max_frame_rate)) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": frame rate ", frame_rate, " Hz is outside [",
+                                                   limits.min_frame_rate, ", ", limits.max_frame_rate,
+                                                   "] Hz (check its time stamps)"));
+  }
+  if (frames / frame_rate > limits.max_duration_s) {
+    return absl::ResourceExhaustedError(absl::StrCat(source, ": ", frames, " frames at ", frame_rate, " Hz last ",
+                                                     frames / frame_rate, " s, over the limit of ",
+                                                     limits.max_duration_s, " s"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<KeypointData> LoadDannceMat(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
@@ -298,14 +328,17 @@ absl::StatusOr<KeypointData> LoadDannceMat(const std::string& path, const LoadOp
                                                    "); expected (T, 3, K) or (T, n, 3, K)"));
   }
   if (sample_id.ok() && sample_id->values.size() == static_cast<size_t>(d.num_frames)) {
-    for (double v : sample_id->values) d.frame_ids.push_back(static_cast<int64_t>(v));
+    // frame numbers as the file holds them; anything not a whole number in range counts as absent
+    for (double v : sample_id->values) {
+      d.frame_ids.push_back(std::fabs(v) <= 9007199254740992.0 && v == std::floor(v) ? static_cast<int64_t>(v) : 0);
+    }
   }
   DefaultFrameIds(&d);
-  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  MIMIC_RETURN_IF_ERROR(CheckLoaded(d, options));
   return d;
 }
 
-absl::StatusOr<KeypointData> LoadNwbPose(const std::string& path) {
+absl::StatusOr<KeypointData> LoadNwbPose(const std::string& path, const LoadOptions& options) {
   MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
   // find the PoseEstimation container: /processing/<module>/<name> with neurodata_type PoseEstimation
   std::string container;
@@ -338,6 +371,10 @@ absl::StatusOr<KeypointData> LoadNwbPose(const std::string& path) {
     if (d.names.empty()) d.num_frames = t_count;
     if (t_count != d.num_frames) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": keypoint '", name, "' has ", t_count, " frames, others ", d.num_frames));
+    }
+    if (!d.names.empty() || t_count > 0) {
+      // all series are kept until they are interleaved: bound the whole before growing it
+      MIMIC_RETURN_IF_ERROR(ChargeRead(4 * 8 * static_cast<int64_t>(t_count), absl::StrCat(g, " of ", path)));
     }
     d.names.push_back(name);
     std::vector<double> conf;
@@ -375,15 +412,19 @@ absl::StatusOr<KeypointData> LoadNwbPose(const std::string& path) {
   d.xyz = std::move(xyz);
   d.confidence = std::move(conf);
   if (d.frame_rate == 0 && timestamps.size() >= 2) {
-    const double span = timestamps.back() - timestamps.front();
-    if (span > 0) d.frame_rate = (timestamps.size() - 1) / span;
+    for (size_t i = 1; i < timestamps.size(); ++i) {
+      if (!(timestamps[i] > timestamps[i - 1]) || !std::isfinite(timestamps[i])) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": timestamps must increase (at frame ", i, ")"));
+      }
+    }
+    d.frame_rate = (timestamps.size() - 1) / (timestamps.back() - timestamps.front());
   }
   DefaultFrameIds(&d);
-  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  MIMIC_RETURN_IF_ERROR(CheckLoaded(d, options));
   return d;
 }
 
-absl::StatusOr<KeypointData> LoadSleapH5(const std::string& path) {
+absl::StatusOr<KeypointData> LoadSleapH5(const std::string& path, const LoadOptions& options) {
   MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
   MIMIC_ASSIGN_OR_RETURN(auto tracks, file->ReadDoubles("/tracks"));
   const auto& s = tracks.shape;
@@ -403,13 +444,16 @@ absl::StatusOr<KeypointData> LoadSleapH5(const std::string& path) {
     if (names.ok() && static_cast<int>(names->size()) == d.num_keypoints) d.names = *names;
   }
   DefaultFrameIds(&d);
-  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  MIMIC_RETURN_IF_ERROR(CheckLoaded(d, options));
   return d;
 }
 
-absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std::string& source) {
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std::string& source,
+                                              const LoadOptions& options) {
+  // the lines are views into `text`; the values' size is known from the header and the line count
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
   if (lines.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
+  MIMIC_RETURN_IF_ERROR(CheckTiming(source, static_cast<int64_t>(lines.size()) - 1, 0, options.limits));
   std::vector<std::string> header = absl::StrSplit(lines[0], ',');
   for (auto& h : header) h = std::string(absl::StripAsciiWhitespace(h));
   size_t first = 0;
@@ -429,9 +473,15 @@ absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std
     d.names.push_back(hx.substr(0, hx.size() - 2));
   }
   d.num_keypoints = static_cast<int>(d.names.size());
+  MIMIC_ASSIGN_OR_RETURN(const int64_t value_bytes,
+                         CheckedBytes(static_cast<int64_t>(lines.size()), 8 * static_cast<int64_t>(header.size()),
+                                      absl::StrCat("the keypoints of ", source)));
+  MIMIC_RETURN_IF_ERROR(ChargeRead(value_bytes, absl::StrCat("the keypoints of ", source)));
+  d.xyz.reserve(static_cast<size_t>(lines.size()) * (header.size() - first));
   std::vector<double> times;
+  std::vector<absl::string_view> cells;
   for (size_t row = 1; row < lines.size(); ++row) {
-    std::vector<std::string> cells = absl::StrSplit(lines[row], ',');
+    cells = absl::StrSplit(lines[row], ',');
     if (cells.size() != header.size()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": line ", row + 1, " has ", cells.size(), " cells, the header ",
                                                      header.size()));
@@ -444,33 +494,38 @@ absl::StatusOr<KeypointData> ParseKeypointCsv(const std::string& text, const std
       }
       if (i < first) {
         if (header[0] == "time") times.push_back(v);
-        else d.frame_ids.push_back(static_cast<int64_t>(std::isfinite(v) ? v : 0));
+        else d.frame_ids.push_back(std::fabs(v) <= 9007199254740992.0 ? static_cast<int64_t>(v) : 0);
       } else {
         d.xyz.push_back(v);
       }
     }
   }
   d.num_frames = static_cast<int>(lines.size() - 1);
-  if (times.size() >= 2 && times.back() > times.front()) d.frame_rate = (times.size() - 1) / (times.back() - times.front());
+  // the time column sets the frame rate, which sizes everything resampled from this file later
+  for (size_t i = 1; i < times.size(); ++i) {
+    if (!(times[i] > times[i - 1])) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": the time column must increase (line ", i + 2, ")"));
+    }
+  }
+  if (times.size() >= 2) d.frame_rate = (times.size() - 1) / (times.back() - times.front());
   DefaultFrameIds(&d);
-  MIMIC_RETURN_IF_ERROR(CheckNumbers(d));
+  MIMIC_RETURN_IF_ERROR(CheckLoaded(d, options));
   return d;
 }
 
-absl::StatusOr<KeypointData> LoadKeypointCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseKeypointCsv(text.str(), path);
+absl::StatusOr<KeypointData> LoadKeypointCsv(const std::string& path, const LoadOptions& options) {
+  absl::StatusOr<std::string> text = ReadFileBounded(path, "keypoint file");
+  if (absl::IsNotFound(text.status())) return absl::NotFoundError(absl::StrCat("keypoint file not found: ", path));
+  if (!text.ok()) return text.status();
+  return ParseKeypointCsv(*text, path, options);
 }
 
 absl::StatusOr<KeypointData> LoadKeypoints(const std::string& path, const LoadOptions& options) {
   const std::string ext = absl::AsciiStrToLower(std::filesystem::path(path).extension().string());
   if (ext == ".mat") return LoadDannceMat(path, options);
-  if (ext == ".nwb") return LoadNwbPose(path);
-  if (ext == ".h5" || ext == ".hdf5") return LoadSleapH5(path);
-  if (ext == ".csv") return LoadKeypointCsv(path);
+  if (ext == ".nwb") return LoadNwbPose(path, options);
+  if (ext == ".h5" || ext == ".hdf5") return LoadSleapH5(path, options);
+  if (ext == ".csv") return LoadKeypointCsv(path, options);
   return absl::InvalidArgumentError(absl::StrCat("unknown keypoint file type '", ext, "' (", path,
                                                  "); expected .mat, .nwb, .h5 or .csv"));
 }

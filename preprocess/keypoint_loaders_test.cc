@@ -5,6 +5,9 @@
 #include <fstream>
 
 #include "common/h5_file.h"
+#include "common/h5_test_files.h"
+#include "common/read_limits.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "preprocess/keypoint_cleaning.h"
 #include "preprocess/stac_model.h"
@@ -57,6 +60,48 @@ TEST(KeypointLoadersTest, ParsesCsvWithTimesAndMissingValues) {
   EXPECT_NEAR(d->frame_rate, 50.0, 1e-9);
   EXPECT_TRUE(std::isnan(d->at(1, 1)[0]));
   EXPECT_EQ(d->at(2, 1)[2], 6);
+}
+
+// The attack: 12 rows whose time column spans 1.1e6 s (a frame rate of 1e-5 Hz would size
+// the resampled clips at 5.5e7 frames).
+std::string SlowTimeCsv() {
+  std::string csv = "time,a_x,a_y,a_z\n";
+  for (int i = 0; i < 12; ++i) csv += absl::StrCat(i * 1e5, ",1,2,3\n");
+  return csv;
+}
+
+TEST(KeypointLoadersTest, RefusesAFrameRateOutsideThePlausibleRange) {
+  auto slow = ParseKeypointCsv(SlowTimeCsv(), "slow.csv");
+  EXPECT_EQ(slow.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(slow.status().message().find("frame rate"), std::string::npos) << slow.status();
+  EXPECT_NE(slow.status().message().find("slow.csv"), std::string::npos);
+  // too fast, and time going backwards
+  EXPECT_FALSE(ParseKeypointCsv("time,a_x,a_y,a_z\n0,1,2,3\n0.000001,1,2,3\n", "fast.csv").ok());
+  auto backwards = ParseKeypointCsv("time,a_x,a_y,a_z\n0,1,2,3\n0.02,1,2,3\n0.01,1,2,3\n", "back.csv");
+  EXPECT_NE(backwards.status().message().find("increase"), std::string::npos) << backwards.status();
+  // a long recording at a plausible rate passes the rate check but not a tighter duration limit
+  LoadOptions tight;
+  tight.limits.max_duration_s = 0.01;
+  EXPECT_EQ(ParseKeypointCsv("time,a_x,a_y,a_z\n0,1,2,3\n0.02,1,2,3\n0.04,1,2,3\n", "long.csv", tight).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST(KeypointLoadersTest, RefusesDeclaredSizesOverTheReadLimits) {
+  // SLEAP tracks declaring 10^8 frames in a file of a few KB
+  const std::string huge = Temp("huge_tracks.h5");
+  h5_testing::WriteDeclaredOnlyDataset(huge, "/tracks", {100'000'000, 1, 23, 3});
+  auto loaded = LoadKeypoints(huge);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kResourceExhausted) << loaded.status();
+  // a CSV within the per-array ceiling but over the job's budget
+  const std::string csv = Temp("budget.csv");
+  {
+    std::ofstream out(csv);
+    out << "a_x,a_y,a_z\n";
+    for (int i = 0; i < 2000; ++i) out << "1,2,3\n";
+  }
+  ScopedReadBudget budget(20000);
+  auto over = LoadKeypoints(csv);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted) << over.status();
 }
 
 TEST(KeypointLoadersTest, MalformedCsvIsRefusedWithTheLine) {

@@ -1,5 +1,7 @@
 // The gRPC preprocessing service: SubmitStac checks the job's paths against the data root and
-// queues it on a JobRunner; progress and results go through the Operations service.
+// queues it on a JobRunner; progress and results go through the Operations service. When the job
+// runs, its files are opened again beneath the root and used only through those descriptors
+// (common/path_guard PinnedFiles). A bearer token, when configured, is checked on every call.
 #ifndef MIMIC_PREPROCESS_PREPROCESS_SERVICE_H_
 #define MIMIC_PREPROCESS_PREPROCESS_SERVICE_H_
 
@@ -18,8 +20,9 @@ JobRestorer StacJobRestorer(const PathGuard* guard, std::string default_config =
 class PreprocessServiceImpl final : public PreprocessService::Service {
  public:
   // `default_config` is used when a job names none (relative to the data root).
-  PreprocessServiceImpl(JobRunner* runner, PathGuard guard, std::string default_config = "configs/stac_rodent.pbtxt")
-      : runner_(runner), guard_(std::move(guard)), default_config_(std::move(default_config)) {}
+  PreprocessServiceImpl(JobRunner* runner, PathGuard guard, std::string default_config = "configs/stac_rodent.pbtxt",
+                        std::string token = "")
+      : runner_(runner), guard_(std::move(guard)), default_config_(std::move(default_config)), token_(std::move(token)) {}
 
   grpc::Status SubmitStac(grpc::ServerContext* context, const SubmitStacRequest* request, Operation* response) override;
 
@@ -27,6 +30,7 @@ class PreprocessServiceImpl final : public PreprocessService::Service {
   JobRunner* runner_;
   PathGuard guard_;
   std::string default_config_;
+  std::string token_;
 };
 
 }  // namespace mimic::preprocess

@@ -1,10 +1,12 @@
 // The preprocessing job service for real over loopback: submit, watch, list, cancel, bad jobs.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/health_check.h"
 #include "common/operations_service.h"
 #include "gtest/gtest.h"
@@ -52,6 +54,7 @@ class PreprocessServiceTest : public ::testing::Test {
     std::ofstream(root_ / "in/broken.mat") << "MATLAB 5.0 MAT-file, but nothing else";
     auto guard = PathGuard::Create(root_.string());
     ASSERT_TRUE(guard.ok());
+    guard->Protect((root_ / "jobs.db").string());
     runner_ = std::make_unique<JobRunner>(1);
     preprocess_ = std::make_unique<PreprocessServiceImpl>(runner_.get(), *guard, "stac.pbtxt");
     operations_ = std::make_unique<OperationsServiceImpl>(runner_.get());
@@ -120,6 +123,70 @@ TEST_F(PreprocessServiceTest, HostilePathsAreRefusedBeforeQueueing) {
   EXPECT_EQ(Submit("in/short.csv", "../escape.h5", &op).error_code(), grpc::PERMISSION_DENIED);
   EXPECT_EQ(Submit("in/missing.csv", "out/x.h5", &op).error_code(), grpc::NOT_FOUND);
   EXPECT_TRUE(runner_->List().empty());
+}
+
+TEST_F(PreprocessServiceTest, EveryFileAJobWritesIsConfined) {
+  fs::create_directories(root_.parent_path() / "outside");
+  std::ofstream(root_.parent_path() / "outside" / "victim") << "precious";
+  // the .svg written beside every output was a link out of the root
+  fs::create_symlink(root_.parent_path() / "outside" / "victim", root_ / "out" / "c.stac.svg");
+  Operation op;
+  const grpc::Status figure = Submit("in/short.csv", "out/c.h5", &op);
+  EXPECT_EQ(figure.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_NE(figure.error_message().find("figure"), std::string::npos) << figure.error_message();
+  // the root itself (its temporary file would lie outside it) and the job database
+  EXPECT_EQ(Submit("in/short.csv", ".", &op).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(Submit("in/short.csv", "in/..", &op).error_code(), grpc::PERMISSION_DENIED);
+  const grpc::Status db = Submit("in/short.csv", "jobs.db", &op);
+  EXPECT_EQ(db.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_NE(db.error_message().find("job database"), std::string::npos) << db.error_message();
+  EXPECT_TRUE(runner_->List().empty());
+  std::stringstream victim;
+  victim << std::ifstream(root_.parent_path() / "outside" / "victim").rdbuf();
+  EXPECT_EQ(victim.str(), "precious");
+}
+
+TEST_F(PreprocessServiceTest, AFileSwappedAfterSubmitIsNotFollowed) {
+  // checked at submit, then replaced by a link to a file outside the root before the job runs
+  fs::create_directories(root_.parent_path() / "outside");
+  fs::copy_file(root_ / "in/short.csv", root_.parent_path() / "outside" / "secret.csv",
+                fs::copy_options::overwrite_existing);
+  absl::Notification release;
+  ASSERT_TRUE(runner_->Submit("hold", [&](JobContext&) -> absl::StatusOr<JobOutput> {
+    release.WaitForNotification();
+    return JobOutput{};
+  }).ok());
+  Operation op;
+  ASSERT_TRUE(Submit("in/short.csv", "out/swapped.h5", &op).ok());
+  fs::remove(root_ / "in/short.csv");
+  fs::create_symlink(root_.parent_path() / "outside" / "secret.csv", root_ / "in/short.csv");
+  release.Notify();
+  std::vector<JobState> states;
+  const Operation done = WatchToEnd(op.id(), &states);
+  EXPECT_EQ(done.state(), FAILED);
+  EXPECT_NE(done.message().find("symbolic link"), std::string::npos) << done.message();
+  EXPECT_NE(done.message().find("in/short.csv"), std::string::npos) << done.message();
+  EXPECT_FALSE(fs::exists(root_ / "out/swapped.h5"));
+}
+
+TEST_F(PreprocessServiceTest, ARecordingWithAnImplausibleFrameRateFailsItsJobOnly) {
+  // the attack: 12 rows whose time column spans 1.1e6 s
+  std::ifstream in(root_ / "in/short.csv");
+  std::string header, row;
+  std::getline(in, header);
+  std::ofstream slow(root_ / "in/slow.csv");
+  slow << "time," << header << "\n";
+  for (int i = 0; i < 12 && std::getline(in, row); ++i) slow << i * 1e5 << "," << row << "\n";
+  slow.close();
+  Operation op;
+  ASSERT_TRUE(Submit("in/slow.csv", "out/slow.h5", &op).ok());
+  std::vector<JobState> states;
+  const Operation failed = WatchToEnd(op.id(), &states);
+  EXPECT_EQ(failed.state(), FAILED);
+  EXPECT_NE(failed.message().find("frame rate"), std::string::npos) << failed.message();
+  EXPECT_NE(failed.message().find("in/slow.csv"), std::string::npos) << failed.message();
+  ASSERT_TRUE(Submit("in/short.csv", "out/after.h5", &op).ok());
+  EXPECT_EQ(WatchToEnd(op.id(), &states).state(), SUCCEEDED);
 }
 
 TEST_F(PreprocessServiceTest, BadJobsFailCleanlyAndTheServiceKeepsServing) {

@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/atomic_file.h"
 #include "common/progress.h"
+#include "common/read_limits.h"
 #include "common/status_macros.h"
 #include "envs/clip_io.h"
 #include "common/text_proto.h"
@@ -20,15 +22,37 @@ absl::StatusOr<StacConfig> ReadStacConfig(const std::string& path) { return Read
 
 absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   MIMIC_ASSIGN_OR_RETURN(StacConfig config, ReadStacConfig(job.config));
-  if (job.guard != nullptr) {
-    MIMIC_ASSIGN_OR_RETURN(std::string model, job.guard->Resolve(config.model_path(), /*must_exist=*/true));
-    config.set_model_path(model);
+  if (job.files != nullptr) {
+    auto model = job.files->Input(config.model_path());
+    if (!model.ok()) return absl::Status(model.status().code(), absl::StrCat("model_path: ", model.status().message()));
+    config.set_model_path(*model);
+  }
+  // the config's rates size the resampled clips as much as the file's own rate does
+  for (const auto& [name, rate] : {std::pair<const char*, double>{"frame_rate", config.frame_rate()},
+                                   {"output_rate", config.output_rate()}}) {
+    if (!(rate >= job.limits.min_frame_rate && rate <= job.limits.max_frame_rate)) {
+      return absl::InvalidArgumentError(absl::StrCat(job.config, ": ", name, " ", rate, " Hz is outside [",
+                                                     job.limits.min_frame_rate, ", ", job.limits.max_frame_rate,
+                                                     "] Hz"));
+    }
   }
   MIMIC_ASSIGN_OR_RETURN(auto stac, StacModel::Create(config));
   LoadOptions load;
   load.instance = job.instance;
+  load.limits = job.limits;
   MIMIC_ASSIGN_OR_RETURN(KeypointData raw, LoadKeypoints(job.keypoints, load));
+  if (!job.keypoints_name.empty()) raw.source = job.keypoints_name;
   MIMIC_ASSIGN_OR_RETURN(KeypointData keypoints, CleanKeypoints(raw, config));
+  MIMIC_RETURN_IF_ERROR(CheckTiming(keypoints.source, keypoints.num_frames, keypoints.frame_rate, job.limits));
+  {
+    // the clips resampled to output_rate: qpos, qvel, body poses and keypoints per output frame
+    const mjModel* m = stac->model();
+    const double out_frames = keypoints.num_frames * config.output_rate() / keypoints.frame_rate + 1;
+    const double per_frame = 8.0 * (2 * m->nq + m->nv + 7 * m->nbody + 6 * keypoints.num_keypoints);
+    const double bytes = out_frames * per_frame;
+    MIMIC_RETURN_IF_ERROR(ChargeRead(bytes > 1e18 ? int64_t{1} << 62 : static_cast<int64_t>(bytes),
+                                     absl::StrCat("the clips resampled from ", keypoints.source)));
+  }
   StacOptions options;
   options.threads = job.threads > 0 ? job.threads : config.threads();
   options.on_progress = job.on_progress;
@@ -57,9 +81,9 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   std::string figure = job.out;
   if (figure.size() > 3 && figure.compare(figure.size() - 3, 3, ".h5") == 0) figure.resize(figure.size() - 3);
   figure += ".stac.svg";
-  std::ofstream svg(figure);
-  svg << ReportSvg(report, result, keypoints.frame_rate);
-  if (svg.good()) out.figure = figure;
+  // replaced in one step, never written through a link (common/atomic_file)
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(figure, ReportSvg(report, result, keypoints.frame_rate)));
+  out.figure = figure;
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/path_guard.h"
+#include "preprocess/keypoint_loaders.h"
 #include "preprocess/stac_pipeline.h"
 #include "proto/stac_config.pb.h"
 
@@ -15,14 +16,17 @@ namespace mimic::preprocess {
 
 struct StacJob {
   std::string keypoints;
+  std::string keypoints_name;  // as the clips record their source_file; empty: `keypoints`
   std::string config;
   std::string out;
   int threads = 0;
   int instance = 0;
   std::function<void(const StacProgress&)> on_progress;
   std::function<bool()> cancelled;
-  // When set (the service), the config's model_path must also lie under this data root.
-  const PathGuard* guard = nullptr;
+  // When set (the service), the config's model_path is opened through it too (under the data root).
+  JobFiles* files = nullptr;
+  // Timing of the recording (its own or the config's frame rate) and of the clips made from it.
+  KeypointLimits limits;
 };
 
 struct StacOutcome {

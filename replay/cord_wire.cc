@@ -120,6 +120,41 @@ absl::Status CordWireReader::Skip(WireType type) {
   return absl::InvalidArgumentError(absl::StrCat("malformed ", what_, ": unknown wire type"));
 }
 
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    int extra;
+    uint32_t point;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      point = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      point = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      point = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // the sequence runs past the end
+    for (int k = 1; k <= extra; ++k) {
+      const unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      point = (point << 6) | (next & 0x3f);
+    }
+    // overlong forms, surrogates and values past U+10FFFF are not UTF-8
+    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (point < kMin[extra] || (point >= 0xd800 && point <= 0xdfff) || point > 0x10ffff) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 void AppendVarint(uint64_t value, std::string* out) {
   while (value >= 0x80) {
     out->push_back(static_cast<char>((value & 0x7f) | 0x80));

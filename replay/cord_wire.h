@@ -43,6 +43,10 @@ class CordWireReader {
   absl::string_view what_;
 };
 
+// True when `text` is well-formed UTF-8 (what protobuf requires of `string` fields: a name that is
+// not would make every later parse of a message holding it fail).
+bool IsValidUtf8(absl::string_view text);
+
 // Appends protobuf wire-format pieces to a string (small headers written next to shared payloads).
 void AppendVarint(uint64_t value, std::string* out);
 void AppendTag(uint32_t field, WireType type, std::string* out);

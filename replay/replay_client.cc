@@ -31,8 +31,9 @@ std::string RandomWriterId() {
 
 }  // namespace
 
-ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes) {
-  return [address, max_message_bytes]() -> std::shared_ptr<grpc::Channel> {
+ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes,
+                                    const ClientSecurity& security) {
+  return [address, max_message_bytes, security]() -> std::shared_ptr<grpc::Channel> {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
@@ -42,12 +43,13 @@ ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_mess
     // unrolls are ~100 KB: fewer, larger HTTP/2 frames
     args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
-    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    return SecureChannel(address, security, args);
   };
 }
 
-StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes) {
-  return [channels = ReplayChannelFactory(address, max_message_bytes)]() -> std::unique_ptr<ReplayService::StubInterface> {
+StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes, const ClientSecurity& security) {
+  return [channels = ReplayChannelFactory(address, max_message_bytes, security)]()
+             -> std::unique_ptr<ReplayService::StubInterface> {
     return ReplayService::NewStub(channels());
   };
 }
@@ -128,8 +130,10 @@ ReplayWriter::ReplayWriter(StubFactory factory, WriterOptions options, ChannelFa
   sender_ = std::thread([this] { SendLoop(); });
 }
 
-std::unique_ptr<ReplayWriter> ReplayWriter::ForAddress(const std::string& address, WriterOptions options) {
-  return std::make_unique<ReplayWriter>(ChannelStubFactory(address), std::move(options), ReplayChannelFactory(address));
+std::unique_ptr<ReplayWriter> ReplayWriter::ForAddress(const std::string& address, WriterOptions options,
+                                                       const ClientSecurity& security) {
+  return std::make_unique<ReplayWriter>(ChannelStubFactory(address, 64 << 20, security), std::move(options),
+                                        ReplayChannelFactory(address, 64 << 20, security));
 }
 
 ReplayWriter::~ReplayWriter() { Close(absl::ZeroDuration()).IgnoreError(); }
@@ -383,8 +387,10 @@ class ReplaySampler::RawBatchStream : public BatchStream {
 ReplaySampler::ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels)
     : factory_(std::move(factory)), options_(std::move(options)), channels_(std::move(channels)) {}
 
-std::unique_ptr<ReplaySampler> ReplaySampler::ForAddress(const std::string& address, SamplerOptions options) {
-  return std::make_unique<ReplaySampler>(ChannelStubFactory(address), std::move(options), ReplayChannelFactory(address));
+std::unique_ptr<ReplaySampler> ReplaySampler::ForAddress(const std::string& address, SamplerOptions options,
+                                                         const ClientSecurity& security) {
+  return std::make_unique<ReplaySampler>(ChannelStubFactory(address, 64 << 20, security), std::move(options),
+                                         ReplayChannelFactory(address, 64 << 20, security));
 }
 
 ReplaySampler::~ReplaySampler() { StopPrefetch(); }

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/grpc_security.h"
 #include "proto/replay.grpc.pb.h"
 #include "replay/stored_item.h"
 
@@ -24,10 +25,12 @@ using StubFactory = std::function<std::unique_ptr<ReplayService::StubInterface>(
 using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>()>;
 
 // A fresh channel to `address` each time (so a restarted server is found again), tuned for
-// ~100 KB-10 MB messages.
-ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes = 64 << 20);
+// ~100 KB-10 MB messages, with `security`'s token on every call and its TLS settings.
+ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_message_bytes = 64 << 20,
+                                    const ClientSecurity& security = {});
 // Stubs over such channels.
-StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes = 64 << 20);
+StubFactory ChannelStubFactory(const std::string& address, int64_t max_message_bytes = 64 << 20,
+                               const ClientSecurity& security = {});
 
 struct Backoff {
   absl::Duration initial = absl::Milliseconds(50);
@@ -55,7 +58,8 @@ class ReplayWriter {
   // unrolls' own memory; without, messages go through the stubs (serialized, so copied).
   ReplayWriter(StubFactory factory, WriterOptions options, ChannelFactory channels = nullptr);
   // A writer over real channels to `address`.
-  static std::unique_ptr<ReplayWriter> ForAddress(const std::string& address, WriterOptions options);
+  static std::unique_ptr<ReplayWriter> ForAddress(const std::string& address, WriterOptions options,
+                                                  const ClientSecurity& security = {});
   ~ReplayWriter();
 
   // Queues `item` for `tables`. Blocks while max_in_flight items await acknowledgement. Returns
@@ -124,7 +128,8 @@ class ReplaySampler {
   // out the received buffers without a copy; without, everything goes through the stubs.
   ReplaySampler(StubFactory factory, SamplerOptions options, ChannelFactory channels = nullptr);
   // A sampler over real channels to `address`.
-  static std::unique_ptr<ReplaySampler> ForAddress(const std::string& address, SamplerOptions options);
+  static std::unique_ptr<ReplaySampler> ForAddress(const std::string& address, SamplerOptions options,
+                                                   const ClientSecurity& security = {});
   ~ReplaySampler();
 
   // One batch, waiting up to `timeout` for the rate limiter and for the server to be reachable.

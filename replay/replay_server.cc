@@ -9,16 +9,18 @@
 
 namespace mimic::replay {
 
-absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayConfig& config) {
+absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayConfig& config,
+                                                                  const ServerSecurity& security) {
   std::unique_ptr<ReplayServer> s(new ReplayServer());
   MIMIC_ASSIGN_OR_RETURN(s->core_, ReplayCore::Create(config));
   const int64_t max_bytes = config.max_message_bytes() > 0 ? config.max_message_bytes() : kDefaultMaxMessageBytes;
   if (max_bytes > (int64_t{1} << 31) - 1) return absl::InvalidArgumentError("max_message_bytes must be below 2 GiB");
-  s->service_ = std::make_unique<ReplayServiceImpl>(s->core_.get(), max_bytes);
+  s->service_ = std::make_unique<ReplayServiceImpl>(s->core_.get(), max_bytes, security.token);
+  s->token_ = security.token;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   const std::string address = config.address().empty() ? "127.0.0.1:0" : config.address();
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(address, security.Credentials(), &s->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_bytes));
   builder.RegisterService(s->service_.get());
@@ -46,7 +48,7 @@ ReplayServer::~ReplayServer() { Shutdown().IgnoreError(); }
 std::shared_ptr<grpc::Channel> ReplayServer::InProcessChannel() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
-  return server_->InProcessChannel(args);
+  return InProcessChannelWithToken(server_.get(), token_, args);
 }
 
 void ReplayServer::CheckpointLoop() {

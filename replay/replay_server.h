@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "common/grpc_metrics.h"
+#include "common/grpc_security.h"
 #include "common/metrics_server.h"
 #include "replay/replay_core.h"
 #include "replay/replay_metrics.h"
@@ -23,13 +24,16 @@ constexpr int64_t kDefaultMaxMessageBytes = 64 << 20;
 
 class ReplayServer {
  public:
-  // Builds the core (restoring the newest checkpoint) and starts serving on config.address().
-  static absl::StatusOr<std::unique_ptr<ReplayServer>> Start(const ReplayConfig& config);
+  // Builds the core (restoring the newest checkpoint) and starts serving on config.address()
+  // (127.0.0.1 with a free port when empty) with `security` (token, TLS, client certificates).
+  static absl::StatusOr<std::unique_ptr<ReplayServer>> Start(const ReplayConfig& config,
+                                                            const ServerSecurity& security = {});
   ~ReplayServer();
 
   int port() const { return port_; }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   ReplayCore& core() { return *core_; }
+  // An in-process channel whose calls carry the server's token.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Idempotent. Returns the final checkpoint's status (OK when none is configured).
@@ -48,6 +52,7 @@ class ReplayServer {
   absl::Notification stopping_;
   std::thread checkpointer_;
   int port_ = 0;
+  std::string token_;
   bool shut_down_ = false;
 };
 

@@ -5,6 +5,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "common/bearer_auth.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "replay/byte_buffer_cord.h"
@@ -34,8 +35,8 @@ grpc::internal::RpcServiceMethod* UnaryMethod(
 
 }  // namespace
 
-ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes)
-    : core_(core), max_message_bytes_(max_message_bytes) {
+ReplayServiceImpl::ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes, std::string token)
+    : core_(core), max_message_bytes_(max_message_bytes), token_(std::move(token)) {
   using grpc::internal::RpcMethod;
   using grpc::internal::RpcServiceMethod;
   AddMethod(new RpcServiceMethod(
@@ -92,6 +93,7 @@ void ReplayServiceImpl::CancelOpenStreams() {
 
 grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
                                        grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   StreamScope scope(this, context);
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
   // counts this stream's writer while it is open (tables sized per writer follow)
@@ -111,7 +113,7 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
     absl::StatusOr<InsertMessage> request = [&]() -> absl::StatusOr<InsertMessage> {
       auto bytes = CordFromByteBuffer(message);
       if (!bytes.ok()) return bytes.status();
-      return ParseInsertRequest(*bytes);
+      return ParseInsertRequest(*bytes, core_->wire_limits());
     }();
     message.Clear();
     if (!request.ok()) {
@@ -123,7 +125,7 @@ grpc::Status ReplayServiceImpl::Insert(grpc::ServerContext* context,
     InsertResponse ack;
     absl::Status refused;
     for (size_t i = 0; i < request->items.size() && refused.ok(); ++i) {
-      absl::StatusOr<InsertCall> call = ParseInsertItem(request->writer_id, request->items[i]);
+      absl::StatusOr<InsertCall> call = ParseInsertItem(request->writer_id, request->items[i], core_->wire_limits());
       if (!call.ok()) {
         refused = absl::Status(call.status().code(), absl::StrCat("item ", i + 1, " of insert message ", received,
                                                                   " of this stream: ", call.status().message()));
@@ -150,8 +152,9 @@ absl::StatusOr<grpc::ByteBuffer> ReplayServiceImpl::NextBatch(grpc::ServerContex
   const Cancelled cancelled = [context] { return context->IsCancelled(); };
   const int64_t limit = request.max_response_bytes() > 0 ? std::min(request.max_response_bytes(), max_message_bytes_)
                                                          : max_message_bytes_;
+  // refused before anything is drawn when the batch could exceed the limit
   MIMIC_ASSIGN_OR_RETURN(std::vector<::mimic::replay::Sample> batch,
-                         core_->SampleBatch(request.table(), request.batch_size(), DeadlineOf(*context), cancelled));
+                         core_->SampleBatch(request.table(), request.batch_size(), DeadlineOf(*context), cancelled, limit));
   // the response is written as headers around the stored items' own bytes
   absl::Cord response;
   for (const ::mimic::replay::Sample& s : batch) {
@@ -169,6 +172,7 @@ absl::StatusOr<grpc::ByteBuffer> ReplayServiceImpl::NextBatch(grpc::ServerContex
 
 grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request_bytes,
                                        grpc::ServerWriter<grpc::ByteBuffer>* writer) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   StreamScope scope(this, context);
   SampleRequest request;
   if (!ParseFromByteBuffer(*request_bytes, &request)) {
@@ -185,6 +189,7 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context, const grpc:
 
 grpc::Status ReplayServiceImpl::SampleFlow(grpc::ServerContext* context,
                                            grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   StreamScope scope(this, context);
   // reads the next grant; false when the client has finished
   auto read_grant = [stream](SampleFlowRequest* grant) -> absl::StatusOr<bool> {
@@ -216,21 +221,24 @@ grpc::Status ReplayServiceImpl::SampleFlow(grpc::ServerContext* context,
   }
 }
 
-grpc::Status ReplayServiceImpl::UpdatePriorities(grpc::ServerContext*, const UpdatePrioritiesRequest* request,
+grpc::Status ReplayServiceImpl::UpdatePriorities(grpc::ServerContext* context, const UpdatePrioritiesRequest* request,
                                                  UpdatePrioritiesResponse* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   auto result = core_->UpdatePriorities(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *result;
   return grpc::Status::OK;
 }
 
-grpc::Status ReplayServiceImpl::Info(grpc::ServerContext*, const InfoRequest*, InfoResponse* response) {
+grpc::Status ReplayServiceImpl::Info(grpc::ServerContext* context, const InfoRequest*, InfoResponse* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   *response = core_->Info();
   return grpc::Status::OK;
 }
 
-grpc::Status ReplayServiceImpl::Checkpoint(grpc::ServerContext*, const CheckpointRequest*,
+grpc::Status ReplayServiceImpl::Checkpoint(grpc::ServerContext* context, const CheckpointRequest*,
                                            CheckpointResponse* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
   auto result = core_->Checkpoint();
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *result;

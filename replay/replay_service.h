@@ -22,8 +22,9 @@ namespace mimic::replay {
 
 class ReplayServiceImpl final : public grpc::Service {
  public:
-  // `max_message_bytes` bounds each SampleResponse.
-  ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes);
+  // `max_message_bytes` bounds each SampleResponse. With a non-empty `token`, every call must
+  // carry it as a bearer token.
+  ReplayServiceImpl(ReplayCore* core, int64_t max_message_bytes, std::string token = "");
 
   grpc::Status Insert(grpc::ServerContext* context, grpc::ServerReaderWriter<InsertResponse, grpc::ByteBuffer>* stream);
   grpc::Status Sample(grpc::ServerContext* context, const grpc::ByteBuffer* request,
@@ -50,6 +51,7 @@ class ReplayServiceImpl final : public grpc::Service {
 
   ReplayCore* core_;
   int64_t max_message_bytes_;
+  std::string token_;
 };
 
 }  // namespace mimic::replay

@@ -11,9 +11,12 @@ constexpr absl::Duration kShardPoll = absl::Milliseconds(200);
 }  // namespace
 
 std::unique_ptr<ShardedSampler> ShardedSampler::ForAddresses(const std::vector<std::string>& addresses,
-                                                             const SamplerOptions& options) {
+                                                             const SamplerOptions& options,
+                                                             const ClientSecurity& security) {
   std::vector<std::unique_ptr<ReplaySampler>> shards;
-  for (const std::string& address : addresses) shards.push_back(ReplaySampler::ForAddress(address, options));
+  for (const std::string& address : addresses) {
+    shards.push_back(ReplaySampler::ForAddress(address, options, security));
+  }
   return std::make_unique<ShardedSampler>(std::move(shards), addresses);
 }
 

@@ -25,7 +25,8 @@ class ShardedSampler {
  public:
   // Samplers over real channels to each address (same table, batch size and prefetch on each).
   static std::unique_ptr<ShardedSampler> ForAddresses(const std::vector<std::string>& addresses,
-                                                      const SamplerOptions& options);
+                                                      const SamplerOptions& options,
+                                                      const ClientSecurity& security = {});
   // `names` label the shards in errors and counters (addresses, usually).
   ShardedSampler(std::vector<std::unique_ptr<ReplaySampler>> shards, std::vector<std::string> names);
   ~ShardedSampler();

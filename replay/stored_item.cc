@@ -1,5 +1,6 @@
 #include "replay/stored_item.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/tensor_util.h"
@@ -25,23 +26,30 @@ absl::Status WrongType(const std::string& what, uint32_t field) {
 }
 
 // Shape: packed (one length-delimited run of varints) or one varint per element; both are valid.
-absl::Status ReadShape(CordWireReader& reader, WireType type, const std::string& what, std::vector<int64_t>* shape) {
-  if (type == kVarint) {
-    MIMIC_ASSIGN_OR_RETURN(uint64_t d, reader.ReadVarint());
+absl::Status ReadShape(CordWireReader& reader, WireType type, const std::string& what, const WireLimits& limits,
+                       std::vector<int64_t>* shape) {
+  auto add = [&](uint64_t d) {
+    if (static_cast<int>(shape->size()) >= limits.max_dims) {
+      return absl::InvalidArgumentError(absl::StrCat("malformed ", what, ": more than ", limits.max_dims, " dimensions"));
+    }
     shape->push_back(static_cast<int64_t>(d));
     return absl::OkStatus();
+  };
+  if (type == kVarint) {
+    MIMIC_ASSIGN_OR_RETURN(uint64_t d, reader.ReadVarint());
+    return add(d);
   }
   if (type != kLengthDelimited) return WrongType(what, kTensorShape);
   MIMIC_ASSIGN_OR_RETURN(absl::Cord packed, reader.ReadLengthDelimited());
   CordWireReader dims(packed, what);
   while (!dims.done()) {
     MIMIC_ASSIGN_OR_RETURN(uint64_t d, dims.ReadVarint());
-    shape->push_back(static_cast<int64_t>(d));
+    MIMIC_RETURN_IF_ERROR(add(d));
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadTensor(const absl::Cord& bytes, TensorHeader* header) {
+absl::Status ReadTensor(const absl::Cord& bytes, const WireLimits& limits, TensorHeader* header) {
   const std::string what = absl::StrCat("tensor '", header->name, "'");
   CordWireReader reader(bytes, what);
   while (!reader.done()) {
@@ -51,7 +59,7 @@ absl::Status ReadTensor(const absl::Cord& bytes, TensorHeader* header) {
       MIMIC_ASSIGN_OR_RETURN(uint64_t dtype, reader.ReadVarint());
       header->dtype = static_cast<DType>(static_cast<int32_t>(dtype));
     } else if (tag.field == kTensorShape) {
-      MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, what, &header->shape));
+      MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, what, limits, &header->shape));
     } else if (tag.field == kTensorData) {
       if (tag.type != kLengthDelimited) return WrongType(what, tag.field);
       MIMIC_ASSIGN_OR_RETURN(header->data, reader.ReadLengthDelimited());
@@ -63,7 +71,7 @@ absl::Status ReadTensor(const absl::Cord& bytes, TensorHeader* header) {
   return CheckTensorLayout(header->name, header->dtype, header->shape, header->data_bytes);
 }
 
-absl::Status ReadMapEntry(const absl::Cord& entry, TensorHeader* header) {
+absl::Status ReadMapEntry(const absl::Cord& entry, const WireLimits& limits, TensorHeader* header) {
   CordWireReader reader(entry, "unroll tensor entry");
   absl::Cord value;
   while (!reader.done()) {
@@ -73,14 +81,21 @@ absl::Status ReadMapEntry(const absl::Cord& entry, TensorHeader* header) {
     }
     if (tag.field == kMapKey) {
       MIMIC_ASSIGN_OR_RETURN(absl::Cord key, reader.ReadLengthDelimited());
+      if (static_cast<int64_t>(key.size()) > limits.max_name_bytes) {
+        return absl::InvalidArgumentError(absl::StrCat("malformed unroll: a tensor name of ", key.size(),
+                                                       " bytes (at most ", limits.max_name_bytes, ")"));
+      }
       header->name = std::string(key);
+      if (!IsValidUtf8(header->name)) {
+        return absl::InvalidArgumentError("malformed unroll: a tensor name is not UTF-8");
+      }
     } else if (tag.field == kMapValue) {
       MIMIC_ASSIGN_OR_RETURN(value, reader.ReadLengthDelimited());
     } else {
       MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
     }
   }
-  return ReadTensor(value, header);
+  return ReadTensor(value, limits, header);
 }
 
 absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
@@ -91,9 +106,10 @@ absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord bytes) {
+absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord bytes, const WireLimits& limits) {
   auto item = std::make_shared<StoredItem>();
   item->tensors_.reserve(16);
+  absl::flat_hash_set<std::string> names;  // linear-time duplicate check
   CordWireReader reader(bytes, "unroll");
   while (!reader.done()) {
     MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
@@ -107,14 +123,15 @@ absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord b
       continue;
     }
     if (tag.type != kLengthDelimited) return WrongType("unroll", tag.field);
+    if (static_cast<int>(item->tensors_.size()) >= limits.max_tensors_per_item) {
+      return absl::ResourceExhaustedError(absl::StrCat("the unroll has more than ", limits.max_tensors_per_item,
+                                                       " tensors (this server's max_tensors_per_item)"));
+    }
     MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
     TensorHeader header;
-    MIMIC_RETURN_IF_ERROR(ReadMapEntry(entry, &header));
-    // a handful of tensors: a scan is cheaper than a set
-    for (const TensorHeader& seen : item->tensors_) {
-      if (seen.name == header.name) {
-        return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
-      }
+    MIMIC_RETURN_IF_ERROR(ReadMapEntry(entry, limits, &header));
+    if (!names.insert(header.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
     }
     item->tensors_.push_back(std::move(header));
   }
@@ -139,7 +156,7 @@ absl::StatusOr<Unroll> StoredItem::ToUnroll() const {
   return unroll;
 }
 
-absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes) {
+absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes, const WireLimits& limits) {
   InsertMessage message;
   CordWireReader reader(bytes, "InsertRequest");
   while (!reader.done()) {
@@ -149,8 +166,18 @@ absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes) {
     }
     if (tag.field == kInsertWriterId) {
       MIMIC_ASSIGN_OR_RETURN(absl::Cord id, reader.ReadLengthDelimited());
+      if (static_cast<int64_t>(id.size()) > limits.max_name_bytes) {
+        return absl::InvalidArgumentError(absl::StrCat("malformed InsertRequest: a writer id of ", id.size(), " bytes"));
+      }
       message.writer_id = std::string(id);
+      // the id is kept in checkpoints as a protobuf string: one that is not UTF-8 would make them unreadable
+      if (!IsValidUtf8(message.writer_id)) return absl::InvalidArgumentError("malformed InsertRequest: the writer id is not UTF-8");
     } else if (tag.field == kInsertItems) {
+      if (static_cast<int>(message.items.size()) >= limits.max_items_per_message) {
+        return absl::ResourceExhaustedError(absl::StrCat("the InsertRequest carries more than ",
+                                                         limits.max_items_per_message,
+                                                         " items (this server's max_items_per_message)"));
+      }
       MIMIC_ASSIGN_OR_RETURN(absl::Cord item, reader.ReadLengthDelimited());
       message.items.push_back(std::move(item));
     } else {
@@ -160,7 +187,8 @@ absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes) {
   return message;
 }
 
-absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes) {
+absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes,
+                                           const WireLimits& limits) {
   InsertCall call;
   call.writer_id = writer_id;
   CordWireReader reader(bytes, "InsertItem");
@@ -183,6 +211,10 @@ absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const a
       }
       case kItemTables: {
         if (tag.type != kLengthDelimited) return WrongType("InsertItem", tag.field);
+        if (static_cast<int>(call.tables.size()) >= limits.max_tables_per_item) {
+          return absl::InvalidArgumentError(absl::StrCat("an InsertItem names more than ", limits.max_tables_per_item,
+                                                         " tables"));
+        }
         MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
         TablePriority tp;
         if (!tp.ParseFromString(std::string(entry))) {
@@ -195,7 +227,7 @@ absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const a
         MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
     }
   }
-  MIMIC_ASSIGN_OR_RETURN(call.item, StoredItem::Parse(std::move(item)));
+  MIMIC_ASSIGN_OR_RETURN(call.item, StoredItem::Parse(std::move(item), limits));
   return call;
 }
 

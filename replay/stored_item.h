@@ -14,6 +14,17 @@
 
 namespace mimic::replay {
 
+// Bounds a parse of untrusted bytes keeps to: past one, the parse stops with INVALID_ARGUMENT
+// (RESOURCE_EXHAUSTED for counts) at that point, so refusing a hostile message costs little and
+// accepting one costs time linear in its size.
+struct WireLimits {
+  int max_tensors_per_item = 256;
+  int max_items_per_message = 4096;
+  int max_tables_per_item = 64;
+  int max_dims = 16;
+  int max_name_bytes = 1024;  // tensor names and writer ids
+};
+
 struct TensorHeader {
   std::string name;
   DType dtype = DTYPE_INVALID;
@@ -25,8 +36,9 @@ struct TensorHeader {
 class StoredItem {
  public:
   // Reads the tensor headers of a serialized Unroll. Refuses malformed wire data, a tensor named
-  // twice, and tensors whose byte length disagrees with dtype × shape (the error names the tensor).
-  static absl::StatusOr<std::shared_ptr<const StoredItem>> Parse(absl::Cord bytes);
+  // twice, tensors whose byte length disagrees with dtype × shape (the error names the tensor),
+  // and items over `limits`.
+  static absl::StatusOr<std::shared_ptr<const StoredItem>> Parse(absl::Cord bytes, const WireLimits& limits = {});
   static absl::StatusOr<std::shared_ptr<const StoredItem>> FromUnroll(const Unroll& unroll);
 
   const absl::Cord& bytes() const { return bytes_; }
@@ -49,7 +61,7 @@ struct InsertMessage {
   std::string writer_id;
   std::vector<absl::Cord> items;  // InsertItem messages, in order
 };
-absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes);
+absl::StatusOr<InsertMessage> ParseInsertRequest(const absl::Cord& bytes, const WireLimits& limits = {});
 
 // One InsertItem, read without copying its unroll's payload.
 struct InsertCall {
@@ -58,7 +70,8 @@ struct InsertCall {
   std::vector<TablePriority> tables;
   std::shared_ptr<const StoredItem> item;
 };
-absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes);
+absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const absl::Cord& bytes,
+                                           const WireLimits& limits = {});
 
 // The wire bytes of one SampledItem entry of a SampleResponse (`items`, field 1), item included.
 absl::Cord SampledItemWireBytes(uint64_t key, double probability, int64_t table_size, int32_t times_sampled,

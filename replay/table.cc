@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -130,6 +131,7 @@ void Table::Add(TableItem item) {
   sampler_->Insert(item.key, item.priority);
   remover_->Insert(item.key, item.priority);
   bytes_ += item.bytes;
+  ++item_sizes_[item.bytes];
   order_.push_back(item.key);
   const uint64_t key = item.key;
   items_.emplace(key, std::move(item));
@@ -149,6 +151,8 @@ void Table::Remove(uint64_t key) {
   sampler_->Delete(key);
   remover_->Delete(key);
   bytes_ -= it->second.bytes;
+  auto size = item_sizes_.find(it->second.bytes);
+  if (--size->second == 0) item_sizes_.erase(size);
   items_.erase(it);
   ++deletes_;
   // drop deleted keys from the insertion order once they dominate it
@@ -159,6 +163,11 @@ void Table::Remove(uint64_t key) {
 }
 
 absl::StatusOr<std::vector<Sample>> Table::SampleBatch(int count, absl::Time deadline, const Cancelled& cancelled) {
+  return SampleBatch(count, std::numeric_limits<int64_t>::max(), deadline, cancelled);
+}
+
+absl::StatusOr<std::vector<Sample>> Table::SampleBatch(int count, int64_t max_bytes, absl::Time deadline,
+                                                       const Cancelled& cancelled) {
   if (count < 1) return absl::InvalidArgumentError(absl::StrCat("batch size must be >= 1, got ", count));
   const bool takes_items = config_.max_times_sampled() > 0;
   // a table that grows with its writers may yet hold the batch
@@ -172,6 +181,16 @@ absl::StatusOr<std::vector<Sample>> Table::SampleBatch(int count, absl::Time dea
     return closed_ || (limiter_.CanSample(size, count) && (!takes_items || size >= count));
   };
   MIMIC_RETURN_IF_ERROR(Wait(absl::Condition(&ready), deadline, cancelled, &sample_blocked_s_));
+  // what the response could take, known before anything is drawn (a SampledItem's own fields and
+  // framing stay below 64 bytes)
+  const int64_t largest = item_sizes_.empty() ? 0 : item_sizes_.rbegin()->first;
+  const double worst = static_cast<double>(count) * static_cast<double>(largest + 64);
+  if (worst > static_cast<double>(max_bytes)) {
+    return absl::ResourceExhaustedError(absl::StrCat("a batch of ", count, " items of up to ", largest,
+                                                     " bytes could take ", static_cast<int64_t>(worst),
+                                                     " bytes, over the message limit of ", max_bytes,
+                                                     " bytes; ask for smaller batches or raise max_message_bytes"));
+  }
   std::vector<Sample> batch;
   batch.reserve(count);
   for (int i = 0; i < count; ++i) {

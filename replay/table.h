@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -62,6 +63,10 @@ class Table {
   // timeout never takes items it does not deliver). Items that reach max_times_sampled are
   // removed. INVALID_ARGUMENT when the table could never hold enough items for the batch.
   absl::StatusOr<std::vector<Sample>> SampleBatch(int count, absl::Time deadline, const Cancelled& cancelled);
+  // The same, refusing (RESOURCE_EXHAUSTED, before drawing anything) a batch whose items could
+  // take more than `max_bytes`: `count` times the largest item in the table, plus framing.
+  absl::StatusOr<std::vector<Sample>> SampleBatch(int count, int64_t max_bytes, absl::Time deadline,
+                                                  const Cancelled& cancelled);
   absl::StatusOr<Sample> SampleOne(absl::Time deadline, const Cancelled& cancelled);
 
   // Returns (updated, missing) counts; priorities must be finite and >= 0.
@@ -102,6 +107,7 @@ class Table {
   std::vector<uint64_t> order_ ABSL_GUARDED_BY(mu_);  // insertion order, for checkpoints (lazy deletes)
   int64_t deletes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::btree_map<int64_t, int64_t> item_sizes_ ABSL_GUARDED_BY(mu_);  // bytes -> items of that size
   double insert_blocked_s_ ABSL_GUARDED_BY(mu_) = 0;
   double sample_blocked_s_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -247,7 +247,8 @@ def run_dev(args, root, tmp):
         preprocess = next(p for p in cluster.selected if p.workload["metadata"]["name"] == "mimic-preprocess")
         jobs_cmd = [args.binary, "jobs"]
         listed = subprocess.run(jobs_cmd + ["list", "--server", f"localhost:{analysis.host_port('grpc')}",
-                                            "--ca", ca, "--token", token], capture_output=True, text=True, timeout=60)
+                                            "--ca", ca], capture_output=True, text=True, timeout=60,
+                                env={"PATH": os.environ["PATH"], "MIMIC_TOKEN": token})
         check("analysis answers over TLS with the Secret's token", listed.returncode == 0, listed.stderr[-300:])
         refused = subprocess.run(jobs_cmd + ["list", "--server", f"localhost:{analysis.host_port('grpc')}", "--ca", ca],
                                  capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"]})

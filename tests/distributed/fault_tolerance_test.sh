@@ -60,7 +60,7 @@ check "actors resync to the new learner's versions" wait_until 30 "actor-1 versi
 # so the restored insert count must be at least the count 3 s before the kill.
 replay=$(pid_of replay)
 replay_address=$(grep -oE 'address: "127.0.0.1:[0-9]+"' "$run/replay.pbtxt" | head -1 | grep -oE "[0-9.]+:[0-9]+")
-inserts() { $mimic replay-info --server "$replay_address" 2>/dev/null | awk '$1 == "on_policy" { print $4 }'; }
+inserts() { $mimic replay-info --server "$replay_address" --token_file "$run/token" 2>/dev/null | awk '$1 == "on_policy" { print $4 }'; }
 inserts_before=$(inserts)
 sleep 3
 inserts_at_kill=$(inserts)

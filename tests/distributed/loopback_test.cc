@@ -4,6 +4,7 @@
 // before anything else is up waits instead of failing.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -35,14 +36,32 @@ ReplayConfig QueueReplay() {
   return config;
 }
 
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Every link of the run over mutual TLS with a token, as a deployment across machines would be.
+ServerSecurity SecureServer() {
+  const std::string cert = Slurp("common/testdata/tls_cert.pem");
+  return ServerSecurity{"run-token", cert, Slurp("common/testdata/tls_key.pem"), /*client_ca_pem=*/cert};
+}
+
+ClientSecurity SecureClient() {
+  const std::string cert = Slurp("common/testdata/tls_cert.pem");
+  return ClientSecurity{"run-token", cert, cert, Slurp("common/testdata/tls_key.pem"), "localhost"};
+}
+
 TaskEnvs Cartpole(int envs, uint64_t seed) {
   TaskConfig task;
   task.set_name("cartpole");
   return MakeTaskEnvs(task, TaskRole::kTrain, envs, 1, seed).value();
 }
 
-TEST(LoopbackTrainingTest, ExperienceFlowsAndVersionsPropagate) {
-  auto replay = replay::ReplayServer::Start(QueueReplay()).value();
+TEST(LoopbackTrainingTest, ExperienceFlowsAndVersionsPropagateOverMutualTls) {
+  auto replay = replay::ReplayServer::Start(QueueReplay(), SecureServer()).value();
   const std::string replay_address = absl::StrCat("127.0.0.1:", replay->port());
   const TaskEnvs probe = Cartpole(1, 0);
 
@@ -52,6 +71,8 @@ TEST(LoopbackTrainingTest, ExperienceFlowsAndVersionsPropagate) {
   learner_options.max_updates = 25;
   learner_options.checkpoint_dir = ::testing::TempDir() + "/loopback_ckpt";
   learner_options.checkpoint_interval_s = 0;
+  learner_options.security = SecureServer();
+  learner_options.replay_security = SecureClient();
   auto learner = LearnerService::Start(SmallConfig(), probe.obs_size, probe.num_actions, learner_options).value();
   const std::string learner_address = absl::StrCat("127.0.0.1:", learner->port());
 
@@ -66,6 +87,7 @@ TEST(LoopbackTrainingTest, ExperienceFlowsAndVersionsPropagate) {
     options.unroll_length = 10;
     options.parameter_sync_steps = 10;
     options.seed = 100 + i;
+    options.security = SecureClient();
     actors.push_back(Actor::Create(SmallConfig(), Cartpole(4, 10 + i), options).value());
   }
   for (auto& actor : actors) {
@@ -102,6 +124,7 @@ TEST(LoopbackTrainingTest, ExperienceFlowsAndVersionsPropagate) {
   eval_options.learner_address = learner_address;
   eval_options.max_evaluations = 1;
   eval_options.max_steps = 50;
+  eval_options.security = SecureClient();
   eval_options.csv_path = ::testing::TempDir() + "/loopback_eval.csv";
   std::filesystem::remove(eval_options.csv_path);
   auto evaluator = Evaluator::Create(SmallConfig(), Cartpole(2, 3), eval_options).value();
@@ -136,6 +159,30 @@ TEST(LoopbackTrainingTest, LearnerResumesItsUpdateCounterFromTheCheckpoint) {
   EXPECT_EQ(resumed->learner().step(), 3);
   EXPECT_NE(resumed->resumed_from().find("ckpt-000000000003.pt"), std::string::npos);
   EXPECT_EQ(resumed->parameters().version(), 3);
+}
+
+TEST(LoopbackTrainingTest, LearnerStartsFromTheOlderCheckpointWhenTheNewestIsTruncated) {
+  auto replay = replay::ReplayServer::Start(QueueReplay()).value();
+  const TaskEnvs probe = Cartpole(1, 0);
+  LearnerServiceOptions options;
+  options.replay_address = absl::StrCat("127.0.0.1:", replay->port());
+  options.checkpoint_dir = ::testing::TempDir() + "/truncated_ckpt";
+  std::filesystem::remove_all(options.checkpoint_dir);
+  {
+    auto learner = LearnerService::Start(SmallConfig(), probe.obs_size, probe.num_actions, options).value();
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(learner->learner().Update(RandomBatch(learner->learner(), 4, 2, probe.obs_size, probe.num_actions, i)).ok());
+      if (i == 2) ASSERT_TRUE(learner->learner().SaveCheckpoint(options.checkpoint_dir).ok());  // update 3
+    }
+    ASSERT_TRUE(learner->learner().SaveCheckpoint(options.checkpoint_dir).ok());  // update 5
+  }
+  // the case: the newest checkpoint is cut short, a valid older one lies beside it
+  const std::string newest = options.checkpoint_dir + "/ckpt-000000000005.pt";
+  std::filesystem::resize_file(newest, std::filesystem::file_size(newest) / 2);
+  auto resumed = LearnerService::Start(SmallConfig(), probe.obs_size, probe.num_actions, options);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ((*resumed)->learner().step(), 3);
+  EXPECT_NE((*resumed)->resumed_from().find("ckpt-000000000003.pt"), std::string::npos);
 }
 
 TEST(LoopbackTrainingTest, ActorWaitsWhenNothingIsUp) {
