@@ -26,6 +26,8 @@ const Command kCommands[] = {
     {"replay", "run the replay service (tables, rate limiters, checkpoints) until SIGTERM", RunReplay},
     {"rollout", "run a trained policy over whole clips and write rollouts.h5 (kinematics, actions, every layer)",
      RunRollout},
+    {"render", "render a rollout (simulated rat, reference ghost, keypoints) or a STAC registration to MP4, PNG and SVG",
+     RunRender},
     {"analysis", "the neural comparisons on plain arrays or rollouts: GLMs, encoding, RDMs, RSA, variability, "
                  "spike binning", RunAnalysis},
     {"synth", "write a synthetic session with planted tuning (CSV)", RunSynth},

@@ -312,6 +312,11 @@ absl::StatusOr<std::unique_ptr<GlContext>> GlContext::Create(GlBackend backend) 
 
 absl::Status GlContext::MakeCurrent() { return impl_->MakeCurrent(); }
 
+bool GlContext::software() const {
+  return absl::StrContains(renderer_, "llvmpipe") || absl::StrContains(renderer_, "softpipe") ||
+         absl::StrContains(renderer_, "swrast");
+}
+
 std::string GlContext::Describe() const {
   return absl::StrCat(GlBackendName(backend_), " (", renderer_, ")");
 }

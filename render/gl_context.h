@@ -49,6 +49,8 @@ class GlContext {
   // Profile) Mesa 22.3.6".
   const std::string& renderer() const { return renderer_; }
   const std::string& version() const { return version_; }
+  // A software rasteriser (Mesa's llvmpipe, softpipe or swrast) rather than a GPU.
+  bool software() const;
   // "egl (llvmpipe ...)": for logs and benchmark lines.
   std::string Describe() const;
 

@@ -12,10 +12,11 @@ namespace {
 
 // colours: the reference ghost warm, the real keypoints red, the model's keypoints green
 constexpr float kGhostRgb[3] = {1.0f, 0.62f, 0.25f};
-constexpr float kKeypointRgba[4] = {0.95f, 0.15f, 0.2f, 1.0f};
+// the real keypoints are a translucent halo, so a model keypoint on top of one still shows
+constexpr float kKeypointRgba[4] = {1.0f, 0.1f, 0.15f, 0.45f};
 constexpr float kModelKeypointRgba[4] = {0.35f, 1.0f, 0.35f, 1.0f};
 constexpr float kConnectorRgba[4] = {1.0f, 1.0f, 1.0f, 0.8f};
-constexpr double kKeypointRadius = 0.0045;       // m
+constexpr double kKeypointRadius = 0.005;        // m
 constexpr double kModelKeypointRadius = 0.0035;  // m
 constexpr double kConnectorRadius = 0.0008;      // m
 
@@ -73,6 +74,7 @@ absl::Status RenderOptions::Validate() const {
   if (shadow_size < 64 || shadow_size > 8192) {
     return absl::InvalidArgumentError(absl::StrCat("shadow size must be in [64, 8192], got ", shadow_size));
   }
+  if (shadows < -1 || shadows > 1) return absl::InvalidArgumentError("shadows must be -1 (auto), 0 or 1");
   if (multisamples < 0 || multisamples > 16) {
     return absl::InvalidArgumentError(absl::StrCat("multisamples must be in [0, 16], got ", multisamples));
   }
@@ -116,6 +118,11 @@ absl::StatusOr<std::unique_ptr<SceneRenderer>> SceneRenderer::Create(const mjMod
   m->vis.global.offheight = options.height;
   m->vis.quality.offsamples = options.multisamples;
   m->vis.quality.shadowsize = options.shadow_size;
+  // builtin geoms (the rat is made of capsules, ellipsoids and spheres) with half MuJoCo's default
+  // slices and stacks: llvmpipe lights every vertex, and at 640x480 the difference does not show
+  // (measured: 28x16 -> 16x8 took a frame from ~32 to ~18 ms of CPU, docs/benchmarks.md)
+  m->vis.quality.numslices = 16;
+  m->vis.quality.numstacks = 8;
   m->vis.headlight.ambient[0] = m->vis.headlight.ambient[1] = m->vis.headlight.ambient[2] = 0.25f;
   m->vis.headlight.diffuse[0] = m->vis.headlight.diffuse[1] = m->vis.headlight.diffuse[2] = 0.45f;
   m->vis.headlight.active = 1;
@@ -135,7 +142,7 @@ absl::StatusOr<std::unique_ptr<SceneRenderer>> SceneRenderer::Create(const mjMod
   for (mjvScene& scene : r->scenes_) {
     mjv_defaultScene(&scene);
     mjv_makeScene(m, &scene, max_geoms);
-    scene.flags[mjRND_SHADOW] = options.shadows ? 1 : 0;
+    scene.flags[mjRND_SHADOW] = 0;
     scene.flags[mjRND_REFLECTION] = 0;
     scene.flags[mjRND_SKYBOX] = 0;
   }
@@ -147,6 +154,10 @@ absl::StatusOr<std::unique_ptr<SceneRenderer>> SceneRenderer::Create(const mjMod
     return absl::InternalError(absl::StrCat("MuJoCo could not make a ", options.width, "x", options.height,
                                             " offscreen buffer on ", r->gl_->Describe()));
   }
+  // shadows: MuJoCo draws the scene again for them, which doubles a frame's cost on a software
+  // rasteriser; by default they are drawn only where the GL is hardware
+  r->shadows_ = options.shadows > 0 || (options.shadows < 0 && !r->gl_->software());
+  for (mjvScene& scene : r->scenes_) scene.flags[mjRND_SHADOW] = r->shadows_ ? 1 : 0;
   r->readback_.resize(static_cast<size_t>(options.width) * options.height * 3);
   return r;
 }
@@ -175,6 +186,7 @@ void SceneRenderer::AddSphere(mjvScene* scene, const double* pos, double radius,
   mjv_initGeom(g, mjGEOM_SPHERE, size, pos, nullptr, rgba);
   g->category = mjCAT_DECOR;
   g->emission = 0.25f;
+  g->transparent = rgba[3] < 1 ? 1 : 0;
 }
 
 void SceneRenderer::AddConnector(mjvScene* scene, const double* a, const double* b, double radius,
@@ -259,9 +271,8 @@ absl::Status SceneRenderer::Render(const FrameContent& frame, Image* image) {
     mjr_render(viewport, &scenes_[p], &context_);
     last_cameras_[p] = mjv_averageCamera(&scenes_[p].camera[0], &scenes_[p].camera[1]);
     last_viewports_[p] = viewport;
-    if (panels == 2 && options_.layers.text) {
-      mjr_overlay(mjFONT_NORMAL, mjGRID_TOPRIGHT, viewport, p == 0 ? "simulation" : "reference", nullptr,
-                  &context_);
+    if (panels == 2 && options_.layers.text && !frame.panel_titles[p].empty()) {
+      mjr_overlay(mjFONT_NORMAL, mjGRID_TOPRIGHT, viewport, frame.panel_titles[p].c_str(), nullptr, &context_);
     }
   }
   if (panels == 2) mjr_rectangle({panel_width - 1, 0, 2, H}, 0.9f, 0.9f, 0.9f, 1.0f);  // the divider

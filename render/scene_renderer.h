@@ -59,8 +59,10 @@ struct RenderOptions {
   double ghost_alpha = 0.35;  // opacity of the reference ghost, (0, 1]
   Layers layers;
   bool side_by_side = false;
-  bool shadows = true;    // the tracking light's shadow (a depth pass at shadow_size^2)
-  int shadow_size = 1024;
+  // the tracking light's shadow: 1 on, 0 off, -1 on only with a hardware GL (MuJoCo draws the
+  // scene again for it: twice a frame's cost on a software rasteriser)
+  int shadows = -1;
+  int shadow_size = 1024;  // its depth map, pixels square
   int multisamples = 0;   // MSAA samples of the offscreen buffer (costly on a software rasteriser)
   GlBackend backend = GlBackend::kAuto;
 
@@ -77,6 +79,7 @@ struct FrameContent {
   double distance_m = 0.6;                      // camera distance when the options leave it at 0
   // overlay text: top-left labels and their values (one per line), bottom-left notes
   std::string labels, values, notes;
+  std::string panel_titles[2] = {"simulation", "reference"};  // side by side, top right of each panel
 };
 
 class SceneRenderer {
@@ -99,6 +102,7 @@ class SceneRenderer {
   const mjModel* model() const { return model_; }
   const RenderOptions& options() const { return options_; }
   const GlContext& gl() const { return *gl_; }
+  bool shadows() const { return shadows_; }
 
  private:
   SceneRenderer() = default;
@@ -117,6 +121,7 @@ class SceneRenderer {
   mjvCamera camera_;
   mjrContext context_;
   int model_camera_ = -1;
+  bool shadows_ = false;
   std::vector<unsigned char> readback_;  // bottom-up rows from mjr_readPixels
   mjvGLCamera last_cameras_[2];
   mjrRect last_viewports_[2];

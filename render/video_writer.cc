@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<VideoWriter>> VideoWriter::Open(const std::string
   if (!(fps > 0.1 && fps <= 1000)) {
     return absl::InvalidArgumentError(absl::StrCat("video frame rate must be in (0.1, 1000] frames/s, got ", fps));
   }
+  av_log_set_level(AV_LOG_ERROR);  // libx264 prints statistics otherwise; errors come back as Status
   const AVOutputFormat* container = av_guess_format(nullptr, path.c_str(), nullptr);
   if (container == nullptr) {
     return absl::InvalidArgumentError(
