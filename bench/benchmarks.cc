@@ -11,6 +11,8 @@ const std::vector<Benchmark>& AllBenchmarks() {
       {"learn", "learning curve of one algorithm in one process (cartpole or the rodent task)", BenchLearn},
       {"learner", "learner update FLOP rate (paper-sized network) vs the machine's sgemm peak", BenchLearner},
       {"actor", "actor env steps/s with the paper-sized policy vs the same env steps without one", BenchActor},
+      {"render", "rollout video frames/s at 640x480 (every layer, encoding included) vs the clip's 50 frames/s",
+       BenchRender},
   };
   return *benchmarks;
 }

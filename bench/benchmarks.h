@@ -17,6 +17,7 @@ int BenchGlm(const Argv& args);     // GLM fits/s vs statsmodels IRLS
 int BenchLearn(const Argv& args);   // learning curves: cartpole swing-up or the rodent task
 int BenchLearner(const Argv& args); // learner update FLOP rate vs the machine's sgemm peak
 int BenchActor(const Argv& args);   // actor env steps/s with batched policy inference vs physics only
+int BenchRender(const Argv& args);  // rendered video frames/s (encoding included) vs the clip's frame rate
 
 struct Benchmark {
   const char* name;
