@@ -8,6 +8,7 @@
 #ifndef MIMIC_ACTORS_EVALUATOR_H_
 #define MIMIC_ACTORS_EVALUATOR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,10 +40,24 @@ struct TrackingEvaluation {
   std::vector<int> stochastic_lengths;
 };
 
+// The states one evaluation episode went through (rodent tasks), for videos of it.
+struct EpisodeTrace {
+  int env = 0;
+  int clip = -1;                // index into the environment's reference library
+  std::vector<double> qpos;     // (T x nq) the state after each step
+  std::vector<int> frames;      // (T) the reference frame each state was compared with
+  double reward_sum = 0;
+  int length = 0;               // steps, including the last one (whose state is not kept)
+  std::string end;              // why it ended ("" = still going at max_steps)
+  double reward_per_step() const { return length > 0 ? reward_sum / length : 0; }
+};
+
 // One episode per environment, at most max_steps steps each: the deterministic policy (no latent
-// noise, action means), or the policy as actors run it (latent and action noise).
+// noise, action means), or the policy as actors run it (latent and action noise). With `traces`,
+// each rodent episode's states come back too.
 absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
-                                                    int max_steps, bool deterministic = true);
+                                                    int max_steps, bool deterministic = true,
+                                                    std::vector<EpisodeTrace>* traces = nullptr);
 
 struct EvaluatorOptions {
   std::string learner_address;
@@ -54,6 +69,10 @@ struct EvaluatorOptions {
   std::string status_path;
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped
+  // Called after each evaluation with its best and worst deterministic episode (by reward per
+  // step; the same object when they do not differ), e.g. to render videos of them; an error is
+  // logged and evaluation goes on.
+  std::function<absl::Status(int64_t version, const EpisodeTrace& best, const EpisodeTrace& worst)> on_episodes;
 };
 
 class Evaluator {
@@ -66,6 +85,7 @@ class Evaluator {
  private:
   Evaluator() = default;
   absl::Status Record(int64_t version, double wall_seconds, const TrackingEvaluation& result);
+  void ReportEpisodes(int64_t version, const std::vector<EpisodeTrace>& traces);
 
   EvaluatorOptions options_;
   TaskEnvs envs_;

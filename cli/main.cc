@@ -15,7 +15,7 @@ namespace {
 
 const Command kCommands[] = {
     {"demo", "the main job on the bundled data: STAC registration, baselines, a short distributed training run, "
-             "a rollout and an analysis job", RunDemo},
+             "a rollout, its video and an analysis job", RunDemo},
     {"stac", "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
     {"train", "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",
      RunTrain},

@@ -20,7 +20,8 @@ struct RunLayout {
         survival_csv(d + "/survival.csv"),
         pids(d + "/pids.txt"),
         summary(d + "/summary.json"),
-        eval_svg(d + "/eval.svg") {}
+        eval_svg(d + "/eval.svg"),
+        videos(d + "/videos") {}
 
   std::string dir;
   std::string config;              // the completed TrainConfig every process reads
@@ -34,7 +35,8 @@ struct RunLayout {
   std::string survival_csv;        // per-episode lengths with the policy's noise
   std::string pids;                // the supervisor's pid file
   std::string summary;             // summary.json
-  std::string eval_svg;            // curves from eval.csv and survival.csv
+  std::string eval_svg;            // curves from eval.csv and survival.csv, stills of videos/
+  std::string videos;              // the evaluator's videos of its best and worst episodes
 };
 
 }  // namespace mimic::launch

@@ -1,6 +1,7 @@
 #include "render/clip_video.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <set>
 
@@ -45,9 +46,11 @@ FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title) 
 
   // top left: what and where
   std::string labels, values;
+  int lines = 0;
   auto line = [&](const std::string& label, const std::string& value) {
-    absl::StrAppend(&labels, labels.empty() ? "" : "\n", label);
-    absl::StrAppend(&values, values.empty() ? "" : "\n", value);
+    absl::StrAppend(&labels, lines > 0 ? "\n" : "", label);
+    absl::StrAppend(&values, lines > 0 ? "\n" : "", value);
+    ++lines;
   };
   if (!title.empty()) line(title, "");
   line("clip", clip.name);
@@ -74,9 +77,14 @@ FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title) 
     break;
   }
   std::string legend;
-  if (frame.ghost_qpos != nullptr) absl::StrAppend(&legend, "orange: reference pose   ");
-  if (frame.keypoints != nullptr) absl::StrAppend(&legend, "red: real keypoints   ");
-  if (frame.model_keypoints != nullptr) absl::StrAppend(&legend, "green: model keypoints");
+  if (frame.ghost_qpos != nullptr) absl::StrAppend(&legend, "orange: reference   ");
+  if (frame.keypoints != nullptr && frame.model_keypoints != nullptr) {
+    absl::StrAppend(&legend, "red / green: real / model keypoints");
+  } else if (frame.keypoints != nullptr) {
+    absl::StrAppend(&legend, "red: real keypoints");
+  } else if (frame.model_keypoints != nullptr) {
+    absl::StrAppend(&legend, "green: model keypoints");
+  }
   if (!legend.empty()) absl::StrAppend(&notes, notes.empty() ? "" : "\n", legend);
   frame.notes = notes;
   if (clip.source == "stac") {
@@ -121,6 +129,15 @@ absl::StatusOr<ClipVideoResult> RenderClipVideo(const mjModel* model, double mod
                                              ? FixedPath(clip.com, distance)
                                              : TrackingPath(clip.com, clip.frame_rate, distance);
   ClipVideoResult result;
+  // stills already written go if the video fails (cancelled, encoder error): no orphans
+  struct StillCleanup {
+    std::vector<std::string>* written;
+    bool keep = false;
+    ~StillCleanup() {
+      if (keep) return;
+      for (const std::string& p : *written) std::remove(p.c_str());
+    }
+  } cleanup{&result.stills};
   result.frame_rate = clip.frame_rate;
   result.gl = renderer->gl().Describe();
   const std::set<int> stills(options.stills.begin(), options.stills.end());
@@ -130,6 +147,9 @@ absl::StatusOr<ClipVideoResult> RenderClipVideo(const mjModel* model, double mod
   for (int t = options.first_frame; t < end; ++t) {
     const bool still = stills.count(t) > 0;
     if (video == nullptr && !still) continue;
+    if (options.cancelled && options.cancelled()) {
+      return absl::CancelledError(absl::StrCat("stopped while rendering clip '", clip.name, "'"));
+    }
     FrameContent frame = ClipFrame(clip, t, options.title);
     frame.lookat = path[t].lookat;
     frame.distance_m = path[t].distance_m;
@@ -154,6 +174,7 @@ absl::StatusOr<ClipVideoResult> RenderClipVideo(const mjModel* model, double mod
     result.codec = video->codec();
     result.encode_seconds = video->encode_seconds();
   }
+  cleanup.keep = true;
   // stills in the order asked
   std::vector<std::string> ordered;
   for (int s : options.stills) ordered.push_back(StillPath(prefix, s));

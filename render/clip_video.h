@@ -28,6 +28,7 @@ struct ClipVideoOptions {
   int max_frames = 0;         // 0 = to the clip's end
   std::string title;          // an extra first overlay line (e.g. "policy v120, best clip")
   std::function<void(int64_t done, int64_t total)> on_progress;
+  std::function<bool()> cancelled;  // checked before each frame: true stops with CANCELLED, no file
 };
 
 struct ClipVideoResult {

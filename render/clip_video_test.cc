@@ -1,5 +1,6 @@
 #include "render/clip_video.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -112,7 +113,12 @@ TEST_F(ClipVideoTest, TheOverlayNamesTheClipTheFrameTheErrorsAndARecentEpisodeEn
   EXPECT_NE(at_end.values.find("22 / 29"), std::string::npos) << at_end.values;
   EXPECT_NE(at_end.values.find("10.0 mm"), std::string::npos) << "the 1 cm body shift";
   EXPECT_NE(at_end.notes.find("episode ended at frame 20: too_far"), std::string::npos) << at_end.notes;
-  EXPECT_NE(at_end.notes.find("orange: reference pose"), std::string::npos);
+  EXPECT_NE(at_end.notes.find("orange: reference"), std::string::npos);
+  EXPECT_NE(at_end.notes.find("red / green: real / model keypoints"), std::string::npos);
+  // a title line keeps labels and values in step
+  const FrameContent titled = ClipFrame(clip_, 3, "policy v7");
+  EXPECT_EQ(std::count(titled.labels.begin(), titled.labels.end(), '\n'),
+            std::count(titled.values.begin(), titled.values.end(), '\n'));
   // the note is held for 0.8 s (40 frames at 50 Hz) and then gone
   EXPECT_EQ(ClipFrame(clip_, 5, "").notes.find("episode ended"), std::string::npos);
 }
