@@ -15,7 +15,7 @@ constexpr float kGhostRgb[3] = {1.0f, 0.62f, 0.25f};
 // the real keypoints are a translucent halo, so a model keypoint on top of one still shows
 constexpr float kKeypointRgba[4] = {1.0f, 0.1f, 0.15f, 0.45f};
 constexpr float kModelKeypointRgba[4] = {0.35f, 1.0f, 0.35f, 1.0f};
-constexpr float kConnectorRgba[4] = {1.0f, 1.0f, 1.0f, 0.8f};
+constexpr float kConnectorRgba[4] = {0.9f, 0.9f, 0.9f, 1.0f};
 constexpr double kKeypointRadius = 0.005;        // m
 constexpr double kModelKeypointRadius = 0.0035;  // m
 constexpr double kConnectorRadius = 0.0008;      // m
