@@ -162,7 +162,7 @@ absl::StatusOr<RenderRound> MeasureRound(const Workload& w, const render::ClipVi
   render::Image image;
   auto start = Clock::now();
   for (int t = 0; t < frames; ++t) {
-    render::FrameContent frame = render::ClipFrame(w.clip, t, "");
+    render::FrameContent frame = render::ClipFrame(w.clip, t, "", base.render.side_by_side);
     frame.lookat = path[t].lookat;
     frame.distance_m = path[t].distance_m;
     if (absl::Status s = (*renderer)->Render(frame, &image); !s.ok()) return s;

@@ -35,7 +35,7 @@ std::string Stem(const std::string& path) {
 
 std::string StillPath(const std::string& prefix, int t) { return absl::StrFormat("%s_frame%04d.png", prefix, t); }
 
-FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title) {
+FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title, bool side_by_side) {
   FrameContent frame;
   const int K = clip.num_keypoints;
   frame.qpos = clip.qpos_at(t);
@@ -77,8 +77,17 @@ FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title) 
     break;
   }
   std::string legend;
-  if (frame.ghost_qpos != nullptr) absl::StrAppend(&legend, "orange: reference   ");
-  if (frame.keypoints != nullptr && frame.model_keypoints != nullptr) {
+  if (side_by_side) {
+    // left: the body with the model's keypoints; right: the reference (orange) with the real ones
+    absl::StrAppend(&legend, "left: ", clip.source == "stac" ? "registered model" : "simulation",
+                    frame.model_keypoints != nullptr ? ", green model keypoints" : "", "   right: ",
+                    frame.ghost_qpos != nullptr ? "reference (orange)" : "real rat",
+                    frame.keypoints != nullptr ? ", red real keypoints" : "");
+  } else if (frame.ghost_qpos != nullptr) {
+    absl::StrAppend(&legend, "orange: reference   ");
+  }
+  if (side_by_side) {
+  } else if (frame.keypoints != nullptr && frame.model_keypoints != nullptr) {
     absl::StrAppend(&legend, "red / green: real / model keypoints");
   } else if (frame.keypoints != nullptr) {
     absl::StrAppend(&legend, "red: real keypoints");
@@ -150,7 +159,7 @@ absl::StatusOr<ClipVideoResult> RenderClipVideo(const mjModel* model, double mod
     if (options.cancelled && options.cancelled()) {
       return absl::CancelledError(absl::StrCat("stopped while rendering clip '", clip.name, "'"));
     }
-    FrameContent frame = ClipFrame(clip, t, options.title);
+    FrameContent frame = ClipFrame(clip, t, options.title, options.render.side_by_side);
     frame.lookat = path[t].lookat;
     frame.distance_m = path[t].distance_m;
     const auto drawn = Clock::now();

@@ -44,8 +44,9 @@ struct ClipVideoResult {
   double frames_per_second() const { return seconds > 0 ? frames / seconds : 0; }
 };
 
-// The overlay and camera for frame t (exposed for tests).
-FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title);
+// The poses, keypoints and overlay of frame t (the camera is the caller's); side by side, the
+// legend names the panels.
+FrameContent ClipFrame(const RenderClip& clip, int t, const std::string& title, bool side_by_side = false);
 
 // Renders `clip` with `model` (the model at the clip's scale, whose tracking distance it sets).
 absl::StatusOr<ClipVideoResult> RenderClipVideo(const mjModel* model, double model_scale, const RenderClip& clip,

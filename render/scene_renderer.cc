@@ -233,15 +233,14 @@ void SceneRenderer::BuildPanel(const FrameContent& frame, bool reference_panel, 
   if (draw_ghost) {
     const int first = scene->ngeom;
     mjv_addGeoms(model_, ghost_, &option_, nullptr, mjCAT_DYNAMIC, scene);
-    // a translucent, warm copy of the model; drawn solid (in its own colours) as the reference panel
-    if (!reference_panel) {
-      for (int i = first; i < scene->ngeom; ++i) {
-        mjvGeom& g = scene->geoms[i];
-        for (int c = 0; c < 3; ++c) g.rgba[c] = kGhostRgb[c];
-        g.rgba[3] = static_cast<float>(options_.ghost_alpha);
-        g.transparent = options_.ghost_alpha < 1 ? 1 : 0;
-        g.specular = 0.2f;
-      }
+    // a translucent, warm copy of the model; drawn solid in the same colour as the reference panel
+    const float alpha = reference_panel ? 1.0f : static_cast<float>(options_.ghost_alpha);
+    for (int i = first; i < scene->ngeom; ++i) {
+      mjvGeom& g = scene->geoms[i];
+      for (int c = 0; c < 3; ++c) g.rgba[c] = kGhostRgb[c];
+      g.rgba[3] = alpha;
+      g.transparent = alpha < 1 ? 1 : 0;
+      g.specular = 0.2f;
     }
   }
   const int k_count = frame.num_keypoints;
@@ -271,7 +270,8 @@ absl::Status SceneRenderer::Render(const FrameContent& frame, Image* image) {
     mjr_render(viewport, &scenes_[p], &context_);
     last_cameras_[p] = mjv_averageCamera(&scenes_[p].camera[0], &scenes_[p].camera[1]);
     last_viewports_[p] = viewport;
-    if (panels == 2 && options_.layers.text && !frame.panel_titles[p].empty()) {
+    // panel titles top right; the left one only when the labels do not take that corner's row
+    if (panels == 2 && options_.layers.text && !frame.panel_titles[p].empty() && (p == 1 || frame.labels.empty())) {
       mjr_overlay(mjFONT_NORMAL, mjGRID_TOPRIGHT, viewport, frame.panel_titles[p].c_str(), nullptr, &context_);
     }
   }
