@@ -32,7 +32,7 @@ struct Row {
 double MeanOf(double sum, int n) { return n > 0 ? sum / n : std::nan(""); }
 
 // One control step of row r; records what the step reached.
-void StepRow(Row& r, const ClipFeatures& f, const float* action, int num_actions, float* obs) {
+void StepRow(Row& r, const ClipFeatures& f, const float* action, int num_actions, int trace_steps, float* obs) {
   auto stepped = r.env->Step(absl::MakeConstSpan(action, num_actions), obs);
   if (!stepped.ok()) {  // actions are finite and the episode runs: cannot happen, but do not loop
     r.done = true;
@@ -60,6 +60,12 @@ void StepRow(Row& r, const ClipFeatures& f, const float* action, int num_actions
                                      : f.clip.keypoint_groups[k];
       r.out.keypoint_errors_mm_by_part[group].push_back(mm);
     }
+  }
+  if (!r.failed && r.out.trace_end.empty() && r.steps <= trace_steps) {
+    const mjData* d = r.env->physics().data();
+    r.out.trace_qpos.insert(r.out.trace_qpos.end(), d->qpos, d->qpos + r.env->physics().model()->nq);
+    r.out.trace_frames.push_back(r.env->frame());
+    if (s.end != EpisodeEnd::kNone) r.out.trace_end = EpisodeEndName(s.end);
   }
   r.first = false;
   const int last_frame = f.clip.num_frames - 1;
@@ -212,7 +218,7 @@ absl::StatusOr<PolicyEvaluation> EvaluateClipsWith(const ActionFn& act, const En
     pool.ParallelFor(E, [&](int begin, int end) {
       for (int i = begin; i < end; ++i) {
         if (rows[i].done) continue;
-        StepRow(rows[i], library.clip(rows[i].clip), a + static_cast<size_t>(i) * A, A,
+        StepRow(rows[i], library.clip(rows[i].clip), a + static_cast<size_t>(i) * A, A, options.trace_steps,
                 obs.data() + static_cast<size_t>(i) * D);
       }
     });

@@ -30,6 +30,9 @@ struct ClipEvaluationOptions {
   int max_steps = 0;          // per clip; 0 = the whole clip
   uint64_t seed = 0;
   int threads = 1;            // environment stepping threads
+  // Keep each episode's states (qpos after each step, up to this many steps of its first
+  // episode, i.e. until the first termination), e.g. for videos of it; 0 = none.
+  int trace_steps = 0;
 
   absl::Status Validate() const;
 };
@@ -52,6 +55,11 @@ struct ClipEpisode {
   std::vector<float> keypoint_errors_mm;
   std::map<std::string, std::vector<float>> keypoint_errors_mm_by_part;
   std::string keypoint_note;  // why there are no keypoint errors, or ""
+  // with options.trace_steps: the states of the first episode (T x nq, after each step), the
+  // reference frame each was compared with, and why that episode ended ("" = it did not)
+  std::vector<double> trace_qpos;
+  std::vector<int> trace_frames;
+  std::string trace_end;
 };
 
 // Aggregates over a set of episodes (clips of a split).

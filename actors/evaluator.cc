@@ -21,7 +21,8 @@
 namespace mimic {
 
 absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
-                                                    int max_steps, bool deterministic) {
+                                                    int max_steps, bool deterministic,
+                                                    std::vector<EpisodeTrace>* traces) {
   VectorEnv& env = *envs.env;
   const int E = env.num_envs();
   PolicyActor actor(networks, E, seed, deterministic);
@@ -32,6 +33,13 @@ absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs&
   double com = 0, body = 0, end_effector = 0;
   int64_t tracked_steps = 0;
   int remaining = E;
+  if (traces != nullptr) {
+    traces->assign(E, EpisodeTrace());
+    for (int i = 0; i < E; ++i) {
+      (*traces)[i].env = i;
+      if (envs.rodent) (*traces)[i].clip = envs.rodent->env(i).clip();
+    }
+  }
   for (int t = 0; t < max_steps && remaining > 0; ++t) {
     torch::Tensor action = actor.Act(ObservationsOf(env), FirstFlagsOf(env)).action.contiguous();
     MIMIC_RETURN_IF_ERROR(env.Step(absl::MakeConstSpan(action.data_ptr<float>(), action.numel())));
@@ -39,6 +47,18 @@ absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs&
       if (done[i]) continue;
       returns[i] += env.rewards()[i];
       lengths[i] += 1;
+      if (traces != nullptr) {
+        EpisodeTrace& trace = (*traces)[i];
+        trace.reward_sum = returns[i];
+        trace.length = lengths[i];
+        if (env.first()[i] && envs.rodent) {
+          trace.end = EpisodeEndName(static_cast<EpisodeEnd>(envs.rodent->episode_end()[i]));
+        } else if (envs.rodent) {
+          const mjData* d = envs.rodent->env(i).physics().data();
+          trace.qpos.insert(trace.qpos.end(), d->qpos, d->qpos + envs.rodent->env(i).physics().model()->nq);
+          trace.frames.push_back(envs.rodent->env(i).frame());
+        }
+      }
       if (env.first()[i]) {
         done[i] = true;
         --remaining;
@@ -224,10 +244,10 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
   return absl::OkStatus();
 }
 
-absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate() {
+absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate(std::vector<EpisodeTrace>* traces) {
   if (envs_.context == nullptr) {  // no clips (cartpole): episodes in the batched envs
     MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result,
-                           EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps));
+                           EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, true, traces));
     MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation noisy,
                            EvaluateTracking(networks_, envs_, options_.seed, options_.max_steps, false));
     result.stochastic_mean_length = noisy.mean_length;
@@ -238,9 +258,26 @@ absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate() {
   ClipEvaluationOptions options;
   options.max_steps = options_.max_steps;
   options.seed = options_.seed;
+  if (traces != nullptr) options.trace_steps = options_.max_steps > 0 ? options_.max_steps : 1 << 30;
   MIMIC_ASSIGN_OR_RETURN(PolicyEvaluation deterministic,
                          EvaluateClips(networks_, *envs_.context, envs_.clip_ids, envs_.held_out, options));
+  if (traces != nullptr) {
+    traces->clear();
+    for (size_t i = 0; i < deterministic.episodes.size(); ++i) {
+      ClipEpisode& e = deterministic.episodes[i];
+      EpisodeTrace trace;
+      trace.env = static_cast<int>(i);
+      trace.clip = static_cast<int>(i);  // one deterministic episode per library clip, in order
+      trace.qpos = std::move(e.trace_qpos);
+      trace.frames = std::move(e.trace_frames);
+      trace.end = e.trace_end;
+      trace.reward_sum = e.first_episode_return;
+      trace.length = e.steps_before_failure;
+      traces->push_back(std::move(trace));
+    }
+  }
   options.deterministic = false;
+  options.trace_steps = 0;
   options.episodes_per_clip = options_.stochastic_episodes_per_clip;
   MIMIC_ASSIGN_OR_RETURN(PolicyEvaluation stochastic,
                          EvaluateClips(networks_, *envs_.context, envs_.clip_ids, envs_.held_out, options));
@@ -249,6 +286,27 @@ absl::StatusOr<TrackingEvaluation> Evaluator::Evaluate() {
     keypoint_note_logged_ = true;
   }
   return FromClipEvaluations(std::move(deterministic), std::move(stochastic));
+}
+
+void Evaluator::ReportEpisodes(int64_t version, const std::vector<EpisodeTrace>& traces) {
+  const EpisodeTrace *best = nullptr, *worst = nullptr;
+  for (const EpisodeTrace& trace : traces) {
+    if (trace.frames.empty()) continue;
+    if (best == nullptr || trace.reward_per_step() > best->reward_per_step()) best = &trace;
+    if (worst == nullptr || trace.reward_per_step() < worst->reward_per_step()) worst = &trace;
+  }
+  if (best == nullptr) return;
+  // one distinct episode (e.g. every env on the same clip, deterministically): the same object twice
+  if (worst->clip == best->clip && worst->reward_per_step() == best->reward_per_step()) worst = best;
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status s = options_.on_episodes(version, *best, *worst);
+  const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!s.ok()) {
+    std::fprintf(stderr, "evaluator: episode videos of v%ld failed: %s\n", static_cast<long>(version),
+                 std::string(s.message()).c_str());
+  } else {
+    std::printf("evaluator: v%ld videos of the best and worst episode in %.1f s\n", static_cast<long>(version), spent);
+  }
 }
 
 absl::Status Evaluator::Run(absl::Notification& stop) {
@@ -266,7 +324,8 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
                      std::string(loaded.message()).c_str());
       } else {
         version = fetched->version();
-        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result, Evaluate());
+        std::vector<EpisodeTrace> traces;
+        MIMIC_ASSIGN_OR_RETURN(TrackingEvaluation result, Evaluate(options_.on_episodes ? &traces : nullptr));
         ++evaluations_;
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         MIMIC_RETURN_IF_ERROR(Record(version, wall, result));
@@ -279,6 +338,7 @@ absl::Status Evaluator::Run(absl::Notification& stop) {
                       100 * result.clips->held_out.completion, result.clips->train.keypoint_error_mm);
         }
         std::printf("\n");
+        if (options_.on_episodes) ReportEpisodes(version, traces);
         if (options_.max_evaluations > 0 && evaluations_ >= options_.max_evaluations) break;
       }
     }

@@ -13,6 +13,7 @@
 #ifndef MIMIC_ACTORS_EVALUATOR_H_
 #define MIMIC_ACTORS_EVALUATOR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,10 +53,24 @@ struct TrackingEvaluation {
 // returns the rewards until then, tracking errors the means over whole clips.
 TrackingEvaluation FromClipEvaluations(PolicyEvaluation deterministic, PolicyEvaluation stochastic);
 
+// The states one evaluation episode went through (rodent tasks), for videos of it.
+struct EpisodeTrace {
+  int env = 0;
+  int clip = -1;                // index into the environment's reference library
+  std::vector<double> qpos;     // (T x nq) the state after each step
+  std::vector<int> frames;      // (T) the reference frame each state was compared with
+  double reward_sum = 0;
+  int length = 0;               // steps, including the last one (whose state is not kept)
+  std::string end;              // why it ended ("" = still going at max_steps)
+  double reward_per_step() const { return length > 0 ? reward_sum / length : 0; }
+};
+
 // One episode per environment, at most max_steps steps each: the deterministic policy (no latent
-// noise, action means), or the policy as actors run it (latent and action noise).
+// noise, action means), or the policy as actors run it (latent and action noise). With `traces`,
+// each rodent episode's states come back too.
 absl::StatusOr<TrackingEvaluation> EvaluateTracking(Networks networks, TaskEnvs& envs, uint64_t seed,
-                                                    int max_steps, bool deterministic = true);
+                                                    int max_steps, bool deterministic = true,
+                                                    std::vector<EpisodeTrace>* traces = nullptr);
 
 struct EvaluatorOptions {
   std::string learner_address;
@@ -70,6 +85,10 @@ struct EvaluatorOptions {
   std::string metrics_address;
   int64_t max_evaluations = 0;  // 0: until stopped
   ClientSecurity security;      // towards the learner
+  // Called after each evaluation with its best and worst deterministic episode (by reward per
+  // step; the same object when they do not differ), e.g. to render videos of them; an error is
+  // logged and evaluation goes on.
+  std::function<absl::Status(int64_t version, const EpisodeTrace& best, const EpisodeTrace& worst)> on_episodes;
 };
 
 class Evaluator {
@@ -82,7 +101,8 @@ class Evaluator {
  private:
   Evaluator() = default;
   absl::Status Record(int64_t version, double wall_seconds, const TrackingEvaluation& result);
-  absl::StatusOr<TrackingEvaluation> Evaluate();
+  absl::StatusOr<TrackingEvaluation> Evaluate(std::vector<EpisodeTrace>* traces);
+  void ReportEpisodes(int64_t version, const std::vector<EpisodeTrace>& traces);
 
   EvaluatorOptions options_;
   TaskEnvs envs_;

@@ -21,7 +21,7 @@ struct ClipBuffers {
   std::vector<double> model_keypoints, real_keypoints;  // (T x K x 3) when the clip has markers
   std::map<std::string, std::vector<float>> floats;  // name → rows
   std::map<std::string, int64_t> widths;
-  std::vector<int32_t> termination, frame;
+  std::vector<int32_t> termination, episode_end, frame;
   int64_t steps = 0;
 
   void Append(const std::string& name, const torch::Tensor& row) {
@@ -41,6 +41,7 @@ absl::Status WriteClip(H5File& file, const std::string& group, const ClipBuffers
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles(group + "/xpos", {T, model->nbody, 3}, b.xpos.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles(group + "/time", {T}, b.time.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteInts(group + "/termination", {T}, b.termination.data()));
+  MIMIC_RETURN_IF_ERROR(file.WriteInts(group + "/episode_end", {T}, b.episode_end.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteInts(group + "/frame", {T}, b.frame.data()));
   if (!b.model_keypoints.empty()) {
     const int64_t K = static_cast<int64_t>(b.model_keypoints.size()) / (3 * T);
@@ -164,6 +165,7 @@ absl::StatusOr<RolloutSummary> RecordRollouts(Networks networks,
       first = 0.f;
       const bool terminated = IsTermination(step.end);
       b.termination.push_back(terminated ? 1 : 0);
+      b.episode_end.push_back(static_cast<int32_t>(step.end));
       if (step.end == EpisodeEnd::kNone) continue;
       if (!terminated) break;  // the clip (or time limit) ended
       ++summary.terminations;

@@ -6,7 +6,8 @@
 // control_timestep; /layer_names (strings, the network's named layers in order); per clip
 // /clips/<name>/ with qpos [T,nq], qvel [T,nv], xpos [T,nbody,3] (float64), action, action_mean,
 // action_std [T,A], latent_mean, latent_std, latent_sample [T,L], layers/<layer name> [T,n],
-// value [T], reward [T] (float32), termination [T], frame [T] (int32), time [T] (float64, s);
+// value [T], reward [T] (float32), termination [T], episode_end [T] (EpisodeEnd code of the step: 0
+// none, 1-5 a termination, 16 clip_end, 17 time_limit), frame [T] (int32), time [T] (float64, s);
 // with latent resampling also resampled/action_mean [T,n,A] and resampled/latent [T,n,L]; when the
 // clip carries STAC markers also model_keypoints [T,K,3] (the markers on the simulated body),
 // real_keypoints [T,K,3] (the recorded rat's at the same frame; NaN where missing), both float64

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/h5_file.h"
+#include "envs/imitation_task.h"
 #include "envs/test_util.h"
 #include "envs/model_keypoints.h"
 #include "gtest/gtest.h"
@@ -82,6 +83,13 @@ TEST_F(RolloutRecorderTest, WritesTheContractForEveryStepOfTheClip) {
     }
   }
   EXPECT_EQ(resets, summary->terminations);
+  // why each step ended: a termination code where `termination` is set, clip_end on the last step
+  auto reasons = file->ReadInts(g + "/episode_end").value();
+  ASSERT_EQ(static_cast<int64_t>(reasons.values.size()), T);
+  for (int64_t t = 0; t + 1 < T; ++t) {
+    EXPECT_EQ(IsTermination(static_cast<EpisodeEnd>(reasons.values[t])), ends.values[t] != 0) << "step " << t;
+  }
+  EXPECT_EQ(reasons.values[T - 1], static_cast<int32_t>(EpisodeEnd::kClipEnd));
   // Resampled action means differ across draws (the latent noise reaches the actions).
   auto draws = file->ReadFloats(g + "/resampled/action_mean").value();
   EXPECT_NE(draws.values[0], draws.values[38]);

@@ -80,6 +80,15 @@ $mimic bench imitation --evaluate_only --run_dir "$tmp/no_run" >/dev/null 2>"$tm
 check "bench imitation exits non-zero evaluating a directory without a run" test $? -ne 0
 $mimic bench imitation --env_steps 0 >/dev/null 2>&1
 check "bench imitation refuses a zero step budget with exit 2" test $? -eq 2
+# render: a tiny clip; its reference is real time (not measured), so only the method is checked here
+line=$($mimic bench render --frames 10 --width 160 --height 120 --rounds 3 2>"$tmp/render.err" | tail -1)
+check "bench render prints a well-formed JSON line" json_ok "$line"
+check "bench render says what limits it" grep -qE '"limit":"(drawing|encoding)"' <<<"$line"
+$mimic bench render --frames 10 --gl nonsense >/dev/null 2>&1
+check "bench render exits non-zero on an unknown GL backend" test $? -ne 0
+$mimic bench render --frames 10 --width 161 >/dev/null 2>&1
+check "bench render exits non-zero on an odd frame size" test $? -ne 0
+
 $mimic bench nonsense >/dev/null 2>&1
 check "an unknown benchmark exits 2" test $? -eq 2
 

@@ -18,6 +18,7 @@ int BenchLearn(const Argv& args);   // learning curves: cartpole swing-up or the
 int BenchLearner(const Argv& args); // learner update FLOP rate vs the machine's sgemm peak
 int BenchActor(const Argv& args);   // actor env steps/s with batched policy inference vs physics only
 int BenchImitation(const Argv& args);  // imitation after a budget of env steps vs the untrained policy
+int BenchRender(const Argv& args);  // rendered video frames/s (encoding included) vs the clip's frame rate
 
 struct Benchmark {
   const char* name;

@@ -35,6 +35,21 @@ check "demo's run drew a token only its owner can read" test "$(stat -c %a "$tmp
 # the /metrics pages of the real binary's processes (LibTorch linked), scraped just before the stop
 check "demo's run kept each process's /metrics page" grep -q "^mimic_replay_items" "$tmp/demo/train/metrics/replay.prom"
 check "the learner's /metrics page too" grep -q "^mimic_learner_updates_total" "$tmp/demo/train/metrics/learner.prom"
+check "demo ends with a video of the trained policy" grep -qE "The trained policy on the first clip: .*rollout_clip0.mp4" <<<"$out"
+check "demo's video, still and error figure exist" test -s "$tmp/demo/rollout_clip0.mp4" -a -s "$tmp/demo/rollout_clip0_frame0125.png" -a -s "$tmp/demo/rollout_clip0_error.svg"
+check "demo's evaluator filmed an evaluation" test -s "$tmp/demo/train/videos/index.csv"
+check "demo's eval.svg links the evaluator's videos" grep -q 'href="videos/v' "$tmp/demo/train/eval.svg"
+
+# render: a registration still; bad input named
+out=$($mimic render --clips "$tmp/demo/clips.h5" --clip 1 --out "$tmp/stac.png" --width 320 --height 240 2>&1); rc=$?
+check "render writes a registration still" test $rc -eq 0 -a -s "$tmp/stac.png"
+check "render says what it found" grep -q "STAC offsets for 23 keypoints" <<<"$out"
+out=$($mimic render --rollouts "$tmp/demo/clips.h5" --out "$tmp/x.mp4" 2>&1); rc=$?
+check "render refuses a clips file as rollouts" test $rc -ne 0 -a -n "$(grep "not rollouts" <<<"$out")"
+out=$($mimic render --clips "$tmp/demo/clips.h5" --clip 9 --out "$tmp/x.mp4" 2>&1); rc=$?
+check "render refuses an unknown clip" test $rc -ne 0 -a -n "$(grep "has no clip '9'" <<<"$out")"
+out=$($mimic render --clips "$tmp/demo/clips.h5" --out /nonexistent-dir/x.mp4 2>&1); rc=$?
+check "render refuses an unwritable output" test $rc -ne 0 -a -n "$(grep "cannot write /nonexistent-dir/x.mp4" <<<"$out")"
 
 # the analysis service from the command line, with a bearer token, on the demo's files
 aport=$((20000 + RANDOM % 20000))

@@ -1,8 +1,9 @@
 // `mimic demo`: the main job on bundled data, end to end: STAC registration of the real rat
 // recording into reference clips; episode sets of the imitation environment with a zero and a
 // random policy (the untrained baselines); a short local training run of the whole distributed
-// topology (replay, learner, actors, evaluator as separate processes); and a rollout of the
-// trained policy over every clip into rollouts.h5, the file the neural analyses read.
+// topology (replay, learner, actors, evaluator as separate processes); a rollout of the
+// trained policy over every clip into rollouts.h5, the file the neural analyses read; a video of it
+// on the first clip; and an encoding analysis as a job.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -85,7 +86,7 @@ const CommandSpec& DemoSpec() {
       "demo",
       "the main job on the bundled data: STAC registration of a real rat recording, untrained baselines in the "
       "imitation environment, a short run of the whole distributed training topology, a rollout of the trained "
-      "policy and an encoding analysis job over gRPC",
+      "policy, a video of it on the first clip and an encoding analysis job over gRPC",
       {
           {"out", FlagType::kString, "runs/demo", "DIR", "where everything is written"},
           {"clips", FlagType::kString, "", "FILE", "your own reference clips instead of registering the bundled recording"},
@@ -129,7 +130,7 @@ int RunDemo(const Argv& argv) {
     job.on_progress = preprocess::StacProgressLines("  stac ");
     auto outcome = preprocess::RunStacJob(job);
     if (!outcome.ok()) return Fail("demo", outcome.status());
-    std::printf("[1/6] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
+    std::printf("[1/7] STAC registration of %s: %d frames -> %d clips in %s\n      mean keypoint residual %.2f mm, "
                 "pose pass %.0f frames/s on %d threads\n",
                 job.keypoints.c_str(), outcome->frames, outcome->clips, job.out.c_str(), outcome->mean_residual_mm,
                 outcome->pose_pass_frames_per_s, outcome->threads);
@@ -139,7 +140,7 @@ int RunDemo(const Argv& argv) {
   auto read = ReadClips(clips_path);
   if (!read.ok()) return Fail("demo", read.status());
   clips = *std::move(read);
-  if (args->Has("clips")) std::printf("[1/6] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
+  if (args->Has("clips")) std::printf("[1/7] reference clips: %zu read from %s\n", clips.size(), clips_path.c_str());
   // play the clips on the model at the scale they were registered with
   if (!args->Has("config")) config->set_model_scale(clips.front().model_scale);
 
@@ -147,7 +148,7 @@ int RunDemo(const Argv& argv) {
   auto context = EnvContext::Create(*config, clips);
   if (!context.ok()) return Fail("demo", context.status());
   const EnvSpec& spec = (*context)->spec();
-  std::printf("[2/6] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
+  std::printf("[2/7] environment: %d observation floats (%d proprioceptive, %d-frame reference window), %d "
               "actions, control %.3f s = %d x %.3f s physics\n",
               spec.observation.size(), spec.observation.proprioception_size(), spec.reference_window,
               spec.num_actions, spec.control_timestep, spec.substeps, spec.physics_timestep);
@@ -159,7 +160,7 @@ int RunDemo(const Argv& argv) {
   options.seed = 1;
   auto batch = BatchedEnv::Create(*context, options);
   if (!batch.ok()) return Fail("demo", batch.status());
-  std::printf("[3/6] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", num_envs, threads, steps);
+  std::printf("[3/7] episodes from sampled starts (%d envs, %d threads, %d steps each):\n", num_envs, threads, steps);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> uniform(-1.f, 1.f);
   std::vector<std::pair<std::string, EpisodeSetStats>> rows;
@@ -185,7 +186,7 @@ int RunDemo(const Argv& argv) {
   if (train_s <= 0) return 0;
 
   // 4. a short training run of the real topology on the first clip (configs/smoke.pbtxt's sizes)
-  std::printf("\n[4/6] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
+  std::printf("\n[4/7] training for %d s: replay, learner, 2 actors and the evaluator as separate processes\n",
               train_s);
   std::fflush(stdout);
   auto smoke = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
@@ -208,7 +209,7 @@ int RunDemo(const Argv& argv) {
   }
 
   // 5. the trained policy over every clip: kinematics and every named layer for the analyses
-  std::printf("\n[5/6] rollout of the trained policy over all %zu clips\n", clips.size());
+  std::printf("\n[5/7] rollout of the trained policy over all %zu clips\n", clips.size());
   std::fflush(stdout);
   const std::string rollouts = out_dir + "/rollouts.h5";
   if (int rc = RunRollout({"--checkpoint", run_dir + "/checkpoints", "--clips", clips_path, "--out", rollouts});
@@ -216,9 +217,20 @@ int RunDemo(const Argv& argv) {
     return rc;
   }
 
-  // 6. the neural comparison as a job on the analysis service: synthetic neurons planted on the
+  // 6. what the trained policy does, to watch: the simulated rat on the first clip with the real
+  // rat's pose as a ghost and both sets of keypoints, and its tracking error per body part
+  std::printf("\n[6/7] video of the trained policy on the first clip\n");
+  std::fflush(stdout);
+  const std::string video = out_dir + "/rollout_clip0.mp4";
+  if (int rc = RunRender({"--rollouts", rollouts, "--clips", clips_path, "--clip", "0", "--out", video, "--stills",
+                          "125", "--figure", out_dir + "/rollout_clip0_error.svg"});
+      rc != 0) {
+    return rc;
+  }
+
+  // 7. the neural comparison as a job on the analysis service: synthetic neurons planted on the
   // rollout's joint angles and latent means, then GLMs per neuron and feature class
-  std::printf("\n[6/6] analysis job: synthetic neurons planted on the rollout's features, encoding GLMs over "
+  std::printf("\n[7/7] analysis job: synthetic neurons planted on the rollout's features, encoding GLMs over "
               "gRPC\n");
   std::fflush(stdout);
   if (int rc = RunSynth({"spikes", "--rollouts", rollouts, "--classes", "joint_angles,latent/mean", "--out",
@@ -249,9 +261,11 @@ int RunDemo(const Argv& argv) {
   server->Shutdown();
   if (rc != 0) return rc;
   std::printf("\nDone. Results: %s/analysis/encoding.h5 and its figure %s/analysis/encoding.svg (planted truth in "
-              "%s/synth/truth.csv);\ntraining curves: %s/eval.svg; the run's logs, checkpoints and metrics under %s.\n"
+              "%s/synth/truth.csv);\ntraining curves: %s/eval.svg (with the evaluator's videos in %s/videos); the run's "
+              "logs, checkpoints and metrics under %s.\nThe trained policy on the first clip: %s\n"
               "For recorded neurons: ./mimic serve analysis, then ./mimic jobs encoding --rollouts ... --counts ...\n",
-              out_dir.c_str(), out_dir.c_str(), out_dir.c_str(), run_dir.c_str(), run_dir.c_str());
+              out_dir.c_str(), out_dir.c_str(), out_dir.c_str(), run_dir.c_str(), run_dir.c_str(), run_dir.c_str(),
+              video.c_str());
   return 0;
 }
 

@@ -15,7 +15,7 @@ namespace {
 
 const Command kCommands[] = {
     {"demo", "the main job on the bundled data: STAC registration, baselines, a short distributed training run, "
-             "a rollout and an analysis job", RunDemo},
+             "a rollout, its video and an analysis job", RunDemo},
     {"stac", "register 3D keypoints (.mat/.nwb/.h5/.csv) to the rat model (STAC) and write reference clips", RunStac},
     {"train", "train on one machine: replay, learner, actors and evaluator as supervised processes; Ctrl-C stops",
      RunTrain},
@@ -26,6 +26,8 @@ const Command kCommands[] = {
     {"replay", "run the replay service (tables, rate limiters, checkpoints) until SIGTERM", RunReplay},
     {"rollout", "run a trained policy over whole clips and write rollouts.h5 (kinematics, actions, every layer)",
      RunRollout},
+    {"render", "render a rollout (simulated rat, reference ghost, keypoints) or a STAC registration to MP4, PNG and SVG",
+     RunRender},
     {"analysis", "the neural comparisons on plain arrays or rollouts: GLMs, encoding, RDMs, RSA, variability, "
                  "spike binning", RunAnalysis},
     {"synth", "write a synthetic session with planted tuning (CSV)", RunSynth},

@@ -18,6 +18,7 @@
 #include "common/blas_threads.h"
 #include "common/text_proto.h"
 #include "learner/learner_service.h"
+#include "render/evaluation_videos.h"
 
 namespace mimic::cli {
 namespace {
@@ -61,6 +62,9 @@ const CommandSpec& ActorSpec() {
           {"eval_csv", FlagType::kString, "", "FILE", "evaluator: rows of evaluation figures (empty = none)"},
           {"survival_csv", FlagType::kString, "", "FILE", "evaluator: episode lengths with the policy's noise"},
           {"eval_clips_csv", FlagType::kString, "", "FILE", "evaluator: one row per clip and policy mode (completion, keypoint and tracking errors)"},
+          {"video_dir", FlagType::kString, "", "DIR", "evaluator: where videos of its best and worst episodes go "
+                                                      "when the config's evaluator { videos: true } (default: "
+                                                      "videos/ beside --eval_csv)"},
           {"max_steps", FlagType::kInt, "0", "env steps", "actor: stop after this many (0 = never)"},
       }, /*server=*/false, /*client=*/true),
       {"./mimic actor --config runs/train-smoke/train.pbtxt --replay 127.0.0.1:9100 --learner 127.0.0.1:9200 --id 0"},
@@ -165,6 +169,32 @@ int RunActor(const Argv& argv) {
     options.status_path = args->String("status");
     options.metrics_address = args->Has("metrics_address") ? args->String("metrics_address") : eval.metrics_address();
     options.security = *security;
+    std::unique_ptr<render::EvaluationVideos> videos;
+    if (eval.videos() && envs->rodent != nullptr) {
+      render::EvaluationVideoOptions video_options;
+      const std::string csv = args->String("eval_csv");
+      video_options.dir = args->Has("video_dir") ? args->String("video_dir")
+                          : csv.empty()          ? "evaluator_videos"
+                                                 : std::filesystem::path(csv).parent_path().append("videos").string();
+      video_options.clips_path = config->task().clips();
+      video_options.stac_config = config->task().stac_config();
+      video_options.width = eval.video_width();
+      video_options.height = eval.video_height();
+      video_options.max_frames = eval.video_max_frames();
+      video_options.min_interval_s = eval.video_min_interval_s();
+      video_options.cancelled = [&signals] { return signals.stop().HasBeenNotified(); };
+      auto made = render::EvaluationVideos::Create(envs->rodent->context(), video_options);
+      if (!made.ok()) return Fail("evaluator", made.status());
+      videos = *std::move(made);
+      options.on_episodes = [&videos](int64_t version, const EpisodeTrace& best, const EpisodeTrace& worst) {
+        auto episode = [](const EpisodeTrace& t) {
+          return render::EvaluationEpisode{t.clip, t.qpos, t.frames, t.end, t.reward_per_step()};
+        };
+        const render::EvaluationEpisode b = episode(best);
+        return videos->WriteEvaluation(version, b, &worst == &best ? b : episode(worst)).status();
+      };
+      std::printf("evaluator: videos of the best and worst episode of each evaluation in %s\n", video_options.dir.c_str());
+    }
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);
     if (!evaluator.ok()) return Fail("evaluator", evaluator.status());
     std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s\n", eval.num_envs(),

@@ -48,6 +48,7 @@ class BatchedEnv : public VectorEnv {
   ~BatchedEnv();
 
   const EnvSpec& spec() const { return context_->spec(); }
+  const std::shared_ptr<const EnvContext>& context() const { return context_; }
   int num_envs() const override { return options_.num_envs; }
   int obs_size() const override { return obs_size_; }
   int num_actions() const override { return spec().num_actions; }

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/svg_chart.h"
+#include "render/evaluation_videos.h"
 
 namespace mimic::launch {
 namespace {
@@ -96,6 +98,11 @@ void WriteEvalFigure(const RunLayout& run) {
     }
   }
   if (std::string survival = SurvivalChart(run.survival_csv); !survival.empty()) charts.push_back(survival);
+  // the latest evaluations' videos: stills linked to their MP4s (paths relative to eval.svg)
+  const std::string videos = std::filesystem::path(run.videos).filename().string();
+  if (std::string gallery = render::EvaluationGallerySvg(run.dir, videos); !gallery.empty()) {
+    charts.push_back(gallery);
+  }
   std::ofstream(run.eval_svg) << StackSvg(charts, 900);
 }
 

@@ -14,7 +14,8 @@ namespace mimic::launch {
 std::map<std::string, std::vector<double>> ReadCsvColumns(const std::string& path);
 
 // Writes eval.svg: episode length, reward per step, tracking error against the learner update,
-// and the survival curves of the first and last evaluated versions. Nothing when no rows exist.
+// the survival curves of the first and last evaluated versions, and the latest evaluation videos'
+// stills linked to their videos. Nothing when no rows exist.
 void WriteEvalFigure(const RunLayout& run);
 
 }  // namespace mimic::launch

@@ -122,6 +122,8 @@ absl::Status LocalRun::Prepare(TrainConfig config) {
     task->set_clips(clips);
   }
   MIMIC_ASSIGN_OR_RETURN(config_, CompleteTrainConfig(config));
+  // local runs film their evaluations unless the config says otherwise
+  if (!config_.evaluator().has_videos()) config_.mutable_evaluator()->set_videos(true);
   MIMIC_ASSIGN_OR_RETURN(ports_, PickPorts(config_.num_actors()));
 
   ReplayConfig replay = config_.replay();
@@ -171,7 +173,7 @@ absl::Status LocalRun::StartProcesses() {
     MIMIC_RETURN_IF_ERROR(start("evaluator", {"actor", "--evaluator", "--config", layout_.config, "--learner",
                                               Local(ports_.learner), "--eval_csv", layout_.eval_csv,
                                               "--survival_csv", layout_.survival_csv, "--eval_clips_csv",
-                                              layout_.eval_clips_csv, "--status",
+                                              layout_.eval_clips_csv, "--video_dir", layout_.videos, "--status",
                                               layout_.status + "/evaluator.json", "--metrics_address",
                                               Local(ports_.evaluator_metrics)}));
   }

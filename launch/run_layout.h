@@ -22,6 +22,7 @@ struct RunLayout {
         pids(d + "/pids.txt"),
         summary(d + "/summary.json"),
         eval_svg(d + "/eval.svg"),
+        videos(d + "/videos"),
         token(d + "/token") {}
 
   std::string dir;
@@ -37,7 +38,8 @@ struct RunLayout {
   std::string eval_clips_csv;      // the evaluator's per-clip rows (actors/evaluation_files)
   std::string pids;                // the supervisor's pid file
   std::string summary;             // summary.json
-  std::string eval_svg;            // curves from eval.csv and survival.csv
+  std::string eval_svg;            // curves from eval.csv and survival.csv, stills of videos/
+  std::string videos;              // the evaluator's videos of its best and worst episodes
   std::string token;               // this run's bearer token (readable by its owner only)
 };
 

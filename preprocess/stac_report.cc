@@ -149,11 +149,19 @@ std::string ReportSvg(const StacReport& r, const StacResult& result, double fram
 absl::Status WriteRegistration(H5File& file, const StacModel& stac, const StacResult& result) {
   const int64_t k = stac.num_keypoints();
   const int64_t t = static_cast<int64_t>(result.residuals.size()) / k;
-  std::vector<std::string> names;
-  for (int i = 0; i < k; ++i) names.push_back(stac.name(i));
+  std::vector<std::string> names, bodies, groups;
+  for (int i = 0; i < k; ++i) {
+    names.push_back(stac.name(i));
+    bodies.push_back(mj_id2name(stac.model(), mjOBJ_BODY, stac.body(i)));
+    groups.push_back(stac.config().keypoints(i).group());
+  }
   std::vector<double> mm(result.residuals.size());
   for (size_t i = 0; i < mm.size(); ++i) mm[i] = 1000 * result.residuals[i];
   MIMIC_RETURN_IF_ERROR(file.WriteStrings("/stac/keypoint_names", names));
+  // which body each offset rides on and its body part: enough to place the model's keypoints
+  // (renderer, evaluation) without the STAC config
+  MIMIC_RETURN_IF_ERROR(file.WriteStrings("/stac/keypoint_bodies", bodies));
+  MIMIC_RETURN_IF_ERROR(file.WriteStrings("/stac/keypoint_groups", groups));
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles("/stac/offsets", {k, 3}, result.offsets.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles("/stac/residuals_mm", {t, k}, mm.data()));
   MIMIC_RETURN_IF_ERROR(file.WriteDoubles("/stac/qpos", {t, stac.model()->nq}, result.qpos.data()));

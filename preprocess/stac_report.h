@@ -38,7 +38,8 @@ std::string ReportJson(const StacReport& report, const StacResult& result, int f
 // An SVG figure: mean and 95th-percentile residual per keypoint, and the mean residual over time.
 std::string ReportSvg(const StacReport& report, const StacResult& result, double frame_rate);
 
-// /stac/{keypoint_names, offsets (K,3), residuals_mm (T,K), qpos (T,nq)} with attributes.
+// /stac/{keypoint_names, keypoint_bodies, keypoint_groups, offsets (K,3), residuals_mm (T,K),
+// qpos (T,nq)} with attributes.
 absl::Status WriteRegistration(H5File& file, const StacModel& stac, const StacResult& result);
 
 }  // namespace mimic::preprocess
