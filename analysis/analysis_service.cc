@@ -1,5 +1,6 @@
 #include "analysis/analysis_service.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <tuple>
@@ -48,12 +49,19 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   if (!spec.rollouts().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   }
+  if (!spec.clips().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.clips, ResolveNamed(guard, "clips", spec.clips(), true));
+  }
+  inputs.clip_options.smoothing_sigma_frames =
+      spec.clip_smoothing_frames() == 0 ? 1.0 : std::max(0.0, spec.clip_smoothing_frames());
+  inputs.clip_options.inverse_dynamics_contacts = spec.inverse_dynamics_contacts();
+  MIMIC_RETURN_IF_ERROR(inputs.clip_options.Validate());
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [name, file] : spec.features()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.features[name], ResolveNamed(guard, absl::StrCat("features '", name, "'"), file, true));
   }
-  if (inputs.rollouts.empty() && inputs.features.empty()) {
-    return absl::InvalidArgumentError("give a rollouts file or feature arrays");
+  if (inputs.rollouts.empty() && inputs.clips.empty() && inputs.features.empty()) {
+    return absl::InvalidArgumentError("give a rollouts file, a clips file or feature arrays");
   }
   if (!spec.spikes().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.spikes, ResolveNamed(guard, "spikes", spec.spikes(), true));
@@ -61,7 +69,7 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
     const std::string& ft = spec.frame_times();
     const size_t colon = ft.find(':');
     if (colon == std::string::npos) {
-      return absl::InvalidArgumentError("frame_times: expected nwb:FILE:/series, csv:FILE or rollouts:FILE");
+      return absl::InvalidArgumentError("frame_times: expected nwb:FILE:/series, csv:FILE, rollouts:FILE or clips:FILE");
     }
     const std::string kind = ft.substr(0, colon);
     std::string file = ft.substr(colon + 1), series;
@@ -98,8 +106,20 @@ absl::StatusOr<JobFn> MakeEncodingJob(const PathGuard& guard, const AnalysisLimi
   }
   inputs.options.folds = spec.folds() == 0 ? 10 : spec.folds();
   if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
-  inputs.options.glm.ridge = spec.ridge() == 0 ? 1.0 : spec.ridge();
-  if (inputs.options.glm.ridge < 0) return absl::InvalidArgumentError("ridge must be >= 0");
+  if (spec.ridge() < 0 || !std::isfinite(spec.ridge())) return absl::InvalidArgumentError("ridge must be >= 0");
+  inputs.options.select_ridge = spec.ridge() == 0;
+  if (spec.ridge() > 0) inputs.options.glm.ridge = spec.ridge();
+  if (spec.ridge_grid_size() > 0) {
+    if (spec.ridge_grid_size() > 20) return absl::InvalidArgumentError("ridge_grid: at most 20 values");
+    inputs.options.ridge_grid.assign(spec.ridge_grid().begin(), spec.ridge_grid().end());
+    for (double r : inputs.options.ridge_grid) {
+      if (!(r >= 0) || !std::isfinite(r)) return absl::InvalidArgumentError(absl::StrCat("ridge_grid value ", r));
+    }
+  }
+  if (spec.inner_folds() != 0) inputs.options.inner_folds = spec.inner_folds();
+  if (inputs.options.inner_folds < 2 || inputs.options.inner_folds > 20) {
+    return absl::InvalidArgumentError("inner_folds must be in [2, 20]");
+  }
   inputs.options.fdr = spec.fdr() == 0 ? 0.05 : spec.fdr();
   if (inputs.options.fdr <= 0 || inputs.options.fdr >= 1) return absl::InvalidArgumentError("fdr must be in (0, 1)");
   inputs.max_cells = limits.max_cells;
@@ -160,7 +180,8 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [field, value, target] :
        {std::tuple<const char*, const std::string&, std::string*>{"labels", spec.labels(), &inputs.labels},
-        {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms}}) {
+        {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms},
+        {"clips", spec.clips(), &inputs.clips}}) {
     if (value.empty()) continue;
     MIMIC_ASSIGN_OR_RETURN(*target, ResolveNamed(guard, field, value, true));
   }

@@ -14,6 +14,9 @@
 #include "common/bearer_auth.h"
 #include "common/h5_file.h"
 #include "common/operations_service.h"
+#include "envs/clip_io.h"
+
+#include <random>
 
 namespace mimic::analysis {
 namespace {
@@ -233,6 +236,101 @@ TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
   // a frame-times path outside the root is refused before queueing
   spec.set_frame_times("csv:../frames.csv");
   EXPECT_FALSE(Submit(spec, &op).ok());
+}
+
+TEST_F(AnalysisServiceTest, EncodingComparesTheNetworkWithTheRealRatsMovement) {
+  // the real rat's clip (a free root and 2 hinges) swings joint 1; the simulated body in the
+  // rollouts barely follows it; neurons are driven by the real joint angle
+  const int T = 2000;
+  ReferenceClip clip;
+  clip.name = "c0";
+  clip.frame_rate = 50;
+  clip.num_frames = T;
+  clip.nq = 9;
+  clip.nv = 8;
+  clip.nbody = 2;
+  std::vector<double> qpos_sim, time;
+  std::vector<int32_t> frames;
+  std::vector<float> latent;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  Eigen::MatrixXd counts(T, 4);
+  double phase = 0;
+  for (int t = 0; t < T; ++t) {
+    phase += 0.05 + 0.03 * std::sin(t / 97.0);
+    const double angle = std::sin(phase);
+    clip.qpos.insert(clip.qpos.end(), {0, 0, 0.05, 1, 0, 0, 0, angle, 0.1 * std::cos(t / 50.0)});
+    clip.qvel.insert(clip.qvel.end(), {0, 0, 0, 0, 0, 0, 0, 0});
+    clip.xpos.insert(clip.xpos.end(), {0, 0, 0, 0, 0, 0.05});
+    clip.xquat.insert(clip.xquat.end(), {1, 0, 0, 0, 1, 0, 0, 0});
+    qpos_sim.insert(qpos_sim.end(), {0, 0, 0.05, 1, 0, 0, 0, 0.2 * angle + 0.3 * noise(rng), 0});
+    frames.push_back(t);
+    time.push_back(t / 50.0);
+    latent.push_back(static_cast<float>(noise(rng)));
+    latent.push_back(static_cast<float>(noise(rng)));
+    for (int n = 0; n < 4; ++n) {
+      counts(t, n) = std::poisson_distribution<int>(std::exp(-0.5 + (n < 3 ? 0.9 * angle : 0.0)))(rng);
+    }
+  }
+  ASSERT_TRUE(WriteClips(root_ + "/session/clips.h5", {clip}).ok());
+  {
+    auto file = H5File::Create(root_ + "/session/rollouts_c.h5").value();
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/qpos", {T, 9}, qpos_sim.data()).ok());
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/time", {T}, time.data()).ok());
+    ASSERT_TRUE(file->WriteInts("/clips/c0/frame", {T}, frames.data()).ok());
+    ASSERT_TRUE(file->WriteFloats("/clips/c0/layers/latent/mean", {T, 2}, latent.data()).ok());
+    ASSERT_TRUE(file->WriteStrings("/layer_names", {"latent/mean"}).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "format", std::string("mimic.rollouts")).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  WriteCsv(root_ + "/session/counts_c.csv", counts);
+  EncodingJobSpec spec;
+  spec.set_rollouts("session/rollouts_c.h5");
+  spec.set_clips("session/clips.h5");
+  spec.add_classes("latent/mean");
+  spec.add_classes("joint_angles");
+  spec.add_classes("clips/joint_angles");
+  spec.set_counts("session/counts_c.csv");
+  spec.set_lag_min(-5);
+  spec.set_lag_max(0);
+  spec.set_lag_step(5);
+  spec.set_out("results/real.h5");
+  Operation op;
+  ASSERT_TRUE(Submit(spec, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  auto file = H5File::Open(root_ + "/results/real.h5").value();
+  EXPECT_EQ(file->ReadStrings("/classes").value(),
+            (std::vector<std::string>{"latent/mean", "joint_angles", "clips/joint_angles"}));
+  const auto sources = file->ReadStrings("/class_sources").value();
+  EXPECT_NE(sources[0].find("network layer"), std::string::npos) << sources[0];
+  EXPECT_NE(sources[1].find("simulated body"), std::string::npos) << sources[1];
+  EXPECT_NE(sources[2].find("real rat"), std::string::npos) << sources[2];
+  const auto best = file->ReadInts("/best_class").value();
+  for (int n = 0; n < 3; ++n) EXPECT_EQ(best.values[n], 2) << "neuron " << n << " follows the real joint angle";
+  // the comparison takes the real rat as the representational model, and it wins here
+  EXPECT_EQ(file->GetStringAttribute("/", "representational_source").value(), "real rat (clips)");
+  EXPECT_GT(file->GetDoubleAttribute("/", "mean_best_llr_representational").value(),
+            file->GetDoubleAttribute("/", "mean_best_llr_computational").value());
+  EXPECT_NE(op.result_json().find("\"representational\":\"real rat (clips)\""), std::string::npos) << op.result_json();
+  // coefficients per neuron, lag and class with standard errors; the penalty was chosen per neuron
+  EXPECT_EQ(file->Shape("/coefficients/2/weights").value(), (std::vector<int64_t>{4, 2, 2}));
+  EXPECT_EQ(file->Shape("/coefficients/2/standard_errors").value(), (std::vector<int64_t>{4, 2, 2}));
+  EXPECT_EQ(file->ReadInts("/lags").value().values, (std::vector<int32_t>{-5, 0}));
+  EXPECT_EQ(file->GetStringAttribute("/coefficients/2", "class").value(), "clips/joint_angles");
+  EXPECT_EQ(file->GetStringAttribute("/", "ridge_selection").value(), "nested cross-validation");
+  const auto w = file->ReadDoubles("/coefficients/2/weights").value();
+  const auto se = file->ReadDoubles("/coefficients/2/standard_errors").value();
+  // neuron 0, lag 0 (index 1), the driving joint (index 0)
+  EXPECT_GT(w.values[2] / se.values[2], 10) << "the driving joint's weight stands far outside its error";
+
+  // a clips class without a clips file is refused when the job runs
+  spec.clear_clips();
+  spec.set_out("results/real2.h5");
+  ASSERT_TRUE(Submit(spec, &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("clips"), std::string::npos) << op.message();
 }
 
 TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdms) {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "analysis/behaviour_labels.h"
-#include "analysis/rollout_features.h"
+#include "analysis/feature_classes.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
@@ -94,7 +94,12 @@ std::vector<std::vector<double>> SquareInOrder(const Eigen::VectorXd& rdm, int k
 absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
                                         const std::function<void(const std::string&, double)>& progress) {
   progress("reading rollouts", 0);
-  MIMIC_ASSIGN_OR_RETURN(RolloutFeatures features, ReadRolloutFeatures(inputs.rollouts, inputs.classes));
+  FeatureRequest request;
+  request.rollouts = inputs.rollouts;
+  request.clips = inputs.clips;
+  request.classes = inputs.classes;
+  request.clip_options = inputs.clip_options;
+  MIMIC_ASSIGN_OR_RETURN(FeatureSet features, ReadFeatureClasses(request));
   const int rows = static_cast<int>(features.clip_of_row.size());
   progress("labelling behaviours", 0);
   absl::StatusOr<BehaviourLabels> labels =

@@ -14,13 +14,15 @@
 #include <Eigen/Dense>
 
 #include "absl/status/statusor.h"
+#include "analysis/clip_features.h"
 #include "analysis/rsa.h"
 
 namespace mimic::analysis {
 
 struct RsaJobInputs {
   std::string rollouts;
-  std::vector<std::string> classes;  // empty: joint_angles and every layer
+  std::string clips;                 // the real rat's clips: `clips/...` classes, aligned with the rollouts
+  std::vector<std::string> classes;  // empty: every class of the rollouts (and of the clips when given)
   std::string labels;                // empty: kinematic rules
   // CSV, one subject per line: NAME,d1,...,dP over the kept behaviours' pairs (upper triangle,
   // row-major); an optional first line `behaviours,NAME1,...,NAMEK` states their order and is checked.
@@ -29,6 +31,7 @@ struct RsaJobInputs {
   std::string metric = "correlation";  // correlation, euclidean or crossnobis
   int folds = 2;                       // crossnobis: contiguous folds of the frames
   std::string out;                   // empty: no files
+  ClipFeatureOptions clip_options;
 };
 
 struct RsaJobOutcome {
