@@ -31,6 +31,13 @@ void WriteCsv(const std::string& path, const Eigen::MatrixXd& m) {
   }
 }
 
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 class AnalysisServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -362,7 +369,7 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
     ASSERT_TRUE(file->Finish().ok());
   }
   // two "subjects" whose RDMs share the latent structure: still-rear close, walk far from both
-  std::ofstream(root_ + "/session/neural.csv") << "behaviours,still,walk,rear\ns1,0.9,0.2,0.8\ns2,1.0,0.3,0.9\n";
+  std::ofstream(root_ + "/session/neural.csv") << "behaviours,still,walk,rear\ns1,0.9,0.2,0.8\ns2,1.0,0.3,0.9\ns3,0.95,0.25,0.9\n";
   RsaJobSpec spec;
   spec.set_rollouts("session/rollouts.h5");
   spec.add_classes("latent/mean");
@@ -380,9 +387,15 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   auto file = H5File::Open(root_ + "/results/rsa.h5").value();
   EXPECT_EQ(file->ReadStrings("/behaviours").value(), (std::vector<std::string>{"still", "walk", "rear"}));
   const auto wuc = file->ReadDoubles("/wuc").value();
-  ASSERT_EQ(wuc.values.size(), 2u);
+  ASSERT_EQ(wuc.values.size(), 3u);
   EXPECT_GT(wuc.values[0], 0.8) << "the model RDM should match the planted neural structure";
   EXPECT_TRUE(file->HasAttribute("/", "noise_ceiling_lower"));
+  // across-subject tests: the latent RDM shares the neural structure, so it is above zero
+  EXPECT_EQ(file->ReadDoubles("/wuc_sem").value().values.size(), 1u);
+  EXPECT_LT(file->ReadDoubles("/p_above_zero_bonferroni").value().values[0], 0.05);
+  EXPECT_EQ(file->ReadDoubles("/noise_ceiling_lower_by_subject").value().values.size(), 3u);
+  EXPECT_NE(op.result_json().find("\"above_zero\":true"), std::string::npos) << op.result_json();
+  EXPECT_NE(ReadText(root_ + "/results/rsa.svg").find("noise ceiling"), std::string::npos);
   EXPECT_NE(op.result_json().find("\"mean_correlation\":"), std::string::npos) << op.result_json();
   EXPECT_GT(fs::file_size(root_ + "/results/rsa.svg"), 1000u);
 
