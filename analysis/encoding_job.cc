@@ -112,6 +112,37 @@ absl::Status WriteResults(const std::string& path, const EncodingJobOutcome& out
 
 }  // namespace
 
+std::string EncodingFigureSvg(const EncodingJobOutcome& o) {
+  const size_t C = o.class_names.size();
+  std::vector<std::string> charts;
+  std::vector<double> share;
+  for (int count : o.best_class_counts) share.push_back(static_cast<double>(count) / std::max(1, o.neurons));
+  charts.push_back(BarChartSvg({absl::StrFormat("Neurons best predicted by each class (%d of %d significantly predicted)",
+                                                o.neurons - o.untuned, o.neurons),
+                                "feature class", "share of neurons", 900, 330},
+                               o.class_names, {{"share of all neurons", share, ""}}));
+  std::vector<std::vector<double>> significant(C);
+  for (const NeuronEncoding& n : o.result)
+    for (size_t c = 0; c < C && c < n.classes.size(); ++c)
+      if (n.classes[c].significant) significant[c].push_back(n.classes[c].score.cv_llr_bits_per_spike);
+  charts.push_back(BoxPlotSvg({"CV log-likelihood ratio against a mean-rate model, per class", "", "bits / spike", 900, 360},
+                              o.class_names, significant,
+                              {"neurons significantly predicted by the class (Wilcoxon over folds, Benjamini-Hochberg); "
+                               "boxes: quartiles, whiskers: 10th-90th percentiles"}));
+  if (o.compared) {
+    std::vector<std::string> labels;
+    for (int n : o.compared_neurons) labels.push_back(o.neuron_names[n]);
+    const std::string group = o.real_representational ? "real rat's movement" : "kinematic classes";
+    charts.push_back(ScatterSvg(
+        {absl::StrFormat("Best computational vs best representational class per neuron (one-sided permutation p = %.3g)",
+                         o.comparison_p),
+         absl::StrCat("best representational CV-LLR (", group, "), bits / spike"), "best network-layer CV-LLR", 900, 460},
+        o.best_representational, o.best_computational, labels, /*identity_line=*/true,
+        {"points above the dashed line: neurons the network predicts better"}));
+  }
+  return StackSvg(charts, 900);
+}
+
 absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
                                                   const std::function<void(const std::string&, double)>& progress,
                                                   const std::function<bool()>& cancelled) {
@@ -215,8 +246,11 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
     if (best_c > -1e300 && best_r > -1e300) {
       computational.push_back(best_c);
       representational.push_back(best_r);
+      outcome.compared_neurons.push_back(static_cast<int>(&n - result.data()));
     }
   }
+  outcome.best_computational = computational;
+  outcome.best_representational = representational;
   if (!computational.empty()) {
     outcome.compared = true;
     for (size_t i = 0; i < computational.size(); ++i) {
@@ -227,29 +261,10 @@ absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& input
   }
   if (!inputs.out.empty()) MIMIC_RETURN_IF_ERROR(WriteResults(inputs.out, outcome, result, options, classes));
 
-  std::vector<double> share;
-  for (int count : outcome.best_class_counts) share.push_back(static_cast<double>(count) / std::max(1, outcome.neurons));
-  if (!inputs.out.empty()) outcome.figure = FigurePath(inputs.out);
-  // the distribution of CV-LLR over neurons per class: sorted values against the neuron quantile
-  std::vector<double> quantile;
-  for (size_t n = 0; n < result.size(); ++n) quantile.push_back(result.size() > 1 ? static_cast<double>(n) / (result.size() - 1) : 0);
-  std::vector<Series> distributions;
-  for (size_t c = 0; c < classes.size(); ++c) {
-    std::vector<double> llr;
-    for (const NeuronEncoding& n : result) llr.push_back(n.classes[c].score.cv_llr_bits_per_spike);
-    std::sort(llr.begin(), llr.end());
-    distributions.push_back({outcome.class_names[c], llr, ""});
+  if (!inputs.out.empty()) {
+    outcome.figure = FigurePath(inputs.out);
+    std::ofstream(outcome.figure) << EncodingFigureSvg(outcome);
   }
-  if (!outcome.figure.empty()) std::ofstream(outcome.figure) << StackSvg(
-      {LineChartSvg({"CV log-likelihood ratio over neurons, per feature class (sorted)", "neuron quantile",
-                     "bits / spike", 900, 320},
-                    quantile, distributions),
-       BarChartSvg({"Mean CV log-likelihood ratio per feature class", "feature class", "bits / spike", 900, 320},
-                   outcome.class_names, {{"mean over neurons", mean_llr, ""}}),
-       BarChartSvg({"Neurons best explained by each class (significant, BH-corrected)", "feature class",
-                    "share of neurons", 900, 320},
-                   outcome.class_names, {{"share", share, ""}})},
-      900);
   outcome.json = absl::StrFormat("{\"neurons\":%d,\"bins\":%d,\"untuned\":%d,\"best_class_counts\":{", outcome.neurons,
                                  outcome.bins, outcome.untuned);
   for (size_t c = 0; c < classes.size(); ++c) {

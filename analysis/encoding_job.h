@@ -49,8 +49,15 @@ struct EncodingJobOutcome {
   // paired sign-flip permutation test that the computational group explains neurons better.
   bool compared = false;
   bool real_representational = false;  // the representational group is the real rat's (clips/...)
+  std::vector<double> best_computational, best_representational;  // per compared neuron (best CV-LLR)
+  std::vector<int> compared_neurons;                                // their indices
   double mean_computational_llr = 0, mean_representational_llr = 0, comparison_p = 1;
 };
+
+// The paper's Fig. 3 for an outcome: share of neurons best predicted by each class, CV-LLR box
+// plots per class over the neurons it significantly predicts, and best computational against best
+// representational CV-LLR per neuron.
+std::string EncodingFigureSvg(const EncodingJobOutcome& outcome);
 
 absl::StatusOr<EncodingJobOutcome> RunEncodingJob(const EncodingJobInputs& inputs,
                                                   const std::function<void(const std::string&, double)>& progress,

@@ -12,7 +12,7 @@ namespace mimic {
 namespace {
 
 const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
-constexpr int kLeft = 70, kRight = 20, kTop = 52, kBottom = 70;
+constexpr int kLeft = 70, kRight = 20, kTop = 52;
 
 std::string Escape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
@@ -31,9 +31,20 @@ double TickStep(double max) {
   return 10 * magnitude;
 }
 
+// Options grown so rotated category labels fit under the plot (about 3.6 px of drop per character
+// at -35 degrees), keeping the plot's own height.
+ChartOptions FitCategories(const ChartOptions& o, const std::vector<std::string>& categories) {
+  size_t longest = 0;
+  for (const std::string& c : categories) longest = std::max(longest, c.size());
+  ChartOptions fitted = o;
+  fitted.bottom_margin = std::max(o.bottom_margin, 34 + static_cast<int>(3.8 * longest));
+  fitted.height = o.height + fitted.bottom_margin - o.bottom_margin;
+  return fitted;
+}
+
 // Frame, title, y axis with ticks and grid, axis labels; returns the plot's y scale.
 std::string Frame(const ChartOptions& o, double y_min, double y_max, double* scale) {
-  const int plot_h = o.height - kTop - kBottom;
+  const int plot_h = o.height - kTop - o.bottom_margin;
   *scale = plot_h / std::max(1e-12, y_max - y_min);
   std::string out = absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
@@ -42,20 +53,20 @@ std::string Frame(const ChartOptions& o, double y_min, double y_max, double* sca
       o.width, o.height, kLeft, Escape(o.title));
   const double step = TickStep(y_max - y_min);
   for (double v = std::ceil(y_min / step) * step; v <= y_max + 1e-9; v += step) {
-    const double y = o.height - kBottom - (v - y_min) * *scale;
+    const double y = o.height - o.bottom_margin - (v - y_min) * *scale;
     absl::StrAppendFormat(&out,
                           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
                           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
-                          kLeft, o.width - kRight, y, y, kLeft - 6, y + 4, v);
+                          kLeft, o.width - kRight, y, y, kLeft - 6, y + 4, std::abs(v) < 1e-9 * step ? 0.0 : v);
   }
   absl::StrAppendFormat(&out,
                         "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"black\"/>\n"
                         "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"black\"/>\n"
                         "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n"
                         "<text transform=\"translate(16,%d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-                        kLeft, o.width - kRight, o.height - kBottom, o.height - kBottom, kLeft, kLeft, kTop,
-                        o.height - kBottom, (kLeft + o.width - kRight) / 2, o.height - 8, Escape(o.x_label),
-                        (kTop + o.height - kBottom) / 2, Escape(o.y_label));
+                        kLeft, o.width - kRight, o.height - o.bottom_margin, o.height - o.bottom_margin, kLeft, kLeft, kTop,
+                        o.height - o.bottom_margin, (kLeft + o.width - kRight) / 2, o.height - 8, Escape(o.x_label),
+                        (kTop + o.height - o.bottom_margin) / 2, Escape(o.y_label));
   return out;
 }
 
@@ -102,7 +113,7 @@ std::string XTicks(const ChartOptions& o, double x0, double x1, double xs) {
   const double step = TickStep(x1 - x0);
   for (double v = std::ceil(x0 / step) * step; v <= x1 + 1e-9; v += step) {
     absl::StrAppendFormat(&out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", kLeft + (v - x0) * xs,
-                          o.height - kBottom + 16, std::abs(v) < 1e-12 * step ? 0.0 : v);
+                          o.height - o.bottom_margin + 16, std::abs(v) < 1e-12 * step ? 0.0 : v);
   }
   return out;
 }
@@ -128,20 +139,21 @@ double Percentile(std::vector<double> v, double q) {
 
 }  // namespace
 
-std::string BarChartSvg(const ChartOptions& o, const std::vector<std::string>& categories,
+std::string BarChartSvg(const ChartOptions& options, const std::vector<std::string>& categories,
                         const std::vector<Series>& series) {
+  const ChartOptions o = FitCategories(options, categories);
   double lo, hi, scale;
   Range(series, &lo, &hi);
   std::string out = Frame(o, lo, hi, &scale);
   const double group_w = static_cast<double>(o.width - kLeft - kRight) / std::max<size_t>(1, categories.size());
   const double bar_w = 0.8 * group_w / std::max<size_t>(1, series.size());
-  const double zero_y = o.height - kBottom - (0 - lo) * scale;
+  const double zero_y = o.height - o.bottom_margin - (0 - lo) * scale;
   for (size_t c = 0; c < categories.size(); ++c) {
     const double gx = kLeft + c * group_w + 0.1 * group_w;
     for (size_t s = 0; s < series.size(); ++s) {
       const double v = c < series[s].values.size() ? series[s].values[c] : std::nan("");
       if (!std::isfinite(v)) continue;
-      const double y = o.height - kBottom - (v - lo) * scale;
+      const double y = o.height - o.bottom_margin - (v - lo) * scale;
       absl::StrAppendFormat(&out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %g</title></rect>\n",
                             gx + s * bar_w, std::min(y, zero_y), bar_w, std::abs(zero_y - y), Color(series[s], s),
                             Escape(categories[c]), Escape(series[s].name), v);
@@ -149,8 +161,8 @@ std::string BarChartSvg(const ChartOptions& o, const std::vector<std::string>& c
         out += ErrorBar(gx + (s + 0.5) * bar_w, y - e * scale, y + e * scale, "#222");
       }
     }
-    absl::StrAppendFormat(&out, "<text transform=\"translate(%.1f,%d) rotate(-45)\" text-anchor=\"end\">%s</text>\n",
-                          gx + 0.4 * group_w, o.height - kBottom + 12, Escape(categories[c]));
+    absl::StrAppendFormat(&out, "<text transform=\"translate(%.1f,%d) rotate(-35)\" text-anchor=\"end\">%s</text>\n",
+                          gx + 0.4 * group_w, o.height - o.bottom_margin + 12, Escape(categories[c]));
   }
   return out + Legend(o, series) + "</svg>\n";
 }
@@ -172,7 +184,7 @@ std::string LineChartSvg(const ChartOptions& o, const std::vector<double>& x, co
         continue;
       }
       absl::StrAppendFormat(&path, "%s%.1f,%.1f ", pen_down ? "L" : "M", kLeft + (x[i] - x0) * xs,
-                            o.height - kBottom - (v - lo) * scale);
+                            o.height - o.bottom_margin - (v - lo) * scale);
       pen_down = true;
     }
     absl::StrAppendFormat(&out, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"/>\n", path,
@@ -182,7 +194,7 @@ std::string LineChartSvg(const ChartOptions& o, const std::vector<double>& x, co
     for (size_t i = 0; i < x.size() && i < series[s].values.size(); ++i) {
       const double v = series[s].values[i];
       if (!std::isfinite(v)) continue;
-      const double px = kLeft + (x[i] - x0) * xs, py = o.height - kBottom - (v - lo) * scale;
+      const double px = kLeft + (x[i] - x0) * xs, py = o.height - o.bottom_margin - (v - lo) * scale;
       absl::StrAppendFormat(&out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px, py, Color(series[s], s));
       if (const double e = ErrorAt(series[s], i); e > 0) out += ErrorBar(px, py - e * scale, py + e * scale, Color(series[s], s));
     }
@@ -228,8 +240,11 @@ std::string HeatmapSvg(const ChartOptions& o, const std::vector<std::string>& la
   return out + "</svg>\n";
 }
 
-std::string DetailedBarChartSvg(const ChartOptions& o, const std::vector<Bar>& bars, const std::vector<Band>& bands,
+std::string DetailedBarChartSvg(const ChartOptions& options, const std::vector<Bar>& bars, const std::vector<Band>& bands,
                                 const std::vector<std::string>& notes) {
+  std::vector<std::string> categories;
+  for (const Bar& b : bars) categories.push_back(b.category);
+  const ChartOptions o = FitCategories(options, categories);
   double lo = 0, hi = 0;
   for (const Bar& b : bars) {
     if (!std::isfinite(b.value)) continue;
@@ -247,10 +262,9 @@ std::string DetailedBarChartSvg(const ChartOptions& o, const std::vector<Bar>& b
   }
   if (hi <= lo) hi = lo + 1;
   hi += 0.12 * (hi - lo);  // room for the marks above the bars
-  ChartOptions framed = o;
   double scale;
-  std::string out = Frame(framed, lo, hi, &scale);
-  auto y_of = [&](double v) { return o.height - kBottom - (v - lo) * scale; };
+  std::string out = Frame(o, lo, hi, &scale);
+  auto y_of = [&](double v) { return o.height - o.bottom_margin - (v - lo) * scale; };
   const double plot_w = o.width - kLeft - kRight;
   for (const Band& band : bands) {
     absl::StrAppendFormat(&out,
@@ -292,13 +306,14 @@ std::string DetailedBarChartSvg(const ChartOptions& o, const std::vector<Bar>& b
                             y_of(bands[0].hi) + 12, Escape(b.ceiling_mark));
     }
     absl::StrAppendFormat(&out, "<text transform=\"translate(%.1f,%d) rotate(-35)\" text-anchor=\"end\">%s</text>\n", cx + 4,
-                          o.height - kBottom + 12, Escape(b.category));
+                          o.height - o.bottom_margin + 12, Escape(b.category));
   }
   return out + Notes(notes) + "</svg>\n";
 }
 
-std::string BoxPlotSvg(const ChartOptions& o, const std::vector<std::string>& categories,
+std::string BoxPlotSvg(const ChartOptions& options, const std::vector<std::string>& categories,
                        const std::vector<std::vector<double>>& samples, const std::vector<std::string>& notes) {
+  const ChartOptions o = FitCategories(options, categories);
   double lo = 0, hi = 0;
   std::vector<std::vector<double>> finite(samples.size());
   for (size_t c = 0; c < samples.size(); ++c) {
@@ -314,7 +329,7 @@ std::string BoxPlotSvg(const ChartOptions& o, const std::vector<std::string>& ca
   hi += pad;
   double scale;
   std::string out = Frame(o, lo, hi, &scale);
-  auto y_of = [&](double v) { return o.height - kBottom - (v - lo) * scale; };
+  auto y_of = [&](double v) { return o.height - o.bottom_margin - (v - lo) * scale; };
   const double group_w = static_cast<double>(o.width - kLeft - kRight) / std::max<size_t>(1, categories.size());
   if (lo < 0) {
     absl::StrAppendFormat(&out, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"4,3\"/>\n",
@@ -339,7 +354,7 @@ std::string BoxPlotSvg(const ChartOptions& o, const std::vector<std::string>& ca
     absl::StrAppendFormat(&out,
                           "<text transform=\"translate(%.1f,%d) rotate(-35)\" text-anchor=\"end\">%s</text>\n"
                           "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">n=%zu</text>\n",
-                          cx + 4, o.height - kBottom + 24, Escape(categories[c]), cx, o.height - kBottom + 12,
+                          cx + 4, o.height - o.bottom_margin + 24, Escape(categories[c]), cx, o.height - o.bottom_margin + 12,
                           c < finite.size() ? finite[c].size() : 0);
   }
   return out + Notes(notes) + "</svg>\n";
@@ -364,7 +379,7 @@ std::string ScatterSvg(const ChartOptions& o, const std::vector<double>& x, cons
   const double xs = (o.width - kLeft - kRight) / (x1 - x0);
   out += XTicks(o, x0, x1, xs);
   auto sx = [&](double v) { return kLeft + (v - x0) * xs; };
-  auto sy = [&](double v) { return o.height - kBottom - (v - y0) * scale; };
+  auto sy = [&](double v) { return o.height - o.bottom_margin - (v - y0) * scale; };
   if (identity_line) {
     absl::StrAppendFormat(&out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"5,4\"/>\n",
                           sx(x0), sy(x0), sx(x1), sy(x1));

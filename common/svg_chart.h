@@ -23,6 +23,9 @@ struct ChartOptions {
   std::string y_label;
   int width = 900;
   int height = 360;
+  // Space under the plot for category labels; charts with categories grow it (and their height)
+  // to fit the longest label.
+  int bottom_margin = 70;
 };
 
 // One group of bars per category, one bar per series.
