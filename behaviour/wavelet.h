@@ -16,7 +16,7 @@ namespace mimic::behaviour {
 
 struct WaveletOptions {
   int frequencies = 25;
-  double min_frequency = 0.5;  // Hz
+  double min_frequency = 1.0;  // Hz (MotionMapper's lowest)
   double max_frequency = 0;    // Hz; 0 = the Nyquist rate (half the frame rate)
   double omega0 = 5;           // the Morlet wavelet's non-dimensional frequency
 
