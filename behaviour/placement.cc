@@ -25,7 +25,7 @@ absl::StatusOr<RowMatrix> PlaceIntoMap(const RowMatrix& train_x, const RowMatrix
     const std::vector<double> w = PerplexityWeights(nn, std::min<double>(options.perplexity, k));
     y.row(i).setZero();
     for (size_t j = 0; j < nn.size(); ++j) y.row(i) += w[j] * train_y.row(nn[j].index);
-    if (progress && (i + 1) % 1000 == 0 && !progress(i + 1, x.rows())) {
+    if (progress && ((i + 1) % 1000 == 0 || i + 1 == x.rows()) && !progress(i + 1, x.rows())) {
       return absl::CancelledError(absl::StrCat("placement cancelled after ", i + 1, " frames"));
     }
   }

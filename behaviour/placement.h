@@ -19,7 +19,7 @@ struct PlacementOptions {
 };
 
 // `train_x` (N x d) and their embedding `train_y` (N x 2); returns (M x 2) for the rows of `x`.
-// `progress(done, total)` is called every 1000 rows; returning false cancels.
+// `progress(done, total)` is called every 1000 rows and at the end; returning false cancels.
 absl::StatusOr<RowMatrix> PlaceIntoMap(const RowMatrix& train_x, const RowMatrix& train_y, const RowMatrix& x,
                                        const PlacementOptions& options = {},
                                        const std::function<bool(int64_t, int64_t)>& progress = nullptr);
