@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 
 #include "analysis/encoding_job.h"
+#include "behaviour/map_job.h"
 #include "analysis/rsa_job.h"
 #include "analysis/variability_job.h"
 #include "common/bearer_auth.h"
@@ -24,6 +25,14 @@ absl::StatusOr<std::string> ResolveNamed(const PathGuard& guard, const std::stri
   auto resolved = guard.Resolve(path, must_exist);
   if (!resolved.ok()) return absl::Status(resolved.status().code(), absl::StrCat(what, ": ", resolved.status().message()));
   return resolved;
+}
+
+// A label file: a CSV, or a behaviour map with an optional ":clusters" suffix (kept after resolving).
+absl::StatusOr<std::string> ResolveLabels(const PathGuard& guard, const std::string& labels) {
+  const bool clusters = labels.size() > 9 && labels.compare(labels.size() - 9, 9, ":clusters") == 0;
+  MIMIC_ASSIGN_OR_RETURN(std::string path,
+                         ResolveNamed(guard, "labels", clusters ? labels.substr(0, labels.size() - 9) : labels, true));
+  return clusters ? path + ":clusters" : path;
 }
 
 // The figure the jobs write beside `out` (same rule as their replace_extension), as the client named it.
@@ -145,7 +154,7 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
   VariabilityJobInputs inputs;
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   if (!spec.labels().empty()) {
-    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveNamed(guard, "labels", spec.labels(), true));
+    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveLabels(guard, spec.labels()));
   }
   MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
   if (spec.permutations() < 0 || spec.permutations() > limits.max_permutations) {
@@ -179,11 +188,13 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [field, value, target] :
-       {std::tuple<const char*, const std::string&, std::string*>{"labels", spec.labels(), &inputs.labels},
-        {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms},
+       {std::tuple<const char*, const std::string&, std::string*>{"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms},
         {"clips", spec.clips(), &inputs.clips}}) {
     if (value.empty()) continue;
     MIMIC_ASSIGN_OR_RETURN(*target, ResolveNamed(guard, field, value, true));
+  }
+  if (!spec.labels().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveLabels(guard, spec.labels()));
   }
   MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
@@ -211,6 +222,43 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   });
 }
 
+absl::StatusOr<JobFn> MakeBehaviourMapJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                          const BehaviourMapJobSpec& spec) {
+  behaviour::MapJobInputs inputs;
+  MIMIC_ASSIGN_OR_RETURN(inputs.clips, ResolveNamed(guard, "clips", spec.clips(), true));
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveNamed(guard, "out", spec.out(), false));
+  behaviour::BehaviourMapOptions& o = inputs.options;
+  if (spec.training_frames() < 0 || spec.training_frames() > limits.max_map_training_frames) {
+    return absl::InvalidArgumentError(absl::StrCat("training_frames must be in [0, ", limits.max_map_training_frames, "]"));
+  }
+  if (spec.training_frames() > 0) o.training_frames = spec.training_frames();
+  if (spec.perplexity() != 0) o.tsne.perplexity = spec.perplexity();
+  if (spec.iterations() != 0) o.tsne.iterations = spec.iterations();
+  if (spec.frequencies() != 0) o.wavelet.frequencies = spec.frequencies();
+  if (spec.min_frequency() != 0) o.wavelet.min_frequency = spec.min_frequency();
+  if (spec.components() != 0) o.components = spec.components();
+  if (spec.bandwidth() != 0) o.bandwidth = spec.bandwidth();
+  if (spec.min_peak() != 0) o.min_peak = spec.min_peak();
+  if (spec.seed() != 0) o.tsne.seed = spec.seed();
+  // the frame rate is the clips' (checked again when they are read); bound the frequency range now
+  MIMIC_RETURN_IF_ERROR(o.Validate(2 * std::max(o.wavelet.min_frequency, 1.0) + 1e6));
+  const std::string out_name = spec.out();
+  return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
+    auto outcome = behaviour::RunBehaviourMapJob(inputs, [&context](const std::string& stage, int64_t done, int64_t total) {
+      context.SetProgress(stage, total > 0 ? static_cast<double>(done) / total : 0);
+      return !context.cancelled();
+    });
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs = {out_name, FigureName(out_name),
+                      std::filesystem::path(out_name).replace_extension("").string() + "_labels.csv"};
+    output.summary = absl::StrCat(outcome->frames, " frames of ", outcome->clips, " clips in ", outcome->clusters,
+                                  " clusters, ", outcome->behaviours.size(), " coarse behaviours");
+    output.result_json = outcome->json;
+    return output;
+  });
+}
+
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
   return [guard, limits](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
     if (kind == "encoding") {
@@ -222,6 +270,9 @@ JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
     } else if (kind == "rsa") {
       SubmitRsaRequest request;
       if (request.ParseFromString(spec)) return MakeRsaJob(*guard, request.spec());
+    } else if (kind == "behaviour_map") {
+      SubmitBehaviourMapRequest request;
+      if (request.ParseFromString(spec)) return MakeBehaviourMapJob(*guard, limits, request.spec());
     }
     return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
   };
@@ -242,6 +293,12 @@ grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, c
 }  // namespace mimic::analysis
 
 namespace mimic::analysis {
+
+grpc::Status AnalysisServiceImpl::SubmitBehaviourMap(grpc::ServerContext* context,
+                                                     const SubmitBehaviourMapRequest* request, Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
+  return SubmitJob(runner_, "behaviour_map", MakeBehaviourMapJob(guard_, limits_, request->spec()), *request, response);
+}
 
 grpc::Status AnalysisServiceImpl::SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request,
                                             Operation* response) {

@@ -14,6 +14,7 @@
 #include "common/bearer_auth.h"
 #include "common/h5_file.h"
 #include "common/operations_service.h"
+#include "behaviour/synthetic_movement.h"
 #include "envs/clip_io.h"
 
 #include <random>
@@ -427,6 +428,91 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   op = WaitFinished(op.id());
   EXPECT_EQ(op.state(), FAILED);
   EXPECT_NE(op.message().find("groom"), std::string::npos) << op.message();
+}
+
+TEST_F(AnalysisServiceTest, BehaviourMapJobLabelsTheFramesThatRsaJobsThenRead) {
+  behaviour::SyntheticMovementOptions synth;
+  synth.clips = 2;
+  synth.frames_per_clip = 600;
+  const behaviour::SyntheticMovement movement = behaviour::MakeSyntheticMovement(synth);
+  ASSERT_TRUE(WriteClips(root_ + "/session/moves.h5", movement.clips).ok());
+  BehaviourMapJobSpec map_spec;
+  map_spec.set_clips("session/moves.h5");
+  map_spec.set_out("results/map.h5");
+  map_spec.set_training_frames(600);
+  map_spec.set_iterations(300);
+  grpc::ClientContext context;
+  AddBearer(&context, "s3cret");
+  SubmitBehaviourMapRequest request;
+  *request.mutable_spec() = map_spec;
+  Operation op;
+  ASSERT_TRUE(stub_->SubmitBehaviourMap(&context, request, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  ASSERT_EQ(op.outputs_size(), 3);
+  EXPECT_EQ(op.outputs(2), "results/map_labels.csv");
+  EXPECT_TRUE(fs::exists(root_ + "/results/map.svg"));
+  EXPECT_NE(op.result_json().find("\"behaviours\":{"), std::string::npos) << op.result_json();
+
+  // rollouts over the same clips (every frame), a latent layer that follows the planted behaviour
+  const auto map = H5File::Open(root_ + "/results/map.h5").value();
+  const auto names = map->ReadStrings("/behaviour_names").value();
+  {
+    auto file = H5File::Create(root_ + "/session/moves_rollouts.h5").value();
+    for (int c = 0; c < 2; ++c) {
+      const std::string g = "/clips/synth_" + std::to_string(c);
+      std::vector<int32_t> frames;
+      std::vector<double> qpos, time;
+      std::vector<float> latent;
+      for (int f = 0; f < 600; ++f) {
+        frames.push_back(f);
+        time.push_back(f / 50.0);
+        const double* q = movement.clips[c].qpos_at(f);
+        qpos.insert(qpos.end(), q, q + movement.clips[c].nq);
+        const int planted = movement.planted[c * 600 + f];
+        for (int k = 0; k < 4; ++k) latent.push_back(k == planted ? 1.f : 0.1f * k);
+      }
+      ASSERT_TRUE(file->WriteInts(g + "/frame", {600}, frames.data()).ok());
+      ASSERT_TRUE(file->WriteDoubles(g + "/time", {600}, time.data()).ok());
+      ASSERT_TRUE(file->WriteDoubles(g + "/qpos", {600, movement.clips[c].nq}, qpos.data()).ok());
+      ASSERT_TRUE(file->WriteFloats(g + "/layers/latent/mean", {600, 4}, latent.data()).ok());
+    }
+    ASSERT_TRUE(file->WriteStrings("/layer_names", {"latent/mean"}).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "format", std::string("mimic.rollouts")).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  RsaJobSpec rsa;
+  rsa.set_rollouts("session/moves_rollouts.h5");
+  rsa.add_classes("latent/mean");
+  rsa.set_labels("results/map.h5");
+  rsa.set_out("results/map_rsa.h5");
+  grpc::ClientContext rsa_context;
+  AddBearer(&rsa_context, "s3cret");
+  SubmitRsaRequest rsa_request;
+  *rsa_request.mutable_spec() = rsa;
+  ASSERT_TRUE(stub_->SubmitRsa(&rsa_context, rsa_request, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  // the RSA ran over the map's behaviours
+  const auto used = H5File::Open(root_ + "/results/map_rsa.h5").value()->ReadStrings("/behaviours").value();
+  for (const std::string& b : used) EXPECT_NE(std::find(names.begin(), names.end(), b), names.end()) << b;
+  EXPECT_GE(used.size(), 3u);
+  // the map's clusters as labels
+  rsa.set_labels("results/map.h5:clusters");
+  rsa.set_out("results/map_rsa_clusters.h5");
+  grpc::ClientContext clusters_context;
+  AddBearer(&clusters_context, "s3cret");
+  *rsa_request.mutable_spec() = rsa;
+  ASSERT_TRUE(stub_->SubmitRsa(&clusters_context, rsa_request, &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), SUCCEEDED) << op.message();
+
+  // a clips path outside the data root is refused before queueing
+  map_spec.set_clips("../moves.h5");
+  grpc::ClientContext refused;
+  AddBearer(&refused, "s3cret");
+  *request.mutable_spec() = map_spec;
+  EXPECT_FALSE(stub_->SubmitBehaviourMap(&refused, request, &op).ok());
 }
 
 std::string ReadFile(const std::string& path) {

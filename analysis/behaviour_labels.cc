@@ -5,6 +5,9 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
 #include "absl/strings/str_cat.h"
 #include "behaviour/kinematics.h"
 
@@ -62,6 +65,48 @@ absl::StatusOr<BehaviourLabels> ReadLabelFile(const std::string& path, int frame
   if (static_cast<int>(out.labels.size()) != frames) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " has ", out.labels.size(), " labels; the rollouts have ", frames, " frames"));
+  }
+  return out;
+}
+
+absl::StatusOr<BehaviourLabels> ReadLabelsForRollouts(const std::string& labels, const std::string& rollouts, int rows) {
+  const bool clusters = absl::EndsWith(labels, ":clusters");
+  const std::string path = clusters ? labels.substr(0, labels.size() - 9) : labels;
+  absl::StatusOr<std::unique_ptr<H5File>> map = H5File::Open(path);
+  if (!map.ok()) {
+    if (clusters) return map.status();
+    return ReadLabelFile(path, rows);  // not HDF5: a CSV
+  }
+  auto format = (*map)->GetStringAttribute("/", "format");
+  if (!format.ok() || *format != "mimic.behaviour_map") {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is an HDF5 file but not a behaviour map (format attribute)"));
+  }
+  BehaviourLabels out;
+  MIMIC_ASSIGN_OR_RETURN(out.names, (*map)->ReadStrings(clusters ? "/cluster_names" : "/behaviour_names"));
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(rollouts));
+  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
+  for (const std::string& clip : clips) {
+    const std::string dataset = "/clips/" + clip + (clusters ? "/cluster" : "/behaviour");
+    if (!(*map)->Exists(dataset)) {
+      return absl::NotFoundError(absl::StrCat("rollout clip '", clip, "' is not in the behaviour map ", path));
+    }
+    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> per_frame, (*map)->ReadInts(dataset));
+    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> frames, file->ReadInts("/clips/" + clip + "/frame"));
+    for (int32_t f : frames.values) {
+      if (f < 0 || f >= static_cast<int32_t>(per_frame.values.size())) {
+        return absl::OutOfRangeError(absl::StrCat("rollout clip '", clip, "' records frame ", f, "; the map has ",
+                                                  per_frame.values.size()));
+      }
+      const int32_t label = per_frame.values[f];
+      if (label < 0 || label >= static_cast<int32_t>(out.names.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": label ", label, " out of range"));
+      }
+      out.labels.push_back(label);
+    }
+  }
+  if (static_cast<int>(out.labels.size()) != rows) {
+    return absl::InvalidArgumentError(absl::StrCat("the behaviour map gives ", out.labels.size(), " labels; the rollouts have ",
+                                                   rows, " rows"));
   }
   return out;
 }

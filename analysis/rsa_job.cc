@@ -142,7 +142,7 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
   const int rows = static_cast<int>(features.clip_of_row.size());
   progress("labelling behaviours", 0);
   absl::StatusOr<BehaviourLabels> labels =
-      inputs.labels.empty() ? LabelRollouts(inputs.rollouts) : ReadLabelFile(inputs.labels, rows);
+      inputs.labels.empty() ? LabelRollouts(inputs.rollouts) : ReadLabelsForRollouts(inputs.labels, inputs.rollouts, rows);
   if (!labels.ok()) return labels.status();
   if (static_cast<int>(labels->labels.size()) != rows) {
     return absl::InvalidArgumentError(absl::StrCat(labels->labels.size(), " labels for ", rows, " frames"));

@@ -71,7 +71,7 @@ absl::StatusOr<VariabilityJobOutcome> RunVariabilityJob(const VariabilityJobInpu
   progress("labelling behaviours", 0);
   absl::StatusOr<BehaviourLabels> labels =
       inputs.labels.empty() ? LabelFromKinematics(data.qpos, data.clip_of_row, data.dt)
-                            : ReadLabelFile(inputs.labels, static_cast<int>(data.qpos.rows()));
+                            : ReadLabelsForRollouts(inputs.labels, inputs.rollouts, static_cast<int>(data.qpos.rows()));
   if (!labels.ok()) return labels.status();
   progress("LDA and permutations", 0);
   VariabilityJobOutcome out;

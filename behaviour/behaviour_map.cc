@@ -142,11 +142,28 @@ absl::StatusOr<BehaviourMap> BuildBehaviourMap(const std::vector<ReferenceClip>&
   // 2. PCA on the sample
   if (!report("pca", 0, 1)) return cancelled("pca");
   standardize(sampled);
-  const Eigen::MatrixXd cov = Eigen::MatrixXd(sampled.transpose()) * sampled / std::max<Eigen::Index>(1, sampled.rows() - 1);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
-  const int k = std::min<int>(o.components, D);
-  const Eigen::MatrixXd basis = eig.eigenvectors().rightCols(k).rowwise().reverse();
-  const Eigen::VectorXd values = eig.eigenvalues().reverse().cwiseMax(0.0);
+  // principal axes from the sample: the D x D covariance, or (fewer frames than features) the
+  // n x n Gram matrix, whose eigenvectors u map to axes X'u / |X'u|
+  const Eigen::Index n = sampled.rows();
+  const int k = std::min<int>({o.components, D, static_cast<int>(n)});
+  Eigen::MatrixXd basis(D, k);
+  Eigen::VectorXd values;
+  if (n >= D) {
+    const Eigen::MatrixXd cov = Eigen::MatrixXd(sampled.transpose()) * sampled / std::max<Eigen::Index>(1, n - 1);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
+    basis = eig.eigenvectors().rightCols(k).rowwise().reverse();
+    values = eig.eigenvalues().reverse().cwiseMax(0.0);
+  } else {
+    const Eigen::MatrixXd gram = Eigen::MatrixXd(sampled) * sampled.transpose() / std::max<Eigen::Index>(1, n - 1);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
+    const Eigen::MatrixXd u = eig.eigenvectors().rightCols(k).rowwise().reverse();
+    basis = sampled.transpose() * u;
+    for (int j = 0; j < k; ++j) {
+      const double norm = basis.col(j).norm();
+      if (norm > 0) basis.col(j) /= norm;
+    }
+    values = eig.eigenvalues().reverse().cwiseMax(0.0);
+  }
   map.explained = values.head(k) / std::max(1e-300, values.sum());
   RowMatrix pcs(total, k);
   row0 = 0;

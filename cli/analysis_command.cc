@@ -224,6 +224,7 @@ int RunSynth(const Argv& argv) {
 
 int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
 int RunGlm(const Argv& argv);                 // encoding_commands.cc
+int RunBehaviourMapCommand(const Argv& argv);  // behaviour_map_command.cc
 int RunEncodingCommand(const Argv& argv);     // encoding_commands.cc
 
 // `bin-spikes`: spike times (NWB /units or unit,time CSV) counted per behaviour frame.
@@ -260,6 +261,7 @@ int RunBinSpikes(const Argv& argv) {
 
 int RunAnalysis(const Argv& argv) {
   if (!argv.empty() && argv[0] == "variability") return RunVariabilityCommand(Argv(argv.begin() + 1, argv.end()));
+  if (!argv.empty() && argv[0] == "behaviour-map") return RunBehaviourMapCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "bin-spikes") return RunBinSpikes(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
@@ -278,8 +280,12 @@ int RunAnalysis(const Argv& argv) {
                               "[--lags A:B[:S] bins, default 0] [--folds 10] [--ridge R | --ridge_grid ...] [--inner_folds 3] "
                               "[--fdr 0.05] [--clip_smoothing 1 frame] [--inverse_dynamics_contacts] [--out results.h5] "
                               "[--coefficients_csv F] [--json]\n"
-                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv] [--permutations 200] "
+                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv|map.h5[:clusters]] [--permutations 200] "
                               "[--out results.h5] [--json]\n"
+                              "       ./mimic analysis behaviour-map --clips C.h5 --out map.h5 [--training_frames 5000] "
+                              "[--perplexity 50] [--iterations 1000] [--frequencies 25] [--min_frequency 1 Hz] "
+                              "[--components 20] [--bandwidth 0.05 of the map] [--min_peak 0.05 of the peak] [--grid 128] "
+                              "[--seed 1] [--json]\n"
                               "       ./mimic analysis bin-spikes --spikes units.nwb|spikes.csv --frame_times "
                               "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--location REGION] [--drop_outside]"));
 }

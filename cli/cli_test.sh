@@ -31,6 +31,8 @@ check "demo writes a rollouts file of every clip" grep -qE "wrote .*rollouts.h5:
 check "demo's run has an evaluation curve" test -s "$tmp/demo/train/eval.svg"
 check "demo ends with a successful analysis job" grep -qE "encoding-000001 +succeeded .* 18 neurons x 2 feature classes" <<<"$out"
 check "demo's analysis wrote results and a figure" test -s "$tmp/demo/analysis/encoding.h5" -a -s "$tmp/demo/analysis/encoding.svg"
+check "demo ends with a behaviour map of the clips" grep -qE "behaviour_map-000002 +succeeded .* 1000 frames of 4 clips" <<<"$out"
+check "demo's behaviour map wrote the map, its figure and labels" test -s "$tmp/demo/analysis/behaviour_map.h5" -a -s "$tmp/demo/analysis/behaviour_map.svg" -a -s "$tmp/demo/analysis/behaviour_map_labels.csv"
 
 # the analysis service from the command line, with a bearer token, on the demo's files
 aport=$((20000 + RANDOM % 20000))
