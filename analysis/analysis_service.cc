@@ -165,6 +165,12 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
   if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.options.min_frames = spec.min_frames();
+  if (!spec.counts().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.counts, ResolveNamed(guard, "counts", spec.counts(), true));
+  }
+  if (spec.window_frames() != 0) inputs.neural.window_frames = spec.window_frames();
+  if (spec.min_bouts() != 0) inputs.neural.min_bouts = spec.min_bouts();
+  MIMIC_RETURN_IF_ERROR(inputs.neural.Validate());
   const std::string out_name = spec.out();
   return JobFn([inputs, out_name](JobContext& context) -> absl::StatusOr<JobOutput> {
     auto outcome = RunVariabilityJob(
