@@ -139,11 +139,13 @@ check "unknown config field is named" grep -q "physic" <<<"$out"
 for config in configs/env_*.pbtxt; do
   $mimic env-info --config "$config" >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
+out=$($mimic env-info --config configs/env_torque.pbtxt 2>&1)
+check "the torque-actuated body has no activation states" test -z "$(grep actuator_activations <<<"$out")" -a -n "$(grep -i "observation" <<<"$out")"
 for config in configs/replay_*.pbtxt; do
   $mimic replay --config "$config" --check >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
 
-for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt; do
+for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt configs/fig5_controller.pbtxt; do
   $mimic train --config "$config" --check >/dev/null 2>&1; check "bundled training config $config is valid" test $? -eq 0
 done
 printf 'task { name: "rodent" }\nnum_actors: 0\n' >"$tmp/bad_train.pbtxt"
