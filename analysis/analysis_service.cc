@@ -1,5 +1,6 @@
 #include "analysis/analysis_service.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <tuple>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_format.h"
 
 #include "analysis/encoding_job.h"
+#include "behaviour/map_job.h"
 #include "analysis/rsa_job.h"
 #include "analysis/variability_job.h"
 #include "common/bearer_auth.h"
@@ -36,6 +38,19 @@ absl::StatusOr<std::string> ResolveOutput(JobFiles& files, const std::string& ou
   MIMIC_ASSIGN_OR_RETURN(std::string resolved, ResolveNamed(files, "out", out, false));
   if (!out.empty()) MIMIC_RETURN_IF_ERROR(ResolveNamed(files, "out (its figure)", FigureName(out), false).status());
   return resolved;
+}
+
+// A label file: a CSV, or a behaviour map with an optional ":clusters" suffix (kept after resolving).
+absl::StatusOr<std::string> ResolveLabels(JobFiles& files, const std::string& labels) {
+  const bool clusters = labels.size() > 9 && labels.compare(labels.size() - 9, 9, ":clusters") == 0;
+  MIMIC_ASSIGN_OR_RETURN(std::string path,
+                         ResolveNamed(files, "labels", clusters ? labels.substr(0, labels.size() - 9) : labels, true));
+  return clusters ? path + ":clusters" : path;
+}
+
+// A behaviour map's outputs: map.h5, its figure and its per-frame labels, all checked as outputs.
+std::string MapLabelsName(const std::string& out) {
+  return std::filesystem::path(out).replace_extension("").string() + "_labels.csv";
 }
 
 // Checks a job's files and options now (a check-only resolver over `guard`); the returned
@@ -76,12 +91,19 @@ absl::StatusOr<EncodingJobInputs> EncodingInputs(JobFiles& guard, const Analysis
   if (!spec.rollouts().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   }
+  if (!spec.clips().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.clips, ResolveNamed(guard, "clips", spec.clips(), true));
+  }
+  inputs.clip_options.smoothing_sigma_frames =
+      spec.clip_smoothing_frames() == 0 ? 1.0 : std::max(0.0, spec.clip_smoothing_frames());
+  inputs.clip_options.inverse_dynamics_contacts = spec.inverse_dynamics_contacts();
+  MIMIC_RETURN_IF_ERROR(inputs.clip_options.Validate());
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [name, file] : spec.features()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.features[name], ResolveNamed(guard, absl::StrCat("features '", name, "'"), file, true));
   }
-  if (inputs.rollouts.empty() && inputs.features.empty()) {
-    return absl::InvalidArgumentError("give a rollouts file or feature arrays");
+  if (inputs.rollouts.empty() && inputs.clips.empty() && inputs.features.empty()) {
+    return absl::InvalidArgumentError("give a rollouts file, a clips file or feature arrays");
   }
   if (!spec.spikes().empty()) {
     MIMIC_ASSIGN_OR_RETURN(inputs.spikes, ResolveNamed(guard, "spikes", spec.spikes(), true));
@@ -89,7 +111,7 @@ absl::StatusOr<EncodingJobInputs> EncodingInputs(JobFiles& guard, const Analysis
     const std::string& ft = spec.frame_times();
     const size_t colon = ft.find(':');
     if (colon == std::string::npos) {
-      return absl::InvalidArgumentError("frame_times: expected nwb:FILE:/series, csv:FILE or rollouts:FILE");
+      return absl::InvalidArgumentError("frame_times: expected nwb:FILE:/series, csv:FILE, rollouts:FILE or clips:FILE");
     }
     const std::string kind = ft.substr(0, colon);
     std::string file = ft.substr(colon + 1), series;
@@ -126,8 +148,20 @@ absl::StatusOr<EncodingJobInputs> EncodingInputs(JobFiles& guard, const Analysis
   }
   inputs.options.folds = spec.folds() == 0 ? 10 : spec.folds();
   if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
-  inputs.options.glm.ridge = spec.ridge() == 0 ? 1.0 : spec.ridge();
-  if (inputs.options.glm.ridge < 0) return absl::InvalidArgumentError("ridge must be >= 0");
+  if (spec.ridge() < 0 || !std::isfinite(spec.ridge())) return absl::InvalidArgumentError("ridge must be >= 0");
+  inputs.options.select_ridge = spec.ridge() == 0;
+  if (spec.ridge() > 0) inputs.options.glm.ridge = spec.ridge();
+  if (spec.ridge_grid_size() > 0) {
+    if (spec.ridge_grid_size() > 20) return absl::InvalidArgumentError("ridge_grid: at most 20 values");
+    inputs.options.ridge_grid.assign(spec.ridge_grid().begin(), spec.ridge_grid().end());
+    for (double r : inputs.options.ridge_grid) {
+      if (!(r >= 0) || !std::isfinite(r)) return absl::InvalidArgumentError(absl::StrCat("ridge_grid value ", r));
+    }
+  }
+  if (spec.inner_folds() != 0) inputs.options.inner_folds = spec.inner_folds();
+  if (inputs.options.inner_folds < 2 || inputs.options.inner_folds > 20) {
+    return absl::InvalidArgumentError("inner_folds must be in [2, 20]");
+  }
   inputs.options.fdr = spec.fdr() == 0 ? 0.05 : spec.fdr();
   if (inputs.options.fdr <= 0 || inputs.options.fdr >= 1) return absl::InvalidArgumentError("fdr must be in (0, 1)");
   inputs.max_cells = limits.max_cells;
@@ -164,7 +198,7 @@ absl::StatusOr<VariabilityJobInputs> VariabilityInputs(JobFiles& guard, const An
   VariabilityJobInputs inputs;
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   if (!spec.labels().empty()) {
-    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveNamed(guard, "labels", spec.labels(), true));
+    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveLabels(guard, spec.labels()));
   }
   MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(guard, spec.out()));
   if (spec.permutations() < 0 || spec.permutations() > limits.max_permutations) {
@@ -175,6 +209,12 @@ absl::StatusOr<VariabilityJobInputs> VariabilityInputs(JobFiles& guard, const An
   if (inputs.options.folds < 2 || inputs.options.folds > 100) return absl::InvalidArgumentError("folds must be in [2, 100]");
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
   if (spec.min_frames() > 0) inputs.options.min_frames = spec.min_frames();
+  if (!spec.counts().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.counts, ResolveNamed(guard, "counts", spec.counts(), true));
+  }
+  if (spec.window_frames() != 0) inputs.neural.window_frames = spec.window_frames();
+  if (spec.min_bouts() != 0) inputs.neural.min_bouts = spec.min_bouts();
+  MIMIC_RETURN_IF_ERROR(inputs.neural.Validate());
   return inputs;
 }
 
@@ -209,10 +249,13 @@ absl::StatusOr<RsaJobInputs> RsaInputs(JobFiles& guard, const RsaJobSpec& spec) 
   MIMIC_ASSIGN_OR_RETURN(inputs.rollouts, ResolveNamed(guard, "rollouts", spec.rollouts(), true));
   inputs.classes.assign(spec.classes().begin(), spec.classes().end());
   for (const auto& [field, value, target] :
-       {std::tuple<const char*, const std::string&, std::string*>{"labels", spec.labels(), &inputs.labels},
-        {"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms}}) {
+       {std::tuple<const char*, const std::string&, std::string*>{"neural_rdms", spec.neural_rdms(), &inputs.neural_rdms},
+        {"clips", spec.clips(), &inputs.clips}}) {
     if (value.empty()) continue;
     MIMIC_ASSIGN_OR_RETURN(*target, ResolveNamed(guard, field, value, true));
+  }
+  if (!spec.labels().empty()) {
+    MIMIC_ASSIGN_OR_RETURN(inputs.labels, ResolveLabels(guard, spec.labels()));
   }
   MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(guard, spec.out()));
   if (spec.min_frames() < 0) return absl::InvalidArgumentError("min_frames must be >= 0");
@@ -248,6 +291,54 @@ absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec)
   });
 }
 
+namespace {
+
+absl::StatusOr<behaviour::MapJobInputs> BehaviourMapInputs(JobFiles& files, const AnalysisLimits& limits,
+                                                           const BehaviourMapJobSpec& spec) {
+  behaviour::MapJobInputs inputs;
+  MIMIC_ASSIGN_OR_RETURN(inputs.clips, ResolveNamed(files, "clips", spec.clips(), true));
+  MIMIC_ASSIGN_OR_RETURN(inputs.out, ResolveOutput(files, spec.out()));
+  MIMIC_RETURN_IF_ERROR(ResolveNamed(files, "out (its labels)", MapLabelsName(spec.out()), false).status());
+  behaviour::BehaviourMapOptions& o = inputs.options;
+  if (spec.training_frames() < 0 || spec.training_frames() > limits.max_map_training_frames) {
+    return absl::InvalidArgumentError(absl::StrCat("training_frames must be in [0, ", limits.max_map_training_frames, "]"));
+  }
+  if (spec.training_frames() > 0) o.training_frames = spec.training_frames();
+  if (spec.perplexity() != 0) o.tsne.perplexity = spec.perplexity();
+  if (spec.iterations() != 0) o.tsne.iterations = spec.iterations();
+  if (spec.frequencies() != 0) o.wavelet.frequencies = spec.frequencies();
+  if (spec.min_frequency() != 0) o.wavelet.min_frequency = spec.min_frequency();
+  if (spec.components() != 0) o.components = spec.components();
+  if (spec.bandwidth() != 0) o.bandwidth = spec.bandwidth();
+  if (spec.min_peak() != 0) o.min_peak = spec.min_peak();
+  if (spec.seed() != 0) o.tsne.seed = spec.seed();
+  // the frame rate is the clips' (checked again when they are read); bound the frequency range now
+  MIMIC_RETURN_IF_ERROR(o.Validate(2 * std::max(o.wavelet.min_frequency, 1.0) + 1e6));
+  return inputs;
+}
+
+}  // namespace
+
+absl::StatusOr<JobFn> MakeBehaviourMapJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                          const BehaviourMapJobSpec& spec) {
+  const std::string out_name = spec.out();
+  return Pinned<behaviour::MapJobInputs>(
+      guard, [limits, spec](JobFiles& files) { return BehaviourMapInputs(files, limits, spec); },
+      [out_name](const behaviour::MapJobInputs& inputs, JobContext& context) -> absl::StatusOr<JobOutput> {
+    auto outcome = behaviour::RunBehaviourMapJob(inputs, [&context](const std::string& stage, int64_t done, int64_t total) {
+      context.SetProgress(stage, total > 0 ? static_cast<double>(done) / total : 0);
+      return !context.cancelled();
+    });
+    if (!outcome.ok()) return outcome.status();
+    JobOutput output;
+    output.outputs = {out_name, FigureName(out_name), MapLabelsName(out_name)};
+    output.summary = absl::StrCat(outcome->frames, " frames of ", outcome->clips, " clips in ", outcome->clusters,
+                                  " clusters, ", outcome->behaviours.size(), " coarse behaviours");
+    output.result_json = outcome->json;
+    return output;
+  });
+}
+
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
   return [guard, limits](const std::string& kind, const std::string& spec) -> absl::StatusOr<JobFn> {
     if (kind == "encoding") {
@@ -259,6 +350,9 @@ JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits) {
     } else if (kind == "rsa") {
       SubmitRsaRequest request;
       if (request.ParseFromString(spec)) return MakeRsaJob(*guard, request.spec());
+    } else if (kind == "behaviour_map") {
+      SubmitBehaviourMapRequest request;
+      if (request.ParseFromString(spec)) return MakeBehaviourMapJob(*guard, limits, request.spec());
     }
     return absl::InvalidArgumentError(absl::StrCat("not a stored analysis job (kind '", kind, "')"));
   };
@@ -279,6 +373,12 @@ grpc::Status AnalysisServiceImpl::SubmitEncoding(grpc::ServerContext* context, c
 }  // namespace mimic::analysis
 
 namespace mimic::analysis {
+
+grpc::Status AnalysisServiceImpl::SubmitBehaviourMap(grpc::ServerContext* context,
+                                                     const SubmitBehaviourMapRequest* request, Operation* response) {
+  if (grpc::Status auth = CheckBearer(context, token_); !auth.ok()) return auth;
+  return SubmitJob(runner_, "behaviour_map", MakeBehaviourMapJob(guard_, limits_, request->spec()), *request, response);
+}
 
 grpc::Status AnalysisServiceImpl::SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request,
                                             Operation* response) {

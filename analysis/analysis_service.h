@@ -17,6 +17,7 @@ struct AnalysisLimits {
   int64_t max_cells = 200'000'000;  // values across a job's arrays (features + counts)
   int max_lags = 200;
   int max_permutations = 10000;
+  int max_map_training_frames = 50000;  // t-SNE is O(N log N) per iteration: bound a job's CPU
 };
 
 // Checks an encoding job's paths and options and builds the job's function.
@@ -29,7 +30,11 @@ absl::StatusOr<JobFn> MakeVariabilityJob(const PathGuard& guard, const AnalysisL
 
 absl::StatusOr<JobFn> MakeRsaJob(const PathGuard& guard, const RsaJobSpec& spec);
 
-// Rebuilds stored "encoding", "variability" and "rsa" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
+// Checks a behaviour-map job's paths and options and builds the job's function.
+absl::StatusOr<JobFn> MakeBehaviourMapJob(const PathGuard& guard, const AnalysisLimits& limits,
+                                          const BehaviourMapJobSpec& spec);
+
+// Rebuilds stored "encoding", "variability", "rsa" and "behaviour_map" jobs (spec = a serialized SubmitEncodingRequest) after a restart.
 JobRestorer AnalysisJobRestorer(const PathGuard* guard, AnalysisLimits limits);
 
 class AnalysisServiceImpl final : public AnalysisService::Service {
@@ -42,6 +47,8 @@ class AnalysisServiceImpl final : public AnalysisService::Service {
   grpc::Status SubmitVariability(grpc::ServerContext* context, const SubmitVariabilityRequest* request,
                                  Operation* response) override;
   grpc::Status SubmitRsa(grpc::ServerContext* context, const SubmitRsaRequest* request, Operation* response) override;
+  grpc::Status SubmitBehaviourMap(grpc::ServerContext* context, const SubmitBehaviourMapRequest* request,
+                                  Operation* response) override;
 
  private:
   JobRunner* runner_;

@@ -15,6 +15,10 @@
 #include "common/h5_file.h"
 #include "common/h5_test_files.h"
 #include "common/operations_service.h"
+#include "behaviour/synthetic_movement.h"
+#include "envs/clip_io.h"
+
+#include <random>
 
 namespace mimic::analysis {
 namespace {
@@ -27,6 +31,13 @@ void WriteCsv(const std::string& path, const Eigen::MatrixXd& m) {
     for (Eigen::Index c = 0; c < m.cols(); ++c) out << (c ? "," : "") << m(r, c);
     out << "\n";
   }
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 class AnalysisServiceTest : public ::testing::Test {
@@ -287,6 +298,101 @@ TEST_F(AnalysisServiceTest, SpikeTimesAreBinnedToFrameTimesFromAFile) {
   EXPECT_FALSE(Submit(spec, &op).ok());
 }
 
+TEST_F(AnalysisServiceTest, EncodingComparesTheNetworkWithTheRealRatsMovement) {
+  // the real rat's clip (a free root and 2 hinges) swings joint 1; the simulated body in the
+  // rollouts barely follows it; neurons are driven by the real joint angle
+  const int T = 2000;
+  ReferenceClip clip;
+  clip.name = "c0";
+  clip.frame_rate = 50;
+  clip.num_frames = T;
+  clip.nq = 9;
+  clip.nv = 8;
+  clip.nbody = 2;
+  std::vector<double> qpos_sim, time;
+  std::vector<int32_t> frames;
+  std::vector<float> latent;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  Eigen::MatrixXd counts(T, 4);
+  double phase = 0;
+  for (int t = 0; t < T; ++t) {
+    phase += 0.05 + 0.03 * std::sin(t / 97.0);
+    const double angle = std::sin(phase);
+    clip.qpos.insert(clip.qpos.end(), {0, 0, 0.05, 1, 0, 0, 0, angle, 0.1 * std::cos(t / 50.0)});
+    clip.qvel.insert(clip.qvel.end(), {0, 0, 0, 0, 0, 0, 0, 0});
+    clip.xpos.insert(clip.xpos.end(), {0, 0, 0, 0, 0, 0.05});
+    clip.xquat.insert(clip.xquat.end(), {1, 0, 0, 0, 1, 0, 0, 0});
+    qpos_sim.insert(qpos_sim.end(), {0, 0, 0.05, 1, 0, 0, 0, 0.2 * angle + 0.3 * noise(rng), 0});
+    frames.push_back(t);
+    time.push_back(t / 50.0);
+    latent.push_back(static_cast<float>(noise(rng)));
+    latent.push_back(static_cast<float>(noise(rng)));
+    for (int n = 0; n < 4; ++n) {
+      counts(t, n) = std::poisson_distribution<int>(std::exp(-0.5 + (n < 3 ? 0.9 * angle : 0.0)))(rng);
+    }
+  }
+  ASSERT_TRUE(WriteClips(root_ + "/session/clips.h5", {clip}).ok());
+  {
+    auto file = H5File::Create(root_ + "/session/rollouts_c.h5").value();
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/qpos", {T, 9}, qpos_sim.data()).ok());
+    ASSERT_TRUE(file->WriteDoubles("/clips/c0/time", {T}, time.data()).ok());
+    ASSERT_TRUE(file->WriteInts("/clips/c0/frame", {T}, frames.data()).ok());
+    ASSERT_TRUE(file->WriteFloats("/clips/c0/layers/latent/mean", {T, 2}, latent.data()).ok());
+    ASSERT_TRUE(file->WriteStrings("/layer_names", {"latent/mean"}).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "format", std::string("mimic.rollouts")).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  WriteCsv(root_ + "/session/counts_c.csv", counts);
+  EncodingJobSpec spec;
+  spec.set_rollouts("session/rollouts_c.h5");
+  spec.set_clips("session/clips.h5");
+  spec.add_classes("latent/mean");
+  spec.add_classes("joint_angles");
+  spec.add_classes("clips/joint_angles");
+  spec.set_counts("session/counts_c.csv");
+  spec.set_lag_min(-5);
+  spec.set_lag_max(0);
+  spec.set_lag_step(5);
+  spec.set_out("results/real.h5");
+  Operation op;
+  ASSERT_TRUE(Submit(spec, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  auto file = H5File::Open(root_ + "/results/real.h5").value();
+  EXPECT_EQ(file->ReadStrings("/classes").value(),
+            (std::vector<std::string>{"latent/mean", "joint_angles", "clips/joint_angles"}));
+  const auto sources = file->ReadStrings("/class_sources").value();
+  EXPECT_NE(sources[0].find("network layer"), std::string::npos) << sources[0];
+  EXPECT_NE(sources[1].find("simulated body"), std::string::npos) << sources[1];
+  EXPECT_NE(sources[2].find("real rat"), std::string::npos) << sources[2];
+  const auto best = file->ReadInts("/best_class").value();
+  for (int n = 0; n < 3; ++n) EXPECT_EQ(best.values[n], 2) << "neuron " << n << " follows the real joint angle";
+  // the comparison takes the real rat as the representational model, and it wins here
+  EXPECT_EQ(file->GetStringAttribute("/", "representational_source").value(), "real rat (clips)");
+  EXPECT_GT(file->GetDoubleAttribute("/", "mean_best_llr_representational").value(),
+            file->GetDoubleAttribute("/", "mean_best_llr_computational").value());
+  EXPECT_NE(op.result_json().find("\"representational\":\"real rat (clips)\""), std::string::npos) << op.result_json();
+  // coefficients per neuron, lag and class with standard errors; the penalty was chosen per neuron
+  EXPECT_EQ(file->Shape("/coefficients/2/weights").value(), (std::vector<int64_t>{4, 2, 2}));
+  EXPECT_EQ(file->Shape("/coefficients/2/standard_errors").value(), (std::vector<int64_t>{4, 2, 2}));
+  EXPECT_EQ(file->ReadInts("/lags").value().values, (std::vector<int32_t>{-5, 0}));
+  EXPECT_EQ(file->GetStringAttribute("/coefficients/2", "class").value(), "clips/joint_angles");
+  EXPECT_EQ(file->GetStringAttribute("/", "ridge_selection").value(), "nested cross-validation");
+  const auto w = file->ReadDoubles("/coefficients/2/weights").value();
+  const auto se = file->ReadDoubles("/coefficients/2/standard_errors").value();
+  // neuron 0, lag 0 (index 1), the driving joint (index 0)
+  EXPECT_GT(w.values[2] / se.values[2], 10) << "the driving joint's weight stands far outside its error";
+
+  // a clips class without a clips file is refused when the job runs
+  spec.clear_clips();
+  spec.set_out("results/real2.h5");
+  ASSERT_TRUE(Submit(spec, &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), FAILED);
+  EXPECT_NE(op.message().find("clips"), std::string::npos) << op.message();
+}
+
 TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdms) {
   // a rollouts file with 3 labelled behaviours whose latent means differ by behaviour
   const int T = 300;
@@ -316,7 +422,7 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
     ASSERT_TRUE(file->Finish().ok());
   }
   // two "subjects" whose RDMs share the latent structure: still-rear close, walk far from both
-  std::ofstream(root_ + "/session/neural.csv") << "behaviours,still,walk,rear\ns1,0.9,0.2,0.8\ns2,1.0,0.3,0.9\n";
+  std::ofstream(root_ + "/session/neural.csv") << "behaviours,still,walk,rear\ns1,0.9,0.2,0.8\ns2,1.0,0.3,0.9\ns3,0.95,0.25,0.9\n";
   RsaJobSpec spec;
   spec.set_rollouts("session/rollouts.h5");
   spec.add_classes("latent/mean");
@@ -334,9 +440,15 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   auto file = H5File::Open(root_ + "/results/rsa.h5").value();
   EXPECT_EQ(file->ReadStrings("/behaviours").value(), (std::vector<std::string>{"still", "walk", "rear"}));
   const auto wuc = file->ReadDoubles("/wuc").value();
-  ASSERT_EQ(wuc.values.size(), 2u);
+  ASSERT_EQ(wuc.values.size(), 3u);
   EXPECT_GT(wuc.values[0], 0.8) << "the model RDM should match the planted neural structure";
   EXPECT_TRUE(file->HasAttribute("/", "noise_ceiling_lower"));
+  // across-subject tests: the latent RDM shares the neural structure, so it is above zero
+  EXPECT_EQ(file->ReadDoubles("/wuc_sem").value().values.size(), 1u);
+  EXPECT_LT(file->ReadDoubles("/p_above_zero_bonferroni").value().values[0], 0.05);
+  EXPECT_EQ(file->ReadDoubles("/noise_ceiling_lower_by_subject").value().values.size(), 3u);
+  EXPECT_NE(op.result_json().find("\"above_zero\":true"), std::string::npos) << op.result_json();
+  EXPECT_NE(ReadText(root_ + "/results/rsa.svg").find("noise ceiling"), std::string::npos);
   EXPECT_NE(op.result_json().find("\"mean_correlation\":"), std::string::npos) << op.result_json();
   EXPECT_GT(fs::file_size(root_ + "/results/rsa.svg"), 1000u);
 
@@ -368,6 +480,91 @@ TEST_F(AnalysisServiceTest, RsaJobBuildsRdmsPerClassAndComparesThemWithNeuralRdm
   op = WaitFinished(op.id());
   EXPECT_EQ(op.state(), FAILED);
   EXPECT_NE(op.message().find("groom"), std::string::npos) << op.message();
+}
+
+TEST_F(AnalysisServiceTest, BehaviourMapJobLabelsTheFramesThatRsaJobsThenRead) {
+  behaviour::SyntheticMovementOptions synth;
+  synth.clips = 2;
+  synth.frames_per_clip = 600;
+  const behaviour::SyntheticMovement movement = behaviour::MakeSyntheticMovement(synth);
+  ASSERT_TRUE(WriteClips(root_ + "/session/moves.h5", movement.clips).ok());
+  BehaviourMapJobSpec map_spec;
+  map_spec.set_clips("session/moves.h5");
+  map_spec.set_out("results/map.h5");
+  map_spec.set_training_frames(600);
+  map_spec.set_iterations(300);
+  grpc::ClientContext context;
+  AddBearer(&context, "s3cret");
+  SubmitBehaviourMapRequest request;
+  *request.mutable_spec() = map_spec;
+  Operation op;
+  ASSERT_TRUE(stub_->SubmitBehaviourMap(&context, request, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  ASSERT_EQ(op.outputs_size(), 3);
+  EXPECT_EQ(op.outputs(2), "results/map_labels.csv");
+  EXPECT_TRUE(fs::exists(root_ + "/results/map.svg"));
+  EXPECT_NE(op.result_json().find("\"behaviours\":{"), std::string::npos) << op.result_json();
+
+  // rollouts over the same clips (every frame), a latent layer that follows the planted behaviour
+  const auto map = H5File::Open(root_ + "/results/map.h5").value();
+  const auto names = map->ReadStrings("/behaviour_names").value();
+  {
+    auto file = H5File::Create(root_ + "/session/moves_rollouts.h5").value();
+    for (int c = 0; c < 2; ++c) {
+      const std::string g = "/clips/synth_" + std::to_string(c);
+      std::vector<int32_t> frames;
+      std::vector<double> qpos, time;
+      std::vector<float> latent;
+      for (int f = 0; f < 600; ++f) {
+        frames.push_back(f);
+        time.push_back(f / 50.0);
+        const double* q = movement.clips[c].qpos_at(f);
+        qpos.insert(qpos.end(), q, q + movement.clips[c].nq);
+        const int planted = movement.planted[c * 600 + f];
+        for (int k = 0; k < 4; ++k) latent.push_back(k == planted ? 1.f : 0.1f * k);
+      }
+      ASSERT_TRUE(file->WriteInts(g + "/frame", {600}, frames.data()).ok());
+      ASSERT_TRUE(file->WriteDoubles(g + "/time", {600}, time.data()).ok());
+      ASSERT_TRUE(file->WriteDoubles(g + "/qpos", {600, movement.clips[c].nq}, qpos.data()).ok());
+      ASSERT_TRUE(file->WriteFloats(g + "/layers/latent/mean", {600, 4}, latent.data()).ok());
+    }
+    ASSERT_TRUE(file->WriteStrings("/layer_names", {"latent/mean"}).ok());
+    ASSERT_TRUE(file->SetAttribute("/", "format", std::string("mimic.rollouts")).ok());
+    ASSERT_TRUE(file->Finish().ok());
+  }
+  RsaJobSpec rsa;
+  rsa.set_rollouts("session/moves_rollouts.h5");
+  rsa.add_classes("latent/mean");
+  rsa.set_labels("results/map.h5");
+  rsa.set_out("results/map_rsa.h5");
+  grpc::ClientContext rsa_context;
+  AddBearer(&rsa_context, "s3cret");
+  SubmitRsaRequest rsa_request;
+  *rsa_request.mutable_spec() = rsa;
+  ASSERT_TRUE(stub_->SubmitRsa(&rsa_context, rsa_request, &op).ok());
+  op = WaitFinished(op.id());
+  ASSERT_EQ(op.state(), SUCCEEDED) << op.message();
+  // the RSA ran over the map's behaviours
+  const auto used = H5File::Open(root_ + "/results/map_rsa.h5").value()->ReadStrings("/behaviours").value();
+  for (const std::string& b : used) EXPECT_NE(std::find(names.begin(), names.end(), b), names.end()) << b;
+  EXPECT_GE(used.size(), 3u);
+  // the map's clusters as labels
+  rsa.set_labels("results/map.h5:clusters");
+  rsa.set_out("results/map_rsa_clusters.h5");
+  grpc::ClientContext clusters_context;
+  AddBearer(&clusters_context, "s3cret");
+  *rsa_request.mutable_spec() = rsa;
+  ASSERT_TRUE(stub_->SubmitRsa(&clusters_context, rsa_request, &op).ok());
+  op = WaitFinished(op.id());
+  EXPECT_EQ(op.state(), SUCCEEDED) << op.message();
+
+  // a clips path outside the data root is refused before queueing
+  map_spec.set_clips("../moves.h5");
+  grpc::ClientContext refused;
+  AddBearer(&refused, "s3cret");
+  *request.mutable_spec() = map_spec;
+  EXPECT_FALSE(stub_->SubmitBehaviourMap(&refused, request, &op).ok());
 }
 
 std::string ReadFile(const std::string& path) {

@@ -5,7 +5,11 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/h5_file.h"
+#include "common/status_macros.h"
 #include "absl/strings/str_cat.h"
+#include "behaviour/kinematics.h"
 #include "common/read_limits.h"
 
 namespace mimic::analysis {
@@ -18,62 +22,24 @@ double Quantile(std::vector<double> values, double q) {
   return values[i];
 }
 
-// Moving average over `window` frames, centred, within [begin, end).
-void Smooth(std::vector<double>& x, size_t begin, size_t end, int window) {
-  if (window <= 1) return;
-  std::vector<double> out(x.begin() + begin, x.begin() + end);
-  const int half = window / 2;
-  for (size_t t = begin; t < end; ++t) {
-    double sum = 0;
-    int n = 0;
-    for (int k = -half; k <= half; ++k) {
-      const long s = static_cast<long>(t) + k;
-      if (s < static_cast<long>(begin) || s >= static_cast<long>(end)) continue;
-      sum += x[s];
-      ++n;
-    }
-    out[t - begin] = sum / n;
-  }
-  std::copy(out.begin(), out.end(), x.begin() + begin);
-}
-
 }  // namespace
 
 absl::StatusOr<BehaviourLabels> LabelFromKinematics(const Eigen::MatrixXd& qpos, const std::vector<int>& clip_of_row,
                                                     double dt, const KinematicLabelOptions& options) {
   const Eigen::Index T = qpos.rows();
-  if (qpos.cols() < 8) return absl::InvalidArgumentError("qpos needs a free root joint and at least one joint");
-  if (static_cast<Eigen::Index>(clip_of_row.size()) != T) {
-    return absl::InvalidArgumentError(absl::StrCat("clip_of_row has ", clip_of_row.size(), " rows, qpos ", T));
-  }
-  if (!(dt > 0)) return absl::InvalidArgumentError("dt must be positive");
-  if (!qpos.allFinite()) return absl::InvalidArgumentError("qpos holds NaN or infinite values");
-  std::vector<double> speed(T, 0.0), joint_speed(T, 0.0), height(T);
-  size_t begin = 0;
-  while (begin < static_cast<size_t>(T)) {
-    size_t end = begin;
-    while (end < static_cast<size_t>(T) && clip_of_row[end] == clip_of_row[begin]) ++end;
-    for (size_t t = begin; t < end; ++t) {
-      const size_t a = t > begin ? t - 1 : t, b = t + 1 < end ? t + 1 : t;
-      if (a == b) continue;
-      const double span = (b - a) * dt;
-      speed[t] = std::hypot(qpos(b, 0) - qpos(a, 0), qpos(b, 1) - qpos(a, 1)) / span;
-      joint_speed[t] = (qpos.row(b).tail(qpos.cols() - 7) - qpos.row(a).tail(qpos.cols() - 7)).cwiseAbs().mean() / span;
-    }
-    Smooth(speed, begin, end, options.smooth_frames);
-    Smooth(joint_speed, begin, end, options.smooth_frames);
-    begin = end;
-  }
-  for (Eigen::Index t = 0; t < T; ++t) height[t] = qpos(t, 2);
+  absl::StatusOr<behaviour::FrameKinematics> k =
+      behaviour::ComputeKinematics(qpos, clip_of_row, dt, options.smooth_frames);
+  if (!k.ok()) return k.status();
+  const std::vector<double>& speed = k->root_speed;
+  const std::vector<double>& joint_speed = k->joint_speed;
+  const std::vector<double>& height = k->root_height;
   const double median_height = Quantile(height, 0.5);
   BehaviourLabels out;
-  out.names = {"still", "walk", "rear", "groom"};
+  out.names = behaviour::CoarseBehaviourNames();
   out.labels.resize(T);
+  const behaviour::CoarseRules rules{options.rear_height, options.walk_speed, options.groom_joint_speed};
   for (Eigen::Index t = 0; t < T; ++t) {
-    if (height[t] > median_height + options.rear_height) out.labels[t] = 2;
-    else if (speed[t] > options.walk_speed) out.labels[t] = 1;
-    else if (joint_speed[t] > options.groom_joint_speed) out.labels[t] = 3;
-    else out.labels[t] = 0;
+    out.labels[t] = behaviour::CoarseBehaviour(height[t] - median_height, speed[t], joint_speed[t], rules);
   }
   return out;
 }
@@ -102,6 +68,48 @@ absl::StatusOr<BehaviourLabels> ReadLabelFile(const std::string& path, int frame
   if (static_cast<int>(out.labels.size()) != frames) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " has ", out.labels.size(), " labels; the rollouts have ", frames, " frames"));
+  }
+  return out;
+}
+
+absl::StatusOr<BehaviourLabels> ReadLabelsForRollouts(const std::string& labels, const std::string& rollouts, int rows) {
+  const bool clusters = absl::EndsWith(labels, ":clusters");
+  const std::string path = clusters ? labels.substr(0, labels.size() - 9) : labels;
+  absl::StatusOr<std::unique_ptr<H5File>> map = H5File::Open(path);
+  if (!map.ok()) {
+    if (clusters) return map.status();
+    return ReadLabelFile(path, rows);  // not HDF5: a CSV
+  }
+  auto format = (*map)->GetStringAttribute("/", "format");
+  if (!format.ok() || *format != "mimic.behaviour_map") {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is an HDF5 file but not a behaviour map (format attribute)"));
+  }
+  BehaviourLabels out;
+  MIMIC_ASSIGN_OR_RETURN(out.names, (*map)->ReadStrings(clusters ? "/cluster_names" : "/behaviour_names"));
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(rollouts));
+  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
+  for (const std::string& clip : clips) {
+    const std::string dataset = "/clips/" + clip + (clusters ? "/cluster" : "/behaviour");
+    if (!(*map)->Exists(dataset)) {
+      return absl::NotFoundError(absl::StrCat("rollout clip '", clip, "' is not in the behaviour map ", path));
+    }
+    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> per_frame, (*map)->ReadInts(dataset));
+    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> frames, file->ReadInts("/clips/" + clip + "/frame"));
+    for (int32_t f : frames.values) {
+      if (f < 0 || f >= static_cast<int32_t>(per_frame.values.size())) {
+        return absl::OutOfRangeError(absl::StrCat("rollout clip '", clip, "' records frame ", f, "; the map has ",
+                                                  per_frame.values.size()));
+      }
+      const int32_t label = per_frame.values[f];
+      if (label < 0 || label >= static_cast<int32_t>(out.names.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": label ", label, " out of range"));
+      }
+      out.labels.push_back(label);
+    }
+  }
+  if (static_cast<int>(out.labels.size()) != rows) {
+    return absl::InvalidArgumentError(absl::StrCat("the behaviour map gives ", out.labels.size(), " labels; the rollouts have ",
+                                                   rows, " rows"));
   }
   return out;
 }

@@ -37,6 +37,11 @@ absl::StatusOr<BehaviourLabels> LabelFromKinematics(const Eigen::MatrixXd& qpos,
 // A CSV with one label name per frame (an optional header line `label`); `frames` must match.
 absl::StatusOr<BehaviourLabels> ReadLabelFile(const std::string& path, int frames);
 
+// Labels for the rows of a rollouts file (its clips in file order): from a behaviour map written by
+// `mimic analysis behaviour-map` (each row takes its clip's coarse behaviour at the frame the
+// rollout recorded; `MAP.h5:clusters` takes the map's clusters instead), or a CSV as above.
+absl::StatusOr<BehaviourLabels> ReadLabelsForRollouts(const std::string& labels, const std::string& rollouts, int rows);
+
 }  // namespace mimic::analysis
 
 #endif  // MIMIC_ANALYSIS_BEHAVIOUR_LABELS_H_

@@ -1,5 +1,7 @@
 #include "analysis/encoding.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "analysis/statistics.h"
 
@@ -21,17 +23,30 @@ absl::StatusOr<std::vector<NeuronEncoding>> RunEncoding(const std::vector<Featur
       return absl::InvalidArgumentError(absl::StrCat("feature class '", c.name, "' holds NaN or infinite values"));
     }
   }
+  if (options.select_ridge && (options.ridge_grid.empty() || options.inner_folds < 2)) {
+    return absl::InvalidArgumentError("ridge selection needs a non-empty grid and at least 2 inner folds");
+  }
+  GlmOptions glm = options.glm;
+  glm.standardize = options.standardize;
+  // the all-bins fits use features z-scored over all bins, once per class
+  std::vector<Eigen::MatrixXd> standardized;
+  if (options.coefficients) {
+    for (const FeatureClass& c : classes) {
+      standardized.push_back(options.standardize ? Standardize(c.features, StandardizationOf(c.features)) : c.features);
+    }
+  }
   std::vector<NeuronEncoding> out(counts.cols());
   std::vector<double> p_values;
   for (Eigen::Index n = 0; n < counts.cols(); ++n) {
-    for (const FeatureClass& c : classes) {
+    for (size_t k = 0; k < classes.size(); ++k) {
+      const FeatureClass& c = classes[k];
       ClassResult best;
       bool first = true;
       for (int lag : options.lags) {
         Eigen::MatrixXd x;
         Eigen::VectorXd y;
         ApplyLag(c.features, counts.col(n), lag, &x, &y);
-        auto score = CrossValidate(x, y, options.folds, options.glm);
+        auto score = CrossValidate(x, y, options.folds, glm);
         if (!score.ok()) {
           return absl::Status(score.status().code(), absl::StrCat("neuron ", n, ", class '", c.name, "', lag ", lag, ": ",
                                                                   score.status().message()));
@@ -40,6 +55,36 @@ absl::StatusOr<std::vector<NeuronEncoding>> RunEncoding(const std::vector<Featur
           best.score = *score;
           best.best_lag = lag;
           first = false;
+        }
+      }
+      auto context = [&](const absl::Status& s) {
+        return absl::Status(s.code(), absl::StrCat("neuron ", n, ", class '", c.name, "': ", s.message()));
+      };
+      best.ridge = glm.ridge;
+      if (options.select_ridge) {
+        Eigen::MatrixXd x;
+        Eigen::VectorXd y;
+        ApplyLag(c.features, counts.col(n), best.best_lag, &x, &y);
+        auto nested = CrossValidateSelectingRidge(x, y, options.folds, options.ridge_grid, options.inner_folds, glm);
+        if (!nested.ok()) return context(nested.status());
+        best.score = *std::move(nested);
+        double log_sum = 0;
+        for (double r : best.score.fold_ridge) log_sum += std::log(std::max(r, 1e-12));
+        best.ridge = std::exp(log_sum / best.score.fold_ridge.size());
+      }
+      if (options.coefficients) {
+        GlmOptions fit_options = glm;
+        fit_options.ridge = best.ridge;
+        fit_options.standard_errors = true;
+        for (int lag : options.lags) {
+          Eigen::MatrixXd x;
+          Eigen::VectorXd y;
+          ApplyLag(standardized[k], counts.col(n), lag, &x, &y);
+          auto fit = FitPoissonGlm(x, y, fit_options);
+          if (!fit.ok()) return context(fit.status());
+          fit_options.initial_intercept = fit->intercept;  // neighbouring lags start from each other
+          fit_options.initial_weights = fit->weights;
+          best.fits.push_back({lag, fit->intercept, fit->intercept_se, fit->weights, fit->weight_se});
         }
       }
       best.p_value = WilcoxonSignedRankGreater(best.score.fold_llr);

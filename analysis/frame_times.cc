@@ -91,14 +91,34 @@ absl::StatusOr<std::vector<double>> FrameTimesFromRollouts(const std::string& pa
   return times;
 }
 
+absl::StatusOr<std::vector<double>> FrameTimesFromClips(const std::string& path) {
+  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
+  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
+  std::vector<double> times;
+  for (const std::string& clip : clips) {
+    const std::string group = "/clips/" + clip;
+    MIMIC_ASSIGN_OR_RETURN(double rate, file->GetDoubleAttribute(group, "frame_rate"));
+    int64_t start = 0;
+    if (file->HasAttribute(group, "source_frame_start")) {
+      MIMIC_ASSIGN_OR_RETURN(start, file->GetIntAttribute(group, "source_frame_start"));
+    }
+    MIMIC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, file->Shape(group + "/qpos"));
+    if (shape.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", group, "/qpos has no frames"));
+    for (int64_t t = 0; t < shape[0]; ++t) times.push_back((start + t) / rate);
+  }
+  MIMIC_RETURN_IF_ERROR(CheckFrameTimes(times, path));
+  return times;
+}
+
 absl::StatusOr<std::vector<double>> LoadFrameTimes(const std::string& spec) {
   const size_t colon = spec.find(':');
   if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("frame times '", spec, "': expected nwb:FILE:/series, csv:FILE or rollouts:FILE"));
+    return absl::InvalidArgumentError(absl::StrCat("frame times '", spec, "': expected nwb:FILE:/series, csv:FILE, rollouts:FILE or clips:FILE"));
   }
   const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
   if (kind == "csv") return LoadFrameTimesCsv(rest);
   if (kind == "rollouts") return FrameTimesFromRollouts(rest);
+  if (kind == "clips") return FrameTimesFromClips(rest);
   if (kind == "nwb") {
     const size_t series = rest.rfind(":/");
     if (series == std::string::npos) return absl::InvalidArgumentError(absl::StrCat("frame times '", spec, "': nwb:FILE:/series"));

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <algorithm>
+#include <functional>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 
 // BLAS (OpenBLAS here, whose kernels are chosen for this CPU at run time; Eigen's own are built for
@@ -138,11 +142,53 @@ absl::StatusOr<GlmFit> FitPoissonGlm(const Eigen::MatrixXd& x, const Eigen::Vect
   fit.intercept = b0;
   fit.weights = w;
   fit.log_likelihood = PoissonLogLikelihood(y, eta.array().exp());
+  if (options.standard_errors) {
+    // inverse penalised Fisher information at the optimum: (X_a' diag(mu) X_a + R)^-1, R = ridge on the weights
+    const Eigen::VectorXd mu = eta.array().exp();
+    weighted = xa.array().colwise() * mu.array().sqrt();
+    Eigen::MatrixXd info = weighted.transpose() * weighted;
+    info.diagonal().tail(p).array() += options.ridge;
+    const Eigen::MatrixXd covariance = info.ldlt().solve(Eigen::MatrixXd::Identity(p + 1, p + 1));
+    const Eigen::VectorXd se = covariance.diagonal().cwiseMax(0.0).cwiseSqrt();
+    fit.intercept_se = se(0);
+    fit.weight_se = se.tail(p);
+  }
   return fit;
 }
 
-absl::StatusOr<CvScore> CrossValidate(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int folds,
-                                      const GlmOptions& options) {
+Standardization StandardizationOf(const Eigen::MatrixXd& x) {
+  Standardization s;
+  const Eigen::Index n = x.rows();
+  s.mean = n > 0 ? Eigen::RowVectorXd(x.colwise().mean()) : Eigen::RowVectorXd::Zero(x.cols());
+  s.scale = Eigen::RowVectorXd::Ones(x.cols());
+  if (n > 1) {
+    const Eigen::RowVectorXd var = (x.rowwise() - s.mean).array().square().colwise().sum() / (n - 1);
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      if (var(j) > 1e-24 * (1 + s.mean(j) * s.mean(j))) s.scale(j) = std::sqrt(var(j));
+    }
+  }
+  return s;
+}
+
+Eigen::MatrixXd Standardize(const Eigen::MatrixXd& x, const Standardization& s) {
+  Eigen::MatrixXd out = (x.rowwise() - s.mean).array().rowwise() / s.scale.array();
+  // constant columns carry no information: zero rather than rounding noise
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    if (s.scale(j) == 1.0 && ((x.col(j).array() - s.mean(j)).abs() < 1e-12 * (1 + std::abs(s.mean(j)))).all()) {
+      out.col(j).setZero();
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Blocked k-fold CV; `choose_ridge` (when given) picks each fold's penalty from its training bins.
+// `warm`, when given, receives the first fold's solution as its starting point for a next call.
+absl::StatusOr<CvScore> RunFolds(
+    const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int folds, const GlmOptions& options,
+    const std::function<absl::StatusOr<double>(const Eigen::MatrixXd&, const Eigen::VectorXd&)>& choose_ridge,
+    GlmOptions* warm = nullptr) {
   const Eigen::Index n = x.rows(), p = x.cols();
   if (folds < 2 || folds > n) return absl::InvalidArgumentError(absl::StrCat("folds must be in [2, bins], got ", folds));
   CvScore score;
@@ -158,12 +204,29 @@ absl::StatusOr<CvScore> CrossValidate(const Eigen::MatrixXd& x, const Eigen::Vec
     x_train.bottomRows(n - end) = x.bottomRows(n - end);
     y_train.head(begin) = y.head(begin);
     y_train.tail(n - end) = y.tail(n - end);
+    Eigen::MatrixXd x_test = x.middleRows(begin, test_n);
+    if (choose_ridge) {
+      // the choice sees only this fold's training bins
+      const absl::StatusOr<double> ridge = choose_ridge(x_train, y_train);
+      if (!ridge.ok()) return ridge.status();
+      fold_options.ridge = *ridge;
+    }
+    if (options.standardize) {
+      const Standardization s = StandardizationOf(x_train);
+      x_train = Standardize(x_train, s);
+      x_test = Standardize(x_test, s);
+    }
     auto fit = FitPoissonGlm(x_train, y_train, fold_options);
     if (!fit.ok()) return fit.status();
     fold_options.initial_intercept = fit->intercept;
     fold_options.initial_weights = fit->weights;
+    if (warm != nullptr && f == 0) {
+      warm->initial_intercept = fit->intercept;
+      warm->initial_weights = fit->weights;
+    }
+    score.fold_ridge.push_back(fold_options.ridge);
     const Eigen::VectorXd y_test = y.segment(begin, test_n);
-    const Eigen::VectorXd mu = ((x.middleRows(begin, test_n) * fit->weights).array() + fit->intercept).exp();
+    const Eigen::VectorXd mu = ((x_test * fit->weights).array() + fit->intercept).exp();
     const Eigen::VectorXd mu_null = Eigen::VectorXd::Constant(test_n, y_train.mean());
     const double fold_model = PoissonLogLikelihood(y_test, mu), fold_null = PoissonLogLikelihood(y_test, mu_null);
     const double fold_spikes = y_test.sum();
@@ -177,6 +240,47 @@ absl::StatusOr<CvScore> CrossValidate(const Eigen::MatrixXd& x, const Eigen::Vec
   score.cv_llr_bits_per_spike = spikes > 0 ? (ll_model - ll_null) / (spikes * std::log(2.0)) : 0.0;
   score.pseudo_r2 = dev_null > 0 ? 1 - dev_model / dev_null : 0.0;
   return score;
+}
+
+}  // namespace
+
+absl::StatusOr<CvScore> CrossValidate(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int folds,
+                                      const GlmOptions& options) {
+  return RunFolds(x, y, folds, options, nullptr);
+}
+
+absl::StatusOr<double> SelectRidge(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const std::vector<double>& grid,
+                                   int folds, const GlmOptions& options) {
+  if (grid.empty()) return absl::InvalidArgumentError("empty ridge grid");
+  for (double ridge : grid) {
+    if (!(ridge >= 0) || !std::isfinite(ridge)) return absl::InvalidArgumentError(absl::StrCat("ridge ", ridge, " in the grid"));
+  }
+  // from the heaviest penalty down: each solution is a close start for the next, lighter one
+  std::vector<double> order = grid;
+  std::sort(order.begin(), order.end(), std::greater<double>());
+  double best_ridge = order.front(), best = -std::numeric_limits<double>::infinity();
+  GlmOptions o = options;
+  for (double ridge : order) {
+    o.ridge = ridge;
+    auto score = RunFolds(x, y, folds, o, nullptr, &o);
+    if (!score.ok()) return score.status();
+    // same null model and spikes for every penalty: the LLR ranks the held-out log-likelihoods;
+    // ties keep the heavier penalty (seen first)
+    if (score->cv_llr_bits_per_spike > best) {
+      best = score->cv_llr_bits_per_spike;
+      best_ridge = ridge;
+    }
+  }
+  return best_ridge;
+}
+
+absl::StatusOr<CvScore> CrossValidateSelectingRidge(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int folds,
+                                                    const std::vector<double>& grid, int inner_folds,
+                                                    const GlmOptions& options) {
+  if (inner_folds < 2) return absl::InvalidArgumentError("inner folds must be at least 2");
+  return RunFolds(x, y, folds, options, [&](const Eigen::MatrixXd& x_train, const Eigen::VectorXd& y_train) {
+    return SelectRidge(x_train, y_train, grid, inner_folds, options);
+  });
 }
 
 void ApplyLag(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, int lag, Eigen::MatrixXd* x_out, Eigen::VectorXd* y_out) {

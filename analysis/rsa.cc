@@ -108,20 +108,33 @@ absl::StatusOr<double> RdmCorrelation(const Eigen::VectorXd& a, const Eigen::Vec
   return x.dot(y) / denom;
 }
 
+Eigen::VectorXd PoolRdms(const std::vector<Eigen::VectorXd>& rdms) {
+  Eigen::VectorXd pooled = Eigen::VectorXd::Zero(rdms.empty() ? 0 : rdms[0].size());
+  for (const Eigen::VectorXd& r : rdms) {
+    const double rms = std::sqrt(r.squaredNorm() / std::max<Eigen::Index>(1, r.size()));
+    pooled += rms > 0 ? Eigen::VectorXd(r / rms) : r;
+  }
+  return rdms.empty() ? pooled : Eigen::VectorXd(pooled / static_cast<double>(rdms.size()));
+}
+
 absl::StatusOr<NoiseCeiling> WucNoiseCeiling(const std::vector<Eigen::VectorXd>& subjects) {
   const size_t n = subjects.size();
   if (n < 2) return absl::InvalidArgumentError("a noise ceiling needs at least 2 subjects");
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(subjects[0].size());
   for (const auto& s : subjects) {
-    if (s.size() != sum.size()) return absl::InvalidArgumentError("subjects' RDMs differ in size");
-    sum += s;
+    if (s.size() != subjects[0].size()) return absl::InvalidArgumentError("subjects' RDMs differ in size");
   }
+  const Eigen::VectorXd all = PoolRdms(subjects);
   NoiseCeiling ceiling;
-  for (const auto& s : subjects) {
-    auto upper = WhitenedUnbiasedCosine(s, sum / n);
-    auto lower = WhitenedUnbiasedCosine(s, (sum - s) / (n - 1));
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<Eigen::VectorXd> others;
+    for (size_t j = 0; j < n; ++j)
+      if (j != i) others.push_back(subjects[j]);
+    auto upper = WhitenedUnbiasedCosine(all, subjects[i]);
+    auto lower = WhitenedUnbiasedCosine(PoolRdms(others), subjects[i]);
     if (!upper.ok()) return upper.status();
     if (!lower.ok()) return lower.status();
+    ceiling.upper_by_subject.push_back(*upper);
+    ceiling.lower_by_subject.push_back(*lower);
     ceiling.upper += *upper / n;
     ceiling.lower += *lower / n;
   }

@@ -10,8 +10,10 @@
 // Comparisons:
 //   whitened unbiased cosine (WUC, Diedrichsen et al. 2021): a'V^-1 b / sqrt(a'V^-1 a  b'V^-1 b)
 //   with V = (C C') .* (C C'), C the pair-contrast matrix; and Pearson correlation.
-// Noise ceiling (leave one subject out): upper = mean_s sim(RDM_s, mean of all subjects);
-//   lower = mean_s sim(RDM_s, mean of the other subjects).
+// Noise ceiling (leave one subject out, rsatoolbox's boot_noise_ceiling convention):
+//   upper = mean_s sim(RDM_s, pool of all subjects); lower = mean_s sim(RDM_s, pool of the others),
+//   where a pool averages the RDMs after dividing each by its root mean square (rsatoolbox's
+//   pool_rdm for cosine and whitened-cosine comparisons), so no subject's scale dominates.
 #ifndef MIMIC_ANALYSIS_RSA_H_
 #define MIMIC_ANALYSIS_RSA_H_
 
@@ -44,7 +46,10 @@ absl::StatusOr<double> RdmCorrelation(const Eigen::VectorXd& a, const Eigen::Vec
 struct NoiseCeiling {
   double lower = 0;
   double upper = 0;
+  std::vector<double> lower_by_subject, upper_by_subject;
 };
+// The pooled RDM: mean over RDMs each divided by its root mean square.
+Eigen::VectorXd PoolRdms(const std::vector<Eigen::VectorXd>& rdms);
 // `subjects` are RDMs of the same conditions (at least 2), compared by WUC.
 absl::StatusOr<NoiseCeiling> WucNoiseCeiling(const std::vector<Eigen::VectorXd>& subjects);
 

@@ -1,5 +1,6 @@
 #include "analysis/rsa_job.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "analysis/behaviour_labels.h"
+#include "analysis/feature_classes.h"
 #include "analysis/rollout_features.h"
 #include "common/atomic_file.h"
 #include "common/h5_file.h"
@@ -92,16 +94,58 @@ std::vector<std::vector<double>> SquareInOrder(const Eigen::VectorXd& rdm, int k
   return full;
 }
 
+// WUC bars per model (computational blue, representational orange) with SEM, animals as dots, the
+// noise ceiling as a grey band and the paper's marks.
+std::string WucFigure(const RsaJobOutcome& out) {
+  const bool real = std::any_of(out.classes.begin(), out.classes.end(), IsClipFeatureClass);
+  std::vector<Bar> bars;
+  size_t best = 0;
+  for (size_t c = 0; c < out.classes.size(); ++c) {
+    if (out.mean_wuc[c] > out.mean_wuc[best]) best = c;
+  }
+  for (size_t c = 0; c < out.classes.size(); ++c) {
+    Bar bar;
+    bar.category = out.classes[c];
+    bar.value = out.mean_wuc[c];
+    bar.points = out.wuc[c];
+    const ClassRole role = RoleOf(out.classes[c], real);
+    bar.color = role == ClassRole::kComputational ? "#1f77b4" : role == ClassRole::kRepresentational ? "#ff7f0e" : "#aaaaaa";
+    if (out.inferred) {
+      const RsaInference& r = out.inference;
+      bar.error = r.sem[c];
+      if (r.above_zero[c]) bar.base_mark = "\u25CF";      // dew drop
+      if (r.below_ceiling[c]) bar.ceiling_mark = "\u25BC";  // icicle
+      if (c == best) bar.top_mark = "\u25CB";              // the comparison model
+      else if (r.greater[best][c]) bar.top_mark = "\u25BE";  // significantly below it
+    }
+    bars.push_back(bar);
+  }
+  std::vector<Band> bands;
+  std::vector<std::string> notes = {"bars: mean over subjects (blue: network layers, orange: movement features); dots: subjects"};
+  if (out.inferred) {
+    bands.push_back({out.ceiling.lower, out.ceiling.upper, "noise ceiling"});
+    notes.push_back("\u25CF above zero, \u25BC below the ceiling's lower bound (one-sided t-tests, Bonferroni, alpha 0.05); error bars SEM");
+    notes.push_back("\u25CB best model; \u25BE significantly below it (paired one-sided t-tests, Benjamini-Hochberg, FDR 0.05)");
+  }
+  return DetailedBarChartSvg({"Model RDMs against the neural RDMs (whitened unbiased cosine)", "", "WUC", 900, 420}, bars,
+                             bands, notes);
+}
+
 }  // namespace
 
 absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
                                         const std::function<void(const std::string&, double)>& progress) {
   progress("reading rollouts", 0);
-  MIMIC_ASSIGN_OR_RETURN(RolloutFeatures features, ReadRolloutFeatures(inputs.rollouts, inputs.classes));
+  FeatureRequest request;
+  request.rollouts = inputs.rollouts;
+  request.clips = inputs.clips;
+  request.classes = inputs.classes;
+  request.clip_options = inputs.clip_options;
+  MIMIC_ASSIGN_OR_RETURN(FeatureSet features, ReadFeatureClasses(request));
   const int rows = static_cast<int>(features.clip_of_row.size());
   progress("labelling behaviours", 0);
   absl::StatusOr<BehaviourLabels> labels =
-      inputs.labels.empty() ? LabelRollouts(inputs.rollouts) : ReadLabelFile(inputs.labels, rows);
+      inputs.labels.empty() ? LabelRollouts(inputs.rollouts) : ReadLabelsForRollouts(inputs.labels, inputs.rollouts, rows);
   if (!labels.ok()) return labels.status();
   if (static_cast<int>(labels->labels.size()) != rows) {
     return absl::InvalidArgumentError(absl::StrCat(labels->labels.size(), " labels for ", rows, " frames"));
@@ -179,6 +223,8 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
     }
     if (subjects.size() >= 2) {
       MIMIC_ASSIGN_OR_RETURN(out.ceiling, WucNoiseCeiling(subjects));
+      MIMIC_ASSIGN_OR_RETURN(out.inference, CompareAcrossSubjects(out.wuc, out.ceiling.lower_by_subject));
+      out.inferred = true;
     }
   }
 
@@ -190,9 +236,28 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
                             std::isnan(out.mean_correlation[c]) ? "null"
                                                                 : absl::StrFormat("%.6f", out.mean_correlation[c]));
     }
+    if (out.inferred) {
+      const RsaInference& r = out.inference;
+      absl::StrAppendFormat(&out.json,
+                            ",\"sem_wuc\":%.6f,\"p_above_zero_bonferroni\":%.6g,\"above_zero\":%s,"
+                            "\"p_below_ceiling_bonferroni\":%.6g,\"below_ceiling\":%s",
+                            r.sem[c], r.p_above_zero_corrected[c], r.above_zero[c] ? "true" : "false",
+                            r.p_below_ceiling_corrected[c], r.below_ceiling[c] ? "true" : "false");
+    }
     out.json += "}";
   }
   out.json += "]";
+  if (out.inferred) {
+    out.json += ",\"better_than\":[";  // BH-significant ordered pairs: [better, worse]
+    bool first = true;
+    for (size_t i = 0; i < out.classes.size(); ++i)
+      for (size_t j = 0; j < out.classes.size(); ++j)
+        if (out.inference.greater[i][j]) {
+          absl::StrAppendFormat(&out.json, "%s[\"%s\",\"%s\"]", first ? "" : ",", out.classes[i], out.classes[j]);
+          first = false;
+        }
+    out.json += "]";
+  }
   if (out.compared && subjects.size() >= 2) {
     absl::StrAppendFormat(&out.json, ",\"noise_ceiling\":{\"lower\":%.6f,\"upper\":%.6f}", out.ceiling.lower,
                           out.ceiling.upper);
@@ -218,6 +283,23 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
       if (subjects.size() >= 2) {
         MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "noise_ceiling_lower", out.ceiling.lower));
         MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "noise_ceiling_upper", out.ceiling.upper));
+        MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "noise_ceiling_pooling", std::string("rsatoolbox (RMS-normalised mean)")));
+        const int64_t S = static_cast<int64_t>(subjects.size()), C = static_cast<int64_t>(out.classes.size());
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/noise_ceiling_lower_by_subject", {S}, out.ceiling.lower_by_subject.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/noise_ceiling_upper_by_subject", {S}, out.ceiling.upper_by_subject.data()));
+        const RsaInference& r = out.inference;
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/wuc_mean", {C}, r.mean.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/wuc_sem", {C}, r.sem.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_above_zero", {C}, r.p_above_zero.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_above_zero_bonferroni", {C}, r.p_above_zero_corrected.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_below_ceiling", {C}, r.p_below_ceiling.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_below_ceiling_bonferroni", {C}, r.p_below_ceiling_corrected.data()));
+        Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> p = r.p_greater;
+        std::vector<int32_t> greater;
+        for (const auto& row : r.greater)
+          for (bool g : row) greater.push_back(g ? 1 : 0);
+        MIMIC_RETURN_IF_ERROR(file->WriteDoubles("/p_model_greater", {C, C}, p.data()));
+        MIMIC_RETURN_IF_ERROR(file->WriteInts("/model_greater_bh", {C, C}, greater.data()));
       }
     }
     MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "format", std::string("mimic.rsa")));
@@ -225,25 +307,21 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
     MIMIC_RETURN_IF_ERROR(file->Finish());
   }
   std::vector<std::string> charts;
+  // every RDM in one order: clustering of the pooled neural RDM (the paper's Fig. 4B), else the first class's
+  const std::vector<int> order = ClusterOrder(subjects.empty() ? out.rdms[0] : PoolRdms(subjects));
+  std::vector<std::string> ordered_names;
+  for (int i : order) ordered_names.push_back(out.behaviours[i]);
+  const int size = std::min(420, 60 + 40 * K);
+  if (!subjects.empty()) {
+    charts.push_back(HeatmapSvg({"Neural RDM (pooled over subjects)", "", "", 600, size}, ordered_names,
+                                SquareInOrder(PoolRdms(subjects), K, order)));
+  }
   for (size_t c = 0; c < out.classes.size(); ++c) {
-    const std::vector<int> order = ClusterOrder(out.rdms[c]);
-    std::vector<std::string> names;
-    for (int i : order) names.push_back(out.behaviours[i]);
-    const int size = std::min(420, 60 + 40 * K);
     charts.push_back(HeatmapSvg({absl::StrCat("RDM of ", out.classes[c], ", ", inputs.metric, " distance"), "", "", 600,
                                  size},
-                                names, SquareInOrder(out.rdms[c], K, order)));
+                                ordered_names, SquareInOrder(out.rdms[c], K, order)));
   }
-  if (out.compared) {
-    std::vector<Series> series = {{"mean WUC with the neural RDMs", out.mean_wuc, ""}};
-    if (subjects.size() >= 2) {
-      series.push_back({"noise ceiling, lower", std::vector<double>(out.classes.size(), out.ceiling.lower), "#999999"});
-      series.push_back({"noise ceiling, upper", std::vector<double>(out.classes.size(), out.ceiling.upper), "#cccccc"});
-    }
-    charts.push_back(BarChartSvg({"Model RDMs against the neural RDMs (WUC)", "feature class", "WUC", 900, 340},
-                                 out.classes, series));
-  }
-  std::filesystem::path figure(inputs.out);
+  if (out.compared) charts.push_back(WucFigure(out));  std::filesystem::path figure(inputs.out);
   figure.replace_extension(".svg");
   out.figure = figure.string();
   MIMIC_RETURN_IF_ERROR(WriteFileAtomically(out.figure, StackSvg(charts, 900)));

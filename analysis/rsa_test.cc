@@ -74,23 +74,23 @@ TEST(RsaTest, WhitenedUnbiasedCosineMatchesItsDefinition) {
   EXPECT_FALSE(WhitenedUnbiasedCosine(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Ones(4)).ok());
 }
 
-TEST(RsaTest, NoiseCeilingBracketsAndMatchesHandComputation) {
+TEST(RsaTest, NoiseCeilingFollowsRsatoolboxsPooling) {
+  // three subjects over 4 conditions, the second on a 100-fold larger scale; the expected values
+  // follow rsatoolbox's boot_noise_ceiling (pool_rdm: each RDM over its RMS, then the mean;
+  // compare: whitened cosine with V = (CC')o(CC')), evaluated independently in exact arithmetic
   std::vector<Eigen::VectorXd> subjects(3, Eigen::VectorXd(6));
-  subjects[0] << 1, 2, 3, 4, 5, 6;
-  subjects[1] << 1.5, 2, 2.5, 4, 5.5, 6;
-  subjects[2] << 1, 2.5, 3, 3.5, 5, 6.5;
+  subjects[0] << 1.0, 2.0, 3.0, 1.5, 2.5, 0.5;
+  subjects[1] << 200, 300, 500, 100, 300, 100;
+  subjects[2] << 0.9, 2.2, 2.7, 2.0, 2.0, 0.8;
   auto ceiling = WucNoiseCeiling(subjects);
   ASSERT_TRUE(ceiling.ok());
-  double lower = 0, upper = 0;
-  const Eigen::VectorXd sum = subjects[0] + subjects[1] + subjects[2];
-  for (int s = 0; s < 3; ++s) {
-    upper += *WhitenedUnbiasedCosine(subjects[s], sum / 3) / 3;
-    lower += *WhitenedUnbiasedCosine(subjects[s], (sum - subjects[s]) / 2) / 3;
-  }
-  EXPECT_NEAR(ceiling->upper, upper, 1e-12);
-  EXPECT_NEAR(ceiling->lower, lower, 1e-12);
+  EXPECT_NEAR(ceiling->lower, 0.9599418805576088, 1e-12);
+  EXPECT_NEAR(ceiling->upper, 0.9820256638213037, 1e-12);
+  const double lower[3] = {0.9868895102163303, 0.9380791277091115, 0.9548570037473844};
+  for (int s = 0; s < 3; ++s) EXPECT_NEAR(ceiling->lower_by_subject[s], lower[s], 1e-12);
+  // averaging the raw RDMs instead would let the large subject dominate: 0.9346
+  EXPECT_GT(std::abs(ceiling->lower - 0.9346259574350132), 0.02);
   EXPECT_LE(ceiling->lower, ceiling->upper);
-  EXPECT_LE(ceiling->upper, 1.0 + 1e-12);
 }
 
 TEST(RsaTest, ClusterOrderKeepsClustersTogether) {

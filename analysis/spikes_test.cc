@@ -211,5 +211,23 @@ TEST(FrameTimesTest, CsvTimesBinSpikesToFrames) {
   EXPECT_FALSE(LoadFrameTimesCsv(path).ok());
 }
 
+TEST(FrameTimesTest, ClipsFramesSitAtTheirSourceFrames) {
+  const std::string path = Temp("frame_times_clips.h5");
+  {
+    auto f = H5File::Create(path).value();
+    const std::vector<double> qpos(3 * 9, 0.0);
+    for (const auto& [name, start] : {std::pair<std::string, int64_t>{"a", 100}, {"b", 103}}) {
+      ASSERT_TRUE(f->WriteDoubles("/clips/" + name + "/qpos", {3, 9}, qpos.data()).ok());
+      ASSERT_TRUE(f->SetAttribute("/clips/" + name, "frame_rate", 50.0).ok());
+      ASSERT_TRUE(f->SetAttribute("/clips/" + name, "source_frame_start", start).ok());
+    }
+    ASSERT_TRUE(f->Finish().ok());
+  }
+  auto times = LoadFrameTimes("clips:" + path);
+  ASSERT_TRUE(times.ok()) << times.status();
+  ASSERT_EQ(times->size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ((*times)[i], (100 + i) / 50.0);
+}
+
 }  // namespace
 }  // namespace mimic::analysis

@@ -69,6 +69,7 @@ void PlantOn(SynthSession& s, const SynthOptions& o, std::mt19937_64& rng,
       for (Eigen::Index d = 0; d < dims; ++d) w(d) = normal(rng);
       w *= o.gain / w.norm();
     }
+    s.true_weights.push_back(w);
     for (int t = 0; t < bins; ++t) {
       // y[t] is driven by x[t + lag] (the convention of ApplyLag); outside the session, no drive
       double eta = o.baseline;

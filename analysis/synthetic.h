@@ -29,6 +29,7 @@ struct SynthSession {
   Eigen::MatrixXd counts;      // (bins x neurons)
   std::vector<int> true_class;  // per neuron; -1 for untuned
   std::vector<int> true_lag;    // per neuron (0 for untuned)
+  std::vector<Eigen::VectorXd> true_weights;  // per neuron, on its class's features (empty for untuned)
 };
 
 SynthSession MakeSyntheticSession(const SynthOptions& options);

@@ -9,13 +9,18 @@
 
 #include "absl/status/statusor.h"
 #include "analysis/latent_variability.h"
+#include "analysis/neural_variability.h"
 
 namespace mimic::analysis {
 
 struct VariabilityJobInputs {
   std::string rollouts;
-  std::string labels;  // empty: kinematic rules
+  std::string labels;  // empty: kinematic rules; a CSV, or a behaviour map (map.h5[:clusters])
   VariabilityOptions options;
+  // Optional spike counts (frames x neurons, CSV or HDF5) row-aligned with the rollouts: the
+  // neurons' trial-to-trial variability per behaviour beside the latent and action variability.
+  std::string counts;
+  NeuralVariabilityOptions neural;
   std::string out;     // empty: no files
 };
 
@@ -24,6 +29,13 @@ struct VariabilityJobOutcome {
   int frames = 0;
   int samples = 0;
   bool kinematic_labels = true;
+  // with counts: behaviours kept by both analyses, their mean neural Fano factor, mean latent and
+  // action std, and the correlations across behaviours (one-sided permutation tests)
+  bool neural = false;
+  NeuralVariability neural_result;
+  std::vector<std::string> compared_behaviours;
+  std::vector<double> neural_fano, latent_std, action_std;
+  CorrelationTest latent_vs_neural, action_vs_neural;
   std::string figure;
   std::string json;
 };

@@ -27,84 +27,6 @@
 namespace mimic::cli {
 namespace {
 
-// Parses FIRST:LAST[:STEP] (bins) into a list of lags.
-absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
-  std::vector<std::string> parts = absl::StrSplit(text, ':');
-  int a, b, s = 1;
-  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
-      (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
-    return absl::InvalidArgumentError("lags take FIRST:LAST[:STEP] in bins, FIRST <= LAST");
-  }
-  std::vector<int> lags;
-  for (int l = a; l <= b; l += s) lags.push_back(l);
-  return lags;
-}
-
-struct NeuronResult {
-  std::string name;
-  int best_lag = 0;
-  analysis::CvScore score;
-};
-
-int RunGlm(const Argv& argv) {
-  auto args = Args::Parse(argv, {"design", "counts", "folds", "ridge", "lags", "out"}, {"json"});
-  if (!args.ok()) return Fail("analysis glm", args.status());
-  if (!args->Has("design") || !args->Has("counts")) {
-    return Fail("analysis glm", absl::InvalidArgumentError("--design FILE and --counts FILE are required"));
-  }
-  auto design = analysis::ReadMatrix(args->GetString("design", ""));
-  if (!design.ok()) return Fail("analysis glm", design.status());
-  auto counts = analysis::ReadMatrix(args->GetString("counts", ""));
-  if (!counts.ok()) return Fail("analysis glm", counts.status());
-  if (design->values.rows() != counts->values.rows()) {
-    return Fail("analysis glm", absl::InvalidArgumentError(absl::StrCat("the design has ", design->values.rows(),
-                                                                        " bins but the counts have ", counts->values.rows())));
-  }
-  const int folds = args->GetInt("folds", 5).value_or(5);
-  analysis::GlmOptions options;
-  options.ridge = args->GetDouble("ridge", 1.0).value_or(1.0);
-  analysis::EncodingOptions encoding;
-  encoding.folds = folds;
-  encoding.glm = options;
-  if (args->Has("lags")) {
-    auto lags = ParseLags(args->GetString("lags", ""));
-    if (!lags.ok()) return Fail("analysis glm", lags.status());
-    encoding.lags = *lags;
-  }
-  // one feature class: the best lag per neuron by CV-LLR
-  auto fitted = analysis::RunEncoding({{"design", design->values}}, counts->values, encoding);
-  if (!fitted.ok()) return Fail("analysis glm", fitted.status());
-  std::vector<NeuronResult> results;
-  for (size_t n = 0; n < fitted->size(); ++n) {
-    const analysis::ClassResult& r = (*fitted)[n].classes[0];
-    results.push_back({n < counts->names.size() ? counts->names[n] : absl::StrCat("neuron_", n), r.best_lag, r.score});
-  }
-  std::string json = absl::StrFormat("{\"folds\":%d,\"ridge\":%g,\"neurons\":[", folds, options.ridge);
-  for (size_t i = 0; i < results.size(); ++i) {
-    absl::StrAppendFormat(&json, "%s{\"name\":\"%s\",\"best_lag\":%d,\"cv_llr_bits_per_spike\":%.6f,\"pseudo_r2\":%.6f}",
-                          i ? "," : "", results[i].name, results[i].best_lag, results[i].score.cv_llr_bits_per_spike,
-                          results[i].score.pseudo_r2);
-  }
-  json += "]}";
-  if (args->Has("json")) {
-    std::printf("%s\n", json.c_str());
-  } else {
-    std::printf("%-16s %8s %14s %10s\n", "neuron", "best lag", "CV-LLR bits/sp", "pseudo-R2");
-    for (const auto& r : results) {
-      std::printf("%-16s %8d %14.4f %10.4f\n", r.name.c_str(), r.best_lag, r.score.cv_llr_bits_per_spike, r.score.pseudo_r2);
-    }
-  }
-  if (args->Has("out")) {
-    std::ofstream out(args->GetString("out", ""));
-    out << "neuron,best_lag,cv_llr_bits_per_spike,pseudo_r2\n";
-    for (const auto& r : results) {
-      out << r.name << "," << r.best_lag << "," << r.score.cv_llr_bits_per_spike << "," << r.score.pseudo_r2 << "\n";
-    }
-    if (!out) return Fail("analysis glm", absl::PermissionDeniedError(absl::StrCat("cannot write ", args->GetString("out", ""))));
-  }
-  return 0;
-}
-
 // `rdm`: condition means of samples grouped by labels -> one RDM (upper triangle) as a named CSV row.
 int RunRdm(const Argv& argv) {
   auto args = Args::Parse(argv, {"data", "labels", "metric", "name", "out"}, {"json"});
@@ -241,67 +163,6 @@ absl::StatusOr<std::vector<analysis::FeatureClass>> ReadRolloutClasses(const Arg
   return std::move(features->classes);
 }
 
-// `encoding`: per neuron and feature class, the best lag, CV-LLR, significance (Wilcoxon over
-// folds, Benjamini-Hochberg) and the best significant class.
-int RunEncodingCommand(const Argv& argv) {
-  auto args = Args::Parse(argv, {"features", "rollouts", "classes", "pca", "counts", "lags", "folds", "ridge", "fdr"},
-                          {"json"});
-  if (!args.ok()) return Fail("analysis encoding", args.status());
-  if ((!args->Has("features") && !args->Has("rollouts")) || !args->Has("counts")) {
-    return Fail("analysis encoding", absl::InvalidArgumentError(
-                                         "--features NAME=FILE,... or --rollouts FILE [--classes A,B], and --counts FILE are required"));
-  }
-  std::vector<analysis::FeatureClass> classes;
-  if (args->Has("rollouts")) {
-    auto rollouts = ReadRolloutClasses(*args);
-    if (!rollouts.ok()) return Fail("analysis encoding", rollouts.status());
-    classes = *std::move(rollouts);
-  }
-  for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',', absl::SkipEmpty())) {
-    std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    if (kv.size() != 2) return Fail("analysis encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
-    auto m = analysis::ReadMatrix(kv[1]);
-    if (!m.ok()) return Fail("analysis encoding", m.status());
-    classes.push_back({kv[0], m->values});
-  }
-  auto counts = analysis::ReadMatrix(args->GetString("counts", ""));
-  if (!counts.ok()) return Fail("analysis encoding", counts.status());
-  analysis::EncodingOptions options;
-  options.folds = args->GetInt("folds", 10).value_or(10);
-  options.glm.ridge = args->GetDouble("ridge", 1.0).value_or(1.0);
-  options.fdr = args->GetDouble("fdr", 0.05).value_or(0.05);
-  if (args->Has("lags")) {
-    auto lags = ParseLags(args->GetString("lags", ""));
-    if (!lags.ok()) return Fail("analysis encoding", lags.status());
-    options.lags = *lags;
-  }
-  auto result = analysis::RunEncoding(classes, counts->values, options);
-  if (!result.ok()) return Fail("analysis encoding", result.status());
-  std::string json = absl::StrFormat("{\"folds\":%d,\"fdr\":%g,\"neurons\":[", options.folds, options.fdr);
-  std::string table = absl::StrFormat("%-12s %-14s", "neuron", "best class");
-  for (const auto& c : classes) absl::StrAppendFormat(&table, " %14s", c.name.substr(0, 14));
-  table += "\n";
-  for (size_t n = 0; n < result->size(); ++n) {
-    const auto& e = (*result)[n];
-    const std::string name = n < counts->names.size() ? counts->names[n] : absl::StrCat("neuron_", n);
-    const std::string best = e.best_class >= 0 ? classes[e.best_class].name : "none";
-    absl::StrAppendFormat(&json, "%s{\"name\":\"%s\",\"best_class\":\"%s\",\"classes\":[", n ? "," : "", name, best);
-    absl::StrAppendFormat(&table, "%-12s %-14s", name.substr(0, 12), best);
-    for (size_t c = 0; c < e.classes.size(); ++c) {
-      const auto& r = e.classes[c];
-      absl::StrAppendFormat(&json, "%s{\"class\":\"%s\",\"best_lag\":%d,\"cv_llr_bits_per_spike\":%.6f,\"pseudo_r2\":%.6f,"
-                            "\"p\":%.6g,\"significant\":%s}", c ? "," : "", classes[c].name, r.best_lag,
-                            r.score.cv_llr_bits_per_spike, r.score.pseudo_r2, r.p_value, r.significant ? "true" : "false");
-      absl::StrAppendFormat(&table, " %8.4f@%-4d%s", r.score.cv_llr_bits_per_spike, r.best_lag, r.significant ? "*" : " ");
-    }
-    json += "]}";
-    table += "\n";
-  }
-  json += "]}";
-  std::printf("%s\n", args->Has("json") ? json.c_str() : (table + "(CV-LLR bits/spike @ best lag in bins; * significant)").c_str());
-  return 0;
-}
-
 }  // namespace
 
 // `mimic synth spikes`: a synthetic session with planted tuning, as CSV files a lab's pipeline
@@ -362,6 +223,9 @@ int RunSynth(const Argv& argv) {
 }
 
 int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
+int RunGlm(const Argv& argv);                 // encoding_commands.cc
+int RunBehaviourMapCommand(const Argv& argv);  // behaviour_map_command.cc
+int RunEncodingCommand(const Argv& argv);     // encoding_commands.cc
 
 // `bin-spikes`: spike times (NWB /units or unit,time CSV) counted per behaviour frame.
 int RunBinSpikes(const Argv& argv) {
@@ -397,6 +261,7 @@ int RunBinSpikes(const Argv& argv) {
 
 int RunAnalysis(const Argv& argv) {
   if (!argv.empty() && argv[0] == "variability") return RunVariabilityCommand(Argv(argv.begin() + 1, argv.end()));
+  if (!argv.empty() && argv[0] == "behaviour-map") return RunBehaviourMapCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "bin-spikes") return RunBinSpikes(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
   if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
@@ -404,14 +269,24 @@ int RunAnalysis(const Argv& argv) {
   if (!argv.empty() && argv[0] == "rsa") return RunRsa(Argv(argv.begin() + 1, argv.end()));
   return Fail("analysis", absl::InvalidArgumentError(
                               "usage: ./mimic analysis glm --design X.csv|X.h5[:/dataset] --counts Y.csv|Y.h5 "
-                              "[--folds 5] [--ridge 1] [--lags FIRST:LAST[:STEP]] [--json] [--out results.csv]\n"
+                              "[--folds 5] [--ridge R (default: chosen by nested CV)] [--ridge_grid 0.1,1,10,100,1000] "
+                              "[--inner_folds 3] [--lags FIRST:LAST[:STEP] bins, default 0] [--json] "
+                              "[--out coefficients.csv | results.h5]\n"
                               "       ./mimic analysis rdm --data X.csv --labels L.csv [--metric correlation|euclidean] "
                               "[--name N] [--out rdms.csv] [--json]\n"
                               "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]\n"
-                              "       ./mimic analysis encoding --features NAME=FILE,... --counts Y.csv [--lags A:B[:S]] "
-                              "[--folds 10] [--fdr 0.05] [--json]\n"
-                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv] [--permutations 200] "
+                              "       ./mimic analysis encoding --counts Y.csv and --features NAME=FILE,... | --rollouts R.h5 "
+                              "| --clips C.h5 [--classes joint_angles,latent/mean,clips/joint_torques,...] [--pca F] "
+                              "[--lags A:B[:S] bins, default 0] [--folds 10] [--ridge R | --ridge_grid ...] [--inner_folds 3] "
+                              "[--fdr 0.05] [--clip_smoothing 1 frame] [--inverse_dynamics_contacts] [--out results.h5] "
+                              "[--coefficients_csv F] [--json]\n"
+                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv|map.h5[:clusters]] [--counts Y.csv "
+                              "--window_frames 10 --min_bouts 3] [--permutations 200] "
                               "[--out results.h5] [--json]\n"
+                              "       ./mimic analysis behaviour-map --clips C.h5 --out map.h5 [--training_frames 5000] "
+                              "[--perplexity 50] [--iterations 1000] [--frequencies 25] [--min_frequency 1 Hz] "
+                              "[--components 20] [--bandwidth 0.05 of the map] [--min_peak 0.05 of the peak] [--grid 128] "
+                              "[--seed 1] [--json]\n"
                               "       ./mimic analysis bin-spikes --spikes units.nwb|spikes.csv --frame_times "
                               "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--location REGION] [--drop_outside]"));
 }

@@ -50,6 +50,8 @@ out=$($mimic render --clips "$tmp/demo/clips.h5" --clip 9 --out "$tmp/x.mp4" 2>&
 check "render refuses an unknown clip" test $rc -ne 0 -a -n "$(grep "has no clip '9'" <<<"$out")"
 out=$($mimic render --clips "$tmp/demo/clips.h5" --out /nonexistent-dir/x.mp4 2>&1); rc=$?
 check "render refuses an unwritable output" test $rc -ne 0 -a -n "$(grep "cannot write /nonexistent-dir/x.mp4" <<<"$out")"
+check "demo ends with a behaviour map of the clips" grep -qE "behaviour_map-000002 +succeeded .* 1000 frames of 4 clips" <<<"$out"
+check "demo's behaviour map wrote the map, its figure and labels" test -s "$tmp/demo/analysis/behaviour_map.h5" -a -s "$tmp/demo/analysis/behaviour_map.svg" -a -s "$tmp/demo/analysis/behaviour_map_labels.csv"
 
 # the analysis service from the command line, with a bearer token, on the demo's files
 aport=$((20000 + RANDOM % 20000))
@@ -159,11 +161,13 @@ check "unknown config field is named" grep -q "physic" <<<"$out"
 for config in configs/env_*.pbtxt; do
   $mimic env-info --config "$config" >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
+out=$($mimic env-info --config configs/env_torque.pbtxt 2>&1)
+check "the torque-actuated body has no activation states" test -z "$(grep actuator_activations <<<"$out")" -a -n "$(grep -i "observation" <<<"$out")"
 for config in configs/replay_*.pbtxt; do
   $mimic replay --config "$config" --check >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
 
-for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt; do
+for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt configs/fig5_controller.pbtxt; do
   $mimic train --config "$config" --check >/dev/null 2>&1; check "bundled training config $config is valid" test $? -eq 0
 done
 printf 'task { name: "rodent" }\nnum_actors: 0\n' >"$tmp/bad_train.pbtxt"
@@ -233,10 +237,15 @@ awk -F, 'NR > 1 { r = exp(0.2 + 1.2 * $1); n = 0; L = exp(-r); p = 1; do { n++; 
   L = exp(-1.2); n = 0; p = 1; do { n++; p *= rand() } while (p > L); flat = n - 1; print tuned "," flat }
   BEGIN { srand(9); print "tuned,flat" }' "$tmp/X.csv" >"$tmp/Y.csv"
 out=$($mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Y.csv" --json 2>&1)
-tuned=$(grep -oE '"name":"tuned","best_lag":0,"cv_llr_bits_per_spike":[0-9.-]+' <<<"$out" | grep -oE '[0-9.-]+$')
-flat=$(grep -oE '"name":"flat","best_lag":0,"cv_llr_bits_per_spike":[0-9.-]+' <<<"$out" | grep -oE '[0-9.-]+$')
+tuned=$(grep -oE '"name":"tuned"[^}]*"best_lag":0,"cv_llr_bits_per_spike":[0-9.e-]+' <<<"$out" | grep -oE '[0-9.e-]+$')
+flat=$(grep -oE '"name":"flat"[^}]*"best_lag":0,"cv_llr_bits_per_spike":[0-9.e-]+' <<<"$out" | grep -oE '[0-9.e-]+$')
 check "glm finds the tuned neuron" awk -v t="$tuned" 'BEGIN { exit !(t > 0.1) }'
 check "glm finds nothing in the flat neuron" awk -v f="$flat" 'BEGIN { exit !(f != "" && f < 0.02) }'
+# coefficients with standard errors: the tuned neuron's weight on a is 1.2 per unit of sin, i.e. about
+# 0.85 per standard deviation (the features are z-scored), and b's is zero within its errors
+$mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Y.csv" --out "$tmp/coef.csv" >/dev/null 2>&1
+check "glm writes coefficients with standard errors" awk -F, '$1 == "tuned" && $5 == "a" { ok = $6 > 0.75 && $6 < 0.95 && $7 > 0 && $7 < 0.05 }
+  $1 == "tuned" && $5 == "b" { okb = ($6 < 0 ? -$6 : $6) < 3 * $7 } END { exit !(ok && okb) }' "$tmp/coef.csv"
 head -5 "$tmp/Y.csv" >"$tmp/Yshort.csv"
 out=$($mimic analysis glm --design "$tmp/X.csv" --counts "$tmp/Yshort.csv" 2>&1); rc=$?
 check "glm refuses mismatched lengths" test $rc -ne 0
@@ -261,14 +270,15 @@ check "rsa refuses RDMs of different sizes" test $rc -ne 0
 $mimic synth spikes --out "$tmp/synth" --bins 3000 --tuned 3 --untuned 3 --seed 2 >/dev/null
 check "synth writes counts and truth" test -s "$tmp/synth/counts.csv" -a -s "$tmp/synth/truth.csv"
 out=$($mimic analysis encoding --features "joint_angles=$tmp/synth/joint_angles.csv,latent=$tmp/synth/latent.csv" \
-  --counts "$tmp/synth/counts.csv" --lags -10:5:5 --json 2>&1)
+  --counts "$tmp/synth/counts.csv" --lags -10:5:5 --json --coefficients_csv "$tmp/synth/coef.csv" 2>&1)
 right=0
 while IFS=, read -r neuron class lag; do
   [ "$neuron" = neuron ] && continue
   if [ "$class" = none ]; then
-    grep -q "\"name\":\"$neuron\",\"best_class\":\"none\"" <<<"$out" && right=$((right + 1))
+    grep -q "\"name\":\"$neuron\",\"best_class\":null" <<<"$out" && right=$((right + 1))
   else
-    grep -qE "\"name\":\"$neuron\",\"best_class\":\"$class\",\"classes\":\[[^]]*\"class\":\"$class\",\"best_lag\":$lag," <<<"$out" && right=$((right + 1))
+    grep -q "\"name\":\"$neuron\",\"best_class\":\"$class\"" <<<"$out" &&
+      grep -q "^$neuron,$class,$lag,$lag,(intercept)," "$tmp/synth/coef.csv" && right=$((right + 1))
   fi
 done <"$tmp/synth/truth.csv"
 check "encoding recovers the planted class and lag of most neurons ($right/9)" test "$right" -ge 8
@@ -299,7 +309,7 @@ out=$($mimic synth spikes --rollouts "$tmp/rollouts.h5" --classes joint_angles,l
 check "synth plants neurons on rollout features" grep -q "wrote 19 bins x 5 neurons" <<<"$out"
 out=$($mimic analysis encoding --rollouts "$tmp/rollouts.h5" --classes joint_angles,latent/mean --pca 0.9 \
   --counts "$tmp/rsynth/counts.csv" --folds 3 --json 2>&1)
-check "encoding runs on rollout layers" grep -qE '"class":"latent/mean","best_lag":0' <<<"$out"
+check "encoding runs on rollout layers" grep -qE '"class":"latent/mean","source":"network layer: rollouts [^"]*","best_lag":0' <<<"$out"
 out=$($mimic analysis encoding --rollouts "$tmp/rollouts.h5" --classes decoder/lstm7/h --counts "$tmp/rsynth/counts.csv" 2>&1); rc=$?
 check "an unknown layer is refused by name" test $rc -ne 0 -a -n "$(grep "unknown feature class 'decoder/lstm7/h'" <<<"$out")"
 

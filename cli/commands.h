@@ -30,6 +30,7 @@ int RunAnalysis(const Argv& args);
 int RunSynth(const Argv& args);
 int RunRollout(const Argv& args);
 int RunRender(const Argv& args);
+int RunRobustness(const Argv& args);
 int RunTrain(const Argv& args);
 int RunLearner(const Argv& args);
 int RunActor(const Argv& args);

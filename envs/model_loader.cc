@@ -1,6 +1,7 @@
 #include "envs/model_loader.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,42 @@ std::string StripUnsupportedAttributes(const std::string& xml) {
   return std::regex_replace(xml, kLsIterations, "");
 }
 
+absl::StatusOr<std::string> TorqueActuatedXml(const std::string& xml, double scale) {
+  if (!(scale > 0) || !std::isfinite(scale)) return absl::InvalidArgumentError(absl::StrCat("torque_scale must be > 0, got ", scale));
+  const size_t begin = xml.find("<actuator>"), end = xml.find("</actuator>");
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    return absl::InvalidArgumentError("the model has no <actuator> section to make torque-actuated");
+  }
+  static const std::regex kGeneral(R"(<general\b([^>]*?)/>)");
+  static const std::regex kAttribute(R"re((\w+)\s*=\s*"([^"]*)")re");
+  const std::string section = xml.substr(begin, end - begin);
+  std::string converted;
+  size_t last = 0;
+  for (std::sregex_iterator it(section.begin(), section.end(), kGeneral), stop; it != stop; ++it) {
+    const std::string attributes = (*it)[1].str();
+    std::string name, target_kind, target, forcerange;
+    for (std::sregex_iterator a(attributes.begin(), attributes.end(), kAttribute); a != stop; ++a) {
+      const std::string key = (*a)[1].str(), value = (*a)[2].str();
+      if (key == "name") name = value;
+      if (key == "joint" || key == "tendon") target_kind = key, target = value;
+      if (key == "forcerange") forcerange = value;
+    }
+    double lo = 0, hi = 0;
+    if (target.empty() || std::sscanf(forcerange.c_str(), "%lf %lf", &lo, &hi) != 2) {
+      return absl::InvalidArgumentError(absl::StrCat("actuator '", name, "' needs a joint or tendon and a forcerange "
+                                                     "to become a torque motor"));
+    }
+    const double gear = scale * std::max(std::abs(lo), std::abs(hi));  // force per unit ctrl
+    converted += section.substr(last, it->position() - last);
+    converted += absl::StrCat("<general name=\"", name, "\" ", target_kind, "=\"", target,
+                              "\" dyntype=\"none\" gaintype=\"fixed\" gainprm=\"", gear,
+                              "\" biastype=\"none\" ctrlrange=\"-1 1\" ctrllimited=\"true\"/>");
+    last = it->position() + it->length();
+  }
+  converted += section.substr(last);
+  return xml.substr(0, begin) + converted + xml.substr(end);
+}
+
 void ScaleModel(mjModel* m, double s) {
   const double s3 = s * s * s, s5 = s3 * s * s;
   for (int i = 0; i < 3 * m->nbody; ++i) {
@@ -134,7 +171,15 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const PerturbationCo
   if (!in.good() && !in.eof()) {
     return absl::PermissionDeniedError(absl::StrCat("cannot read model file: ", path));
   }
-  const std::string xml = StripUnsupportedAttributes(buffer.str());
+  std::string xml = StripUnsupportedAttributes(buffer.str());
+  if (perturbation.actuation() == "torque") {
+    absl::StatusOr<std::string> torque = TorqueActuatedXml(xml, perturbation.torque_scale());
+    if (!torque.ok()) return absl::Status(torque.status().code(), absl::StrCat(path, ": ", torque.status().message()));
+    xml = *std::move(torque);
+  } else if (perturbation.actuation() != "bundled") {
+    return absl::InvalidArgumentError(absl::StrCat("perturbation.actuation must be \"bundled\" or \"torque\", got \"",
+                                                   perturbation.actuation(), "\""));
+  }
 
   // compile from an in-memory copy; assets resolve against the model's own folder
   const std::string name = std::filesystem::path(path).filename().string();

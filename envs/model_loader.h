@@ -41,12 +41,20 @@ struct ModelSignature {
 // Removes XML attributes MuJoCo 2.2.2 does not know. Exposed for tests.
 std::string StripUnsupportedAttributes(const std::string& xml);
 
+// The torque-actuated variant of an MJCF: every <general .../> actuator becomes a direct force
+// source on the same joint or tendon — <general name=... joint|tendon=... dyntype="none"
+// gainprm="F" biastype="none" ctrlrange="-1 1"/>, actuator force = F ctrl with F the largest
+// magnitude of its forcerange (so ctrl in [-1, 1] spans the same forces) — dropping the activation
+// filter and the servo's bias. An actuator without a forcerange is an error naming it.
+// `scale` multiplies F (perturbation.torque_scale).
+absl::StatusOr<std::string> TorqueActuatedXml(const std::string& xml, double scale = 1.0);
+
 // Compiles MJCF text held in memory; `virtual_path` names it in errors and anchors assets.
 absl::StatusOr<ModelPtr> LoadModelFromString(const std::string& xml,
                                              const std::string& virtual_path);
 
-// Loads and compiles `path`, scales it uniformly by `scale` (1 = as written), then applies mass
-// perturbations. Missing, unreadable or invalid files give NotFound / InvalidArgument with
+// Loads and compiles `path` (the torque-actuated variant when perturbation.actuation is "torque"),
+// scales it uniformly by `scale` (1 = as written), then applies mass perturbations. Missing, unreadable or invalid files give NotFound / InvalidArgument with
 // MuJoCo's message.
 absl::StatusOr<ModelPtr> LoadModel(const std::string& path,
                                    const PerturbationConfig& perturbation = PerturbationConfig(),

@@ -1,5 +1,6 @@
 #include "envs/model_loader.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -19,6 +20,39 @@ TEST(ModelLoaderTest, LoadsTheBundledRatDespiteNewerAttributes) {
   const ModelSignature s = SignatureOf(model->get());
   EXPECT_EQ(s.name, "rat");
   EXPECT_NE(s.hash, 0u);
+}
+
+TEST(ModelLoaderTest, TheTorqueVariantDrivesJointsAndTendonsWithCtrlTimesTheForceRange) {
+  PerturbationConfig torque;
+  torque.set_actuation("torque");
+  torque.set_torque_scale(0.5);
+  ModelPtr bundled = LoadModel(kModel).value();
+  ModelPtr model = LoadModel(kModel, torque).value();
+  // the same body and actuator targets, no activation states, and a layout clips still match
+  EXPECT_EQ(model->nu, 38);
+  EXPECT_EQ(model->na, 0);
+  EXPECT_EQ(bundled->na, 38);
+  EXPECT_EQ(SignatureOf(model.get()).hash, SignatureOf(bundled.get()).hash);
+  DataPtr d(mj_makeData(model.get()));
+  for (int i = 0; i < model->nu; ++i) {
+    EXPECT_EQ(model->actuator_trnid[2 * i], bundled->actuator_trnid[2 * i]) << i;
+    EXPECT_EQ(model->actuator_trntype[i], bundled->actuator_trntype[i]) << i;
+    EXPECT_EQ(model->actuator_biastype[i], mjBIAS_NONE);
+    EXPECT_EQ(model->actuator_dyntype[i], mjDYN_NONE);
+    d->ctrl[i] = (i % 3 - 1) * 0.5;  // -0.5, 0, 0.5
+  }
+  mj_forward(model.get(), d.get());
+  for (int i = 0; i < model->nu; ++i) {
+    const double range = std::max(std::abs(bundled->actuator_forcerange[2 * i]), std::abs(bundled->actuator_forcerange[2 * i + 1]));
+    EXPECT_NEAR(d->actuator_force[i], (i % 3 - 1) * 0.5 * 0.5 * range, 1e-9 * range) << "actuator " << i;
+  }
+  // the bundled servos instead pull toward a target through their bias: force is not ctrl x range
+  PerturbationConfig unknown;
+  unknown.set_actuation("muscles");
+  EXPECT_EQ(LoadModel(kModel, unknown).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(TorqueActuatedXml("<mujoco><actuator><general name=\"a\" joint=\"j\"/></actuator></mujoco>").ok());
+  torque.set_torque_scale(0);
+  EXPECT_EQ(LoadModel(kModel, torque).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ModelLoaderTest, StripsOnlyTheUnsupportedAttribute) {
