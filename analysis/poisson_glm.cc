@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-
-#include <algorithm>
 #include <functional>
 #include <limits>
 
@@ -146,7 +144,8 @@ absl::StatusOr<GlmFit> FitPoissonGlm(const Eigen::MatrixXd& x, const Eigen::Vect
     // inverse penalised Fisher information at the optimum: (X_a' diag(mu) X_a + R)^-1, R = ridge on the weights
     const Eigen::VectorXd mu = eta.array().exp();
     weighted = xa.array().colwise() * mu.array().sqrt();
-    Eigen::MatrixXd info = weighted.transpose() * weighted;
+    Eigen::MatrixXd info;
+    Gram(weighted, &info);
     info.diagonal().tail(p).array() += options.ridge;
     const Eigen::MatrixXd covariance = info.ldlt().solve(Eigen::MatrixXd::Identity(p + 1, p + 1));
     const Eigen::VectorXd se = covariance.diagonal().cwiseMax(0.0).cwiseSqrt();

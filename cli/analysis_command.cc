@@ -28,15 +28,32 @@ namespace mimic::cli {
 namespace {
 
 // `rdm`: condition means of samples grouped by labels -> one RDM (upper triangle) as a named CSV row.
+const CommandSpec& RdmSpec() {
+  static const auto* spec = new CommandSpec{
+      "analysis rdm",
+      "condition means of samples grouped by labels -> one representational dissimilarity matrix, appended to a "
+      "CSV of named RDMs (name, upper triangle)",
+      {
+          {"data", FlagType::kString, "", "FILE", "samples x features (CSV with a header, or HDF5[:/dataset])", true},
+          {"labels", FlagType::kString, "", "FILE", "one integer condition >= 0 per sample (one column)", true},
+          {"metric", FlagType::kString, "correlation", "correlation|euclidean", "distance between condition means"},
+          {"name", FlagType::kString, "rdm", "NAME", "the RDM's name in the CSV row"},
+          {"out", FlagType::kString, "", "FILE", "append the RDM as a row of this CSV"},
+          {"json", FlagType::kBool, "", "", "print the RDM and its cluster order as JSON"},
+      },
+      {"./mimic analysis rdm --data runs/synth/counts.csv --labels runs/synth/conditions.csv --name neurons --out runs/rdms.csv",
+       "./mimic analysis rdm --data runs/synth/joint_angles.csv --labels runs/synth/conditions.csv --name joint_angles --out runs/rdms.csv"},
+  };
+  return *spec;
+}
+
 int RunRdm(const Argv& argv) {
-  auto args = Args::Parse(argv, {"data", "labels", "metric", "name", "out"}, {"json"});
-  if (!args.ok()) return Fail("analysis rdm", args.status());
-  if (!args->Has("data") || !args->Has("labels")) {
-    return Fail("analysis rdm", absl::InvalidArgumentError("--data FILE and --labels FILE are required"));
-  }
-  auto data = analysis::ReadMatrix(args->GetString("data", ""));
+  int exit_code;
+  auto args = ParseCommandLine(RdmSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  auto data = analysis::ReadMatrix(args->String("data"));
   if (!data.ok()) return Fail("analysis rdm", data.status());
-  auto labels_m = analysis::ReadMatrix(args->GetString("labels", ""));
+  auto labels_m = analysis::ReadMatrix(args->String("labels"));
   if (!labels_m.ok()) return Fail("analysis rdm", labels_m.status());
   if (labels_m->values.cols() != 1) return Fail("analysis rdm", absl::InvalidArgumentError("--labels needs one column"));
   std::vector<int> labels;
@@ -47,7 +64,7 @@ int RunRdm(const Argv& argv) {
     labels.push_back(static_cast<int>(v));
     k = std::max(k, labels.back() + 1);
   }
-  const std::string metric_name = args->GetString("metric", "correlation");
+  const std::string metric_name = args->String("metric");
   if (metric_name != "correlation" && metric_name != "euclidean") {
     return Fail("analysis rdm", absl::InvalidArgumentError("--metric is correlation or euclidean"));
   }
@@ -56,11 +73,11 @@ int RunRdm(const Argv& argv) {
   auto rdm = analysis::ComputeRdm(*means, metric_name == "euclidean" ? analysis::RdmMetric::kEuclidean
                                                                      : analysis::RdmMetric::kCorrelation);
   if (!rdm.ok()) return Fail("analysis rdm", rdm.status());
-  const std::string name = args->GetString("name", "rdm");
+  const std::string name = args->String("name");
   std::string row = name;
   for (Eigen::Index i = 0; i < rdm->size(); ++i) absl::StrAppendFormat(&row, ",%.10g", (*rdm)(i));
   const std::vector<int> order = analysis::ClusterOrder(*rdm);
-  if (args->Has("json")) {
+  if (args->Bool("json")) {
     std::printf("{\"name\":\"%s\",\"conditions\":%d,\"metric\":\"%s\",\"rdm\":[%s],\"cluster_order\":[%s]}\n",
                 name.c_str(), k, metric_name.c_str(), row.substr(name.size() + 1).c_str(), absl::StrJoin(order, ",").c_str());
   } else {
@@ -75,7 +92,7 @@ int RunRdm(const Argv& argv) {
     }
   }
   if (args->Has("out")) {
-    std::ofstream out(args->GetString("out", ""), std::ios::app);
+    std::ofstream out(args->String("out"), std::ios::app);
     out << row << "\n";
     if (!out) return Fail("analysis rdm", absl::PermissionDeniedError("cannot write the output"));
   }
@@ -84,12 +101,27 @@ int RunRdm(const Argv& argv) {
 
 // `rsa`: pairwise WUC and correlation between named RDMs (CSV rows: name, upper triangle), and
 // the leave-one-subject-out noise ceiling of the rows named by --subjects.
+const CommandSpec& RsaSpec() {
+  static const auto* spec = new CommandSpec{
+      "analysis rsa",
+      "whitened unbiased cosine (WUC) between named RDMs, and the leave-one-subject-out noise ceiling of the "
+      "subjects' RDMs",
+      {
+          {"rdms", FlagType::kString, "", "FILE", "CSV rows: name, upper triangle (as analysis rdm --out writes)", true},
+          {"subjects", FlagType::kString, "", "A,B,...", "the rows that are subjects' neural RDMs: their noise ceiling"},
+          {"json", FlagType::kBool, "", "", "print the WUC matrix (and ceiling) as JSON"},
+      },
+      {"./mimic analysis rsa --rdms runs/rdms.csv --json"},
+  };
+  return *spec;
+}
+
 int RunRsa(const Argv& argv) {
-  auto args = Args::Parse(argv, {"rdms", "subjects"}, {"json"});
-  if (!args.ok()) return Fail("analysis rsa", args.status());
-  if (!args->Has("rdms")) return Fail("analysis rsa", absl::InvalidArgumentError("--rdms FILE is required"));
-  std::ifstream in(args->GetString("rdms", ""));
-  if (!in) return Fail("analysis rsa", absl::NotFoundError(absl::StrCat("file not found: ", args->GetString("rdms", ""))));
+  int exit_code;
+  auto args = ParseCommandLine(RsaSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  std::ifstream in(args->String("rdms"));
+  if (!in) return Fail("analysis rsa", absl::NotFoundError(absl::StrCat("file not found: ", args->String("rdms"))));
   std::vector<std::string> names;
   std::vector<Eigen::VectorXd> rdms;
   std::string line;
@@ -131,7 +163,7 @@ int RunRsa(const Argv& argv) {
   json += "]";
   if (args->Has("subjects")) {
     std::vector<Eigen::VectorXd> subjects;
-    for (const auto& s : absl::StrSplit(args->GetString("subjects", ""), ',')) {
+    for (const auto& s : absl::StrSplit(args->String("subjects"), ',')) {
       auto it = std::find(names.begin(), names.end(), std::string(s));
       if (it == names.end()) return Fail("analysis rsa", absl::InvalidArgumentError(absl::StrCat("no RDM named '", s, "'")));
       subjects.push_back(rdms[it - names.begin()]);
@@ -142,25 +174,64 @@ int RunRsa(const Argv& argv) {
     absl::StrAppendFormat(&table, "noise ceiling (WUC): lower %.4f, upper %.4f\n", ceiling->lower, ceiling->upper);
   }
   json += "}";
-  std::printf("%s\n", args->Has("json") ? json.c_str() : table.c_str());
+  std::printf("%s\n", args->Bool("json") ? json.c_str() : table.c_str());
   return 0;
 }
 
 // Feature classes from a rollouts file: --classes (default: all), each reduced by PCA to the
 // --pca variance fraction when given.
 absl::StatusOr<std::vector<analysis::FeatureClass>> ReadRolloutClasses(const Args& args) {
-  std::vector<std::string> names = absl::StrSplit(args.GetString("classes", ""), ',', absl::SkipEmpty());
-  auto features = analysis::ReadRolloutFeatures(args.GetString("rollouts", ""), names);
+  std::vector<std::string> names = absl::StrSplit(args.String("classes"), ',', absl::SkipEmpty());
+  auto features = analysis::ReadRolloutFeatures(args.String("rollouts"), names);
   if (!features.ok()) return features.status();
   if (args.Has("pca")) {
-    auto fraction = args.GetDouble("pca", 1.0);
-    if (!fraction.ok()) return fraction.status();
-    if (!(*fraction > 0 && *fraction <= 1)) {
-      return absl::InvalidArgumentError(absl::StrCat("--pca must be in (0, 1], got ", *fraction));
+    const double fraction = args.Double("pca");
+    if (!(fraction > 0 && fraction <= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("--pca must be in (0, 1], got ", fraction));
     }
-    for (auto& c : features->classes) c.features = analysis::PcaReduce(c.features, *fraction);
+    for (auto& c : features->classes) c.features = analysis::PcaReduce(c.features, fraction);
   }
   return std::move(features->classes);
+}
+
+const CommandSpec& SynthSpec() {
+  static const auto* spec = [] {
+    const analysis::SynthOptions d;
+    return new CommandSpec{
+        "synth spikes",
+        "write a synthetic session with planted tuning as CSV (one feature file per class, counts, truth), or "
+        "neurons planted on a rollouts file's own features",
+        {
+            {"out", FlagType::kString, "", "DIR", "the folder to write", true},
+            {"bins", FlagType::kInt, std::to_string(d.bins), "bins", "time bins (>= 100; with --rollouts: its frames)"},
+            {"seed", FlagType::kInt, "1", "seed", "the session's seed"},
+            {"tuned", FlagType::kInt, std::to_string(d.tuned_per_class), "neurons", "neurons tuned to each class"},
+            {"untuned", FlagType::kInt, std::to_string(d.untuned), "neurons", "neurons tuned to nothing"},
+            {"baseline", FlagType::kDouble, absl::StrCat(d.baseline), "log rate per bin", "the neurons' baseline"},
+            {"rollouts", FlagType::kString, "", "FILE", "plant neurons on this rollouts file's features"},
+            {"classes", FlagType::kString, "", "A,B,...", "the rollouts' classes to plant on (at least two)"},
+            {"pca", FlagType::kDouble, "", "variance fraction", "reduce each class to this much variance first"},
+        },
+        {"./mimic synth spikes --out runs/synth --bins 2000"},
+    };
+  }();
+  return *spec;
+}
+
+const CommandSpec& BinSpikesSpec() {
+  static const auto* spec = new CommandSpec{
+      "analysis bin-spikes",
+      "spike times (NWB /units, HDF5 /spikes or unit,time CSV) counted per behaviour frame, as a counts CSV",
+      {
+          {"spikes", FlagType::kString, "", "FILE", "units.nwb, spikes.h5 or spikes.csv", true},
+          {"frame_times", FlagType::kString, "", "SOURCE", "nwb:F.nwb:/series, csv:F, rollouts:R.h5 or clips:C.h5", true},
+          {"out", FlagType::kString, "", "FILE", "the counts CSV (frames x units)", true},
+          {"location", FlagType::kString, "", "REGION", "only the units recorded in this location"},
+          {"drop_outside", FlagType::kBool, "", "", "drop spikes outside the frames instead of refusing them"},
+      },
+      {"./mimic analysis bin-spikes --spikes runs/synth/spikes.csv --frame_times csv:runs/synth/frame_times.csv --out runs/counts.csv"},
+  };
+  return *spec;
 }
 
 }  // namespace
@@ -168,21 +239,26 @@ absl::StatusOr<std::vector<analysis::FeatureClass>> ReadRolloutClasses(const Arg
 // `mimic synth spikes`: a synthetic session with planted tuning, as CSV files a lab's pipeline
 // (and `mimic analysis encoding`) can read: one feature file per class, counts, and the truth.
 int RunSynth(const Argv& argv) {
-  if (argv.empty() || argv[0] != "spikes") {
-    return Fail("synth", absl::InvalidArgumentError("usage: ./mimic synth spikes --out DIR [--bins N] [--seed S]"));
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::printf("%s", HelpText(SynthSpec()).c_str());
+    return argv.empty() ? 2 : 0;
   }
-  auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
-                          {"out", "bins", "seed", "tuned", "untuned", "rollouts", "classes", "pca", "baseline"});
-  if (!args.ok()) return Fail("synth", args.status());
-  if (!args->Has("out")) return Fail("synth", absl::InvalidArgumentError("--out DIR is required"));
+  if (argv[0] != "spikes") {
+    std::fprintf(stderr, "mimic synth: unknown kind '%s' (the one kind is spikes; see ./mimic synth spikes --help)\n",
+                 argv[0].c_str());
+    return 2;
+  }
+  int exit_code;
+  auto args = ParseCommandLine(SynthSpec(), Argv(argv.begin() + 1, argv.end()), &exit_code);
+  if (!args) return exit_code;
   analysis::SynthOptions options;
-  options.bins = args->GetInt("bins", options.bins).value_or(options.bins);
-  options.seed = static_cast<uint64_t>(args->GetInt("seed", 1).value_or(1));
-  options.tuned_per_class = args->GetInt("tuned", options.tuned_per_class).value_or(options.tuned_per_class);
-  options.untuned = args->GetInt("untuned", options.untuned).value_or(options.untuned);
-  options.baseline = args->GetDouble("baseline", options.baseline).value_or(options.baseline);  // log rate per bin
+  options.bins = args->Int("bins");
+  options.seed = static_cast<uint64_t>(args->Int64("seed"));
+  options.tuned_per_class = args->Int("tuned");
+  options.untuned = args->Int("untuned");
+  options.baseline = args->Double("baseline");  // log rate per bin
   if (options.bins < 100 && !args->Has("rollouts")) return Fail("synth", absl::InvalidArgumentError("--bins must be >= 100"));
-  const std::string dir = args->GetString("out", "");
+  const std::string dir = args->String("out");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   analysis::SynthSession s;
@@ -210,85 +286,109 @@ int RunSynth(const Argv& argv) {
   // layer names hold '/', which must not become directories
   auto file_name = [](std::string name) { return absl::StrReplaceAll(name, {{"/", "_"}}); };
   for (const auto& c : s.classes) ok = ok && write(dir + "/" + file_name(c.name) + ".csv", c.features, file_name(c.name) + "_");
+  // the same session as spike times at 50 frames/s (bin-spikes of spikes.csv onto frame_times.csv
+  // gives counts.csv back), and 8 contiguous blocks of frames as conditions for analysis rdm
+  constexpr double kFrameSeconds = 0.02;
+  std::ofstream spikes(dir + "/spikes.csv"), frame_times(dir + "/frame_times.csv"), conditions(dir + "/conditions.csv");
+  spikes << "unit,time\n";
+  frame_times << "time\n";
+  conditions << "condition\n";
+  const Eigen::Index bins = s.counts.rows();
+  for (Eigen::Index b = 0; b < bins; ++b) {
+    frame_times << absl::StrFormat("%.6f\n", b * kFrameSeconds);
+    conditions << (b * 8 / bins) << "\n";
+    for (Eigen::Index n = 0; n < s.counts.cols(); ++n) {
+      const int k = static_cast<int>(s.counts(b, n));
+      for (int j = 0; j < k; ++j) spikes << n << "," << absl::StrFormat("%.6f", (b + (j + 0.5) / k) * kFrameSeconds) << "\n";
+    }
+  }
+  ok = ok && spikes.good() && frame_times.good() && conditions.good();
   std::ofstream truth(dir + "/truth.csv");
   truth << "neuron,class,lag_bins\n";
   for (size_t n = 0; n < s.true_class.size(); ++n) {
     truth << "n" << n << "," << (s.true_class[n] >= 0 ? s.classes[s.true_class[n]].name : "none") << "," << s.true_lag[n] << "\n";
   }
   if (!ok || !truth) return Fail("synth", absl::PermissionDeniedError(absl::StrCat("cannot write to ", dir)));
-  std::printf("wrote %d bins x %ld neurons (%d tuned per class, %d untuned) to %s: counts.csv, %s.csv, %s.csv, truth.csv\n",
+  std::printf("wrote %d bins x %ld neurons (%d tuned per class, %d untuned) to %s: counts.csv, %s.csv, %s.csv, truth.csv, "
+              "spikes.csv, frame_times.csv, conditions.csv\n",
               options.bins, static_cast<long>(s.counts.cols()), options.tuned_per_class, options.untuned, dir.c_str(),
               file_name(s.classes[0].name).c_str(), file_name(s.classes[1].name).c_str());
   return 0;
 }
 
-int RunVariabilityCommand(const Argv& argv);  // variability_command.cc
-int RunGlm(const Argv& argv);                 // encoding_commands.cc
-int RunBehaviourMapCommand(const Argv& argv);  // behaviour_map_command.cc
-int RunEncodingCommand(const Argv& argv);     // encoding_commands.cc
 
 // `bin-spikes`: spike times (NWB /units or unit,time CSV) counted per behaviour frame.
 int RunBinSpikes(const Argv& argv) {
-  auto args = Args::Parse(argv, {"spikes", "frame_times", "out", "location"}, {"drop_outside"});
-  if (!args.ok()) return Fail("analysis bin-spikes", args.status());
-  for (const char* required : {"spikes", "frame_times", "out"}) {
-    if (!args->Has(required)) {
-      return Fail("analysis bin-spikes", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
-    }
-  }
-  auto spikes = analysis::LoadSpikes(args->GetString("spikes", ""));
+  int exit_code;
+  auto args = ParseCommandLine(BinSpikesSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  auto spikes = analysis::LoadSpikes(args->String("spikes"));
   if (!spikes.ok()) return Fail("analysis bin-spikes", spikes.status());
   if (args->Has("location")) {
-    spikes = analysis::SelectLocation(*spikes, args->GetString("location", ""));
+    spikes = analysis::SelectLocation(*spikes, args->String("location"));
     if (!spikes.ok()) return Fail("analysis bin-spikes", spikes.status());
   }
-  auto times = analysis::LoadFrameTimes(args->GetString("frame_times", ""));
+  auto times = analysis::LoadFrameTimes(args->String("frame_times"));
   if (!times.ok()) return Fail("analysis bin-spikes", times.status());
-  auto counts = analysis::BinSpikes(*spikes, *times, args->Has("drop_outside"));
+  auto counts = analysis::BinSpikes(*spikes, *times, args->Bool("drop_outside"));
   if (!counts.ok()) return Fail("analysis bin-spikes", counts.status());
-  std::ofstream out(args->GetString("out", ""));
+  std::ofstream out(args->String("out"));
   for (size_t u = 0; u < spikes->unit_ids.size(); ++u) out << (u ? "," : "") << "unit_" << spikes->unit_ids[u];
   out << "\n";
   for (Eigen::Index f = 0; f < counts->rows(); ++f) {
     for (Eigen::Index u = 0; u < counts->cols(); ++u) out << (u ? "," : "") << (*counts)(f, u);
     out << "\n";
   }
-  if (!out.good()) return Fail("analysis bin-spikes", absl::PermissionDeniedError("cannot write " + args->GetString("out", "")));
+  if (!out.good()) return Fail("analysis bin-spikes", absl::PermissionDeniedError("cannot write " + args->String("out")));
   std::printf("binned %zu units onto %zu frames (%.3f - %.3f s) into %s\n", spikes->unit_ids.size(), times->size(),
-              times->front(), times->back(), args->GetString("out", "").c_str());
+              times->front(), times->back(), args->String("out").c_str());
   return 0;
 }
 
+// The analysis subcommands: name, summary (from its spec) and entry point.
+struct AnalysisSubcommand {
+  const char* name;
+  const CommandSpec& (*spec)();
+  int (*run)(const Argv&);
+};
+
+const std::vector<AnalysisSubcommand>& AnalysisSubcommands() {
+  static const auto* all = new std::vector<AnalysisSubcommand>{
+      {"glm", GlmCommandSpec, RunGlm},
+      {"encoding", EncodingCommandSpec, RunEncodingCommand},
+      {"rdm", RdmSpec, RunRdm},
+      {"rsa", RsaSpec, RunRsa},
+      {"variability", VariabilityCommandSpec, RunVariabilityCommand},
+      {"behaviour-map", BehaviourMapCommandSpec, RunBehaviourMapCommand},
+      {"bin-spikes", BinSpikesSpec, RunBinSpikes},
+  };
+  return *all;
+}
+
+std::vector<const CommandSpec*> AnalysisSpecs() {
+  std::vector<const CommandSpec*> specs;
+  for (const AnalysisSubcommand& c : AnalysisSubcommands()) specs.push_back(&c.spec());
+  return specs;
+}
+
+const CommandSpec& SynthCommandSpec() { return SynthSpec(); }
+
 int RunAnalysis(const Argv& argv) {
-  if (!argv.empty() && argv[0] == "variability") return RunVariabilityCommand(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "behaviour-map") return RunBehaviourMapCommand(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "bin-spikes") return RunBinSpikes(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "encoding") return RunEncodingCommand(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "glm") return RunGlm(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "rdm") return RunRdm(Argv(argv.begin() + 1, argv.end()));
-  if (!argv.empty() && argv[0] == "rsa") return RunRsa(Argv(argv.begin() + 1, argv.end()));
-  return Fail("analysis", absl::InvalidArgumentError(
-                              "usage: ./mimic analysis glm --design X.csv|X.h5[:/dataset] --counts Y.csv|Y.h5 "
-                              "[--folds 5] [--ridge R (default: chosen by nested CV)] [--ridge_grid 0.1,1,10,100,1000] "
-                              "[--inner_folds 3] [--lags FIRST:LAST[:STEP] bins, default 0] [--json] "
-                              "[--out coefficients.csv | results.h5]\n"
-                              "       ./mimic analysis rdm --data X.csv --labels L.csv [--metric correlation|euclidean] "
-                              "[--name N] [--out rdms.csv] [--json]\n"
-                              "       ./mimic analysis rsa --rdms rdms.csv [--subjects a,b,c] [--json]\n"
-                              "       ./mimic analysis encoding --counts Y.csv and --features NAME=FILE,... | --rollouts R.h5 "
-                              "| --clips C.h5 [--classes joint_angles,latent/mean,clips/joint_torques,...] [--pca F] "
-                              "[--lags A:B[:S] bins, default 0] [--folds 10] [--ridge R | --ridge_grid ...] [--inner_folds 3] "
-                              "[--fdr 0.05] [--clip_smoothing 1 frame] [--inverse_dynamics_contacts] [--out results.h5] "
-                              "[--coefficients_csv F] [--json]\n"
-                              "       ./mimic analysis variability --rollouts R.h5 [--labels L.csv|map.h5[:clusters]] [--counts Y.csv "
-                              "--window_frames 10 --min_bouts 3] [--permutations 200] "
-                              "[--out results.h5] [--json]\n"
-                              "       ./mimic analysis behaviour-map --clips C.h5 --out map.h5 [--training_frames 5000] "
-                              "[--perplexity 50] [--iterations 1000] [--frequencies 25] [--min_frequency 1 Hz] "
-                              "[--components 20] [--bandwidth 0.05 of the map] [--min_peak 0.05 of the peak] [--grid 128] "
-                              "[--seed 1] [--json]\n"
-                              "       ./mimic analysis bin-spikes --spikes units.nwb|spikes.csv --frame_times "
-                              "nwb:F.nwb:/series|csv:F|rollouts:R.h5 --out counts.csv [--location REGION] [--drop_outside]"));
+  const bool help = !argv.empty() && (argv[0] == "--help" || argv[0] == "-h");
+  if (argv.empty() || help) {
+    std::printf("usage: ./mimic analysis SUBCOMMAND [flags]   (./mimic analysis SUBCOMMAND --help for its flags)\n\n");
+    for (const AnalysisSubcommand& c : AnalysisSubcommands()) std::printf("  %-14s %s\n", c.name, c.spec().summary.c_str());
+    return help ? 0 : 2;
+  }
+  std::vector<std::string> names;
+  for (const AnalysisSubcommand& c : AnalysisSubcommands()) {
+    if (argv[0] == c.name) return c.run(Argv(argv.begin() + 1, argv.end()));
+    names.push_back(c.name);
+  }
+  const std::string nearest = NearestName(argv[0], names);
+  std::fprintf(stderr, "mimic analysis: unknown subcommand '%s'%s (see ./mimic analysis --help)\n", argv[0].c_str(),
+               nearest.empty() ? "" : ("; did you mean " + nearest + "?").c_str());
+  return 2;
 }
 
 }  // namespace mimic::cli

@@ -7,49 +7,64 @@
 #include "absl/strings/str_cat.h"
 #include "behaviour/map_job.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "common/progress.h"
 
 namespace mimic::cli {
 
+namespace {
+
+const CommandSpec& MapSpec() {
+  static const auto* spec = [] {
+    const behaviour::BehaviourMapOptions d;
+    return new CommandSpec{
+        "analysis behaviour-map",
+        "an unsupervised behaviour map of the real rat's clips (wavelets + posture, PCA, t-SNE, density watershed), "
+        "with its figure and per-frame labels; rsa and variability take the map as --labels",
+        {
+            {"clips", FlagType::kString, "", "FILE", "the clips file (the real rat's registered kinematics)", true},
+            {"out", FlagType::kString, "", "FILE", "the map .h5; .svg and _labels.csv go beside it", true},
+            {"training_frames", FlagType::kInt, std::to_string(d.training_frames), "frames",
+             "frames t-SNE embeds (the rest are placed by their neighbours)"},
+            {"perplexity", FlagType::kDouble, absl::StrCat(d.tsne.perplexity), "neighbours", "t-SNE perplexity"},
+            {"iterations", FlagType::kInt, std::to_string(d.tsne.iterations), "iterations", "t-SNE iterations"},
+            {"frequencies", FlagType::kInt, std::to_string(d.wavelet.frequencies), "channels", "wavelet frequencies up to Nyquist"},
+            {"min_frequency", FlagType::kDouble, absl::StrCat(d.wavelet.min_frequency), "Hz", "lowest wavelet frequency"},
+            {"components", FlagType::kInt, std::to_string(d.components), "components", "principal components"},
+            {"bandwidth", FlagType::kDouble, absl::StrCat(d.bandwidth), "fraction of the map", "density kernel std"},
+            {"min_peak", FlagType::kDouble, absl::StrCat(d.min_peak), "fraction of the peak", "watershed seeds"},
+            {"grid", FlagType::kInt, std::to_string(d.grid), "cells", "density grid side"},
+            {"seed", FlagType::kInt, "1", "seed", "t-SNE's seed"},
+            {"json", FlagType::kBool, "", "", "print the outcome as JSON"},
+        },
+        {"./mimic analysis behaviour-map --clips runs/demo/clips.h5 --out runs/map.h5"},
+    };
+  }();
+  return *spec;
+}
+
+}  // namespace
+
+const CommandSpec& BehaviourMapCommandSpec() { return MapSpec(); }
+
 int RunBehaviourMapCommand(const Argv& argv) {
-  auto args = Args::Parse(argv,
-                          {"clips", "out", "training_frames", "perplexity", "iterations", "frequencies", "min_frequency",
-                           "components", "bandwidth", "min_peak", "grid", "seed"},
-                          {"json"});
-  if (!args.ok()) return Fail("analysis behaviour-map", args.status());
-  if (!args->Has("clips") || !args->Has("out")) {
-    return Fail("analysis behaviour-map", absl::InvalidArgumentError("--clips FILE and --out map.h5 are required"));
-  }
+  int exit_code;
+  auto args = ParseCommandLine(MapSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   behaviour::MapJobInputs inputs;
-  inputs.clips = args->GetString("clips", "");
-  inputs.out = args->GetString("out", "");
+  inputs.clips = args->String("clips");
+  inputs.out = args->String("out");
   behaviour::BehaviourMapOptions& o = inputs.options;
-  auto training = args->GetInt("training_frames", o.training_frames);
-  auto perplexity = args->GetDouble("perplexity", o.tsne.perplexity);
-  auto iterations = args->GetInt("iterations", o.tsne.iterations);
-  auto frequencies = args->GetInt("frequencies", o.wavelet.frequencies);
-  auto min_frequency = args->GetDouble("min_frequency", o.wavelet.min_frequency);
-  auto components = args->GetInt("components", o.components);
-  auto bandwidth = args->GetDouble("bandwidth", o.bandwidth);
-  auto min_peak = args->GetDouble("min_peak", o.min_peak);
-  auto grid = args->GetInt("grid", o.grid);
-  auto seed = args->GetInt("seed", 1);
-  for (const absl::Status& s : {training.status(), perplexity.status(), iterations.status(), frequencies.status(),
-                                min_frequency.status(), components.status(), bandwidth.status(), min_peak.status(),
-                                grid.status(), seed.status()}) {
-    if (!s.ok()) return Fail("analysis behaviour-map", s);
-  }
-  o.training_frames = *training;
-  o.tsne.perplexity = *perplexity;
-  o.tsne.iterations = *iterations;
-  o.wavelet.frequencies = *frequencies;
-  o.wavelet.min_frequency = *min_frequency;
-  o.components = *components;
-  o.bandwidth = *bandwidth;
-  o.min_peak = *min_peak;
-  o.grid = *grid;
-  o.tsne.seed = static_cast<uint64_t>(*seed);
+  o.training_frames = args->Int("training_frames");
+  o.tsne.perplexity = args->Double("perplexity");
+  o.tsne.iterations = args->Int("iterations");
+  o.wavelet.frequencies = args->Int("frequencies");
+  o.wavelet.min_frequency = args->Double("min_frequency");
+  o.components = args->Int("components");
+  o.bandwidth = args->Double("bandwidth");
+  o.min_peak = args->Double("min_peak");
+  o.grid = args->Int("grid");
+  o.tsne.seed = static_cast<uint64_t>(args->Int64("seed"));
   // one progress line per stage: count, rate and ETA
   std::unique_ptr<Progress> line;
   std::string stage_now;
@@ -65,7 +80,7 @@ int RunBehaviourMapCommand(const Argv& argv) {
   });
   if (line) line->Finish();
   if (!outcome.ok()) return Fail("analysis behaviour-map", outcome.status());
-  if (args->Has("json")) {
+  if (args->Bool("json")) {
     std::printf("%s\n", outcome->json.c_str());
     return 0;
   }

@@ -12,7 +12,7 @@ int RunBench(const Argv& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::FILE* out = args.empty() ? stderr : stdout;
     std::fprintf(out, "usage: ./mimic bench NAME [flags]   (./mimic bench NAME --help for one)\n\n");
-    for (const bench::Benchmark& b : benchmarks) std::fprintf(out, "  %-8s %s\n", b.name, b.what);
+    for (const bench::Benchmark& b : benchmarks) std::fprintf(out, "  %-10s %s\n", b.name, b.what);
     std::fprintf(out, "\nexample:\n  ./mimic bench env --seconds 2\n");
     return args.empty() ? 2 : 0;
   }

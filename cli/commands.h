@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/args.h"
+
 namespace mimic::cli {
 
 using Argv = std::vector<std::string>;
@@ -34,6 +36,18 @@ int RunRobustness(const Argv& args);
 int RunTrain(const Argv& args);
 int RunLearner(const Argv& args);
 int RunActor(const Argv& args);
+
+// `mimic analysis` subcommands (analysis_command.cc dispatches) and their specs.
+int RunGlm(const Argv& args);                  // encoding_commands.cc
+int RunEncodingCommand(const Argv& args);      // encoding_commands.cc
+int RunVariabilityCommand(const Argv& args);   // variability_command.cc
+int RunBehaviourMapCommand(const Argv& args);  // behaviour_map_command.cc
+const CommandSpec& GlmCommandSpec();
+const CommandSpec& EncodingCommandSpec();
+const CommandSpec& VariabilityCommandSpec();
+const CommandSpec& BehaviourMapCommandSpec();
+std::vector<const CommandSpec*> AnalysisSpecs();
+const CommandSpec& SynthCommandSpec();
 
 }  // namespace mimic::cli
 

@@ -255,13 +255,21 @@ int RunDemo(const Argv& argv) {
   builder.RegisterService(&operations);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) return Fail("demo", absl::UnavailableError("cannot start the analysis service"));
-  const int rc = RunJobs({"encoding", "--server", absl::StrCat("127.0.0.1:", port), "--rollouts", "rollouts.h5",
-                          "--classes", "joint_angles,latent/mean", "--counts", "synth/counts.csv", "--out",
-                          "analysis/encoding.h5", "--lags", "-10:5:5", "--wait", "--token_file", token_file});
+  int rc = RunJobs({"encoding", "--server", absl::StrCat("127.0.0.1:", port), "--rollouts", "rollouts.h5",
+                    "--classes", "joint_angles,latent/mean", "--counts", "synth/counts.csv", "--out",
+                    "analysis/encoding.h5", "--lags", "-10:5:5", "--wait", "--token_file", token_file});
+  // and a behaviour map of the real rat's clips (the labels RSA and variability jobs can take),
+  // when they are the demo's own registration (beneath the service's root)
+  if (rc == 0 && !args->Has("clips")) {
+    std::printf("\nbehaviour map of the registered clips (wavelets, PCA, t-SNE, watershed), as a job\n");
+    std::fflush(stdout);
+    rc = RunJobs({"behaviour-map", "--server", absl::StrCat("127.0.0.1:", port), "--clips", "clips.h5", "--out",
+                  "analysis/behaviour_map.h5", "--wait", "--token_file", token_file});
+  }
   server->Shutdown();
   if (rc != 0) return rc;
   std::printf("\nDone. Results: %s/analysis/encoding.h5 and its figure %s/analysis/encoding.svg (planted truth in "
-              "%s/synth/truth.csv);\ntraining curves: %s/eval.svg (with the evaluator's videos in %s/videos); the run's "
+              "%s/synth/truth.csv), the behaviour map in analysis/behaviour_map.svg;\ntraining curves: %s/eval.svg (with the evaluator's videos in %s/videos); the run's "
               "logs, checkpoints and metrics under %s.\nThe trained policy on the first clip: %s\n"
               "For recorded neurons: ./mimic serve analysis, then ./mimic jobs encoding --rollouts ... --counts ...\n",
               out_dir.c_str(), out_dir.c_str(), out_dir.c_str(), run_dir.c_str(), run_dir.c_str(), run_dir.c_str(),

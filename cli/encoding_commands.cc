@@ -12,10 +12,24 @@
 #include "analysis/encoding_job.h"
 #include "analysis/glm_report.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 
 namespace mimic::cli {
 namespace {
+
+// The GLM flags both commands share.
+std::vector<FlagSpec> GlmFlags(int default_folds) {
+  const analysis::EncodingOptions defaults;
+  return {
+      {"counts", FlagType::kString, "", "FILE", "spike counts (bins x neurons), CSV or HDF5, aligned with the features", true},
+      {"lags", FlagType::kString, "0:0", "FIRST:LAST[:STEP] bins", "time lags (negative: features after the spikes)"},
+      {"folds", FlagType::kInt, std::to_string(default_folds), "folds", "blocked cross-validation folds"},
+      {"ridge", FlagType::kDouble, "", "penalty", "fixed ridge on the z-scored weights (default: chosen by nested CV)"},
+      {"ridge_grid", FlagType::kString, "0.1,1,10,100,1000", "penalties", "candidates for the nested CV"},
+      {"inner_folds", FlagType::kInt, std::to_string(defaults.inner_folds), "folds", "inner folds of the nested CV"},
+      {"json", FlagType::kBool, "", "", "print every neuron, class and lag as JSON"},
+  };
+}
 
 // Parses FIRST:LAST[:STEP] (bins) into a list of lags.
 absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
@@ -23,67 +37,103 @@ absl::StatusOr<std::vector<int>> ParseLags(const std::string& text) {
   int a, b, s = 1;
   if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b) ||
       (parts.size() > 2 && !absl::SimpleAtoi(parts[2], &s)) || s <= 0 || b < a) {
-    return absl::InvalidArgumentError("lags take FIRST:LAST[:STEP] in bins, FIRST <= LAST");
+    return absl::InvalidArgumentError("--lags takes FIRST:LAST[:STEP] in bins, FIRST <= LAST");
   }
   std::vector<int> lags;
   for (int l = a; l <= b; l += s) lags.push_back(l);
   return lags;
 }
 
-// The GLM options both commands share: folds, lags, ridge (given, or chosen by nested CV), fdr.
-absl::Status ParseGlmOptions(const Args& args, int default_folds, analysis::EncodingOptions* options) {
-  auto folds = args.GetInt("folds", default_folds);
-  auto inner = args.GetInt("inner_folds", options->inner_folds);
-  auto fdr = args.GetDouble("fdr", options->fdr);
-  for (const absl::Status& s : {folds.status(), inner.status(), fdr.status()}) {
-    if (!s.ok()) return s;
-  }
-  options->folds = *folds;
-  options->inner_folds = *inner;
-  options->fdr = *fdr;
+absl::Status ReadGlmOptions(const Args& args, analysis::EncodingOptions* options) {
+  options->folds = args.Int("folds");
+  options->inner_folds = args.Int("inner_folds");
   if (args.Has("ridge")) {
-    auto ridge = args.GetDouble("ridge", 1.0);
-    if (!ridge.ok()) return ridge.status();
-    if (!(*ridge >= 0)) return absl::InvalidArgumentError("--ridge must be >= 0");
+    if (!(args.Double("ridge") >= 0)) return absl::InvalidArgumentError("--ridge must be >= 0");
     options->select_ridge = false;
-    options->glm.ridge = *ridge;
+    options->glm.ridge = args.Double("ridge");
   }
-  if (args.Has("ridge_grid")) {
-    options->ridge_grid.clear();
-    for (const auto& item : absl::StrSplit(args.GetString("ridge_grid", ""), ',', absl::SkipEmpty())) {
-      double v = 0;
-      if (!absl::SimpleAtod(item, &v) || !(v >= 0)) {
-        return absl::InvalidArgumentError(absl::StrCat("--ridge_grid: '", item, "' is not a penalty >= 0"));
-      }
-      options->ridge_grid.push_back(v);
+  options->ridge_grid.clear();
+  for (const auto& item : absl::StrSplit(args.String("ridge_grid"), ',', absl::SkipEmpty())) {
+    double v = 0;
+    if (!absl::SimpleAtod(item, &v) || !(v >= 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("--ridge_grid: '", item, "' is not a penalty >= 0"));
     }
+    options->ridge_grid.push_back(v);
   }
-  if (args.Has("lags")) {
-    auto lags = ParseLags(args.GetString("lags", ""));
-    if (!lags.ok()) return lags.status();
-    options->lags = *lags;
-  }
+  absl::StatusOr<std::vector<int>> lags = ParseLags(args.String("lags"));
+  if (!lags.ok()) return lags.status();
+  options->lags = *lags;
   return absl::OkStatus();
+}
+
+const CommandSpec& GlmSpec() {
+  static const auto* spec = [] {
+    std::vector<FlagSpec> flags = {
+        {"design", FlagType::kString, "", "FILE", "features (bins x columns), CSV with a header or HDF5[:/dataset]", true}};
+    for (FlagSpec& f : GlmFlags(5)) flags.push_back(f);
+    flags.push_back({"out", FlagType::kString, "", "FILE",
+                     ".csv: every coefficient with its standard error; .h5: the encoding results and figure"});
+    return new CommandSpec{
+        "analysis glm",
+        "Poisson GLMs of each neuron's counts on a design matrix: CV log-likelihood ratio (bits/spike), pseudo-R2, "
+        "and coefficients with standard errors (z-scored features; ridge chosen by nested CV unless given)",
+        flags,
+        {"./mimic analysis glm --design runs/synth/joint_angles.csv --counts runs/synth/counts.csv --lags -10:5:5 --out runs/coefficients.csv"},
+    };
+  }();
+  return *spec;
+}
+
+const CommandSpec& EncodingSpec() {
+  static const auto* spec = [] {
+    const analysis::ClipFeatureOptions clip_defaults;
+    std::vector<FlagSpec> flags = {
+        {"features", FlagType::kString, "", "NAME=FILE,...", "feature classes from plain arrays"},
+        {"rollouts", FlagType::kString, "", "FILE", "a rollouts file: network layers and the simulated body"},
+        {"clips", FlagType::kString, "", "FILE", "the clips the policy imitated: the real rat's clips/... classes"},
+        {"classes", FlagType::kString, "", "A,B,...",
+         "classes of the rollouts and clips, e.g. latent/mean,clips/joint_torques (default: all)"},
+        {"pca", FlagType::kDouble, "0", "variance fraction", "reduce each class to this much variance (0 = off)"},
+        {"fdr", FlagType::kDouble, "0.05", "rate", "Benjamini-Hochberg false discovery rate"},
+        {"clip_smoothing", FlagType::kDouble, absl::StrCat(clip_defaults.smoothing_sigma_frames), "frames",
+         "Gaussian std on the velocities before accelerations and torques"},
+        {"inverse_dynamics_contacts", FlagType::kBool, "", "", "keep floor contacts in the inverse dynamics"},
+        {"out", FlagType::kString, "", "FILE", "results HDF5, with the Fig. 3 SVG beside it"},
+        {"coefficients_csv", FlagType::kString, "", "FILE", "every coefficient with its standard error"},
+    };
+    for (FlagSpec& f : GlmFlags(10)) flags.push_back(f);
+    return new CommandSpec{
+        "analysis encoding",
+        "per neuron and feature class: the best lag, CV-LLR, significance (Wilcoxon, Benjamini-Hochberg), the best "
+        "class, coefficients, and the network against the real rat's movement",
+        flags,
+        {"./mimic analysis encoding --rollouts runs/demo/rollouts.h5 --clips runs/demo/clips.h5 "
+         "--classes latent/mean,clips/joint_angles,clips/joint_torques --counts runs/demo/synth/counts.csv "
+         "--lags -10:5:5 --out runs/encoding.h5"},
+    };
+  }();
+  return *spec;
 }
 
 }  // namespace
 
+const CommandSpec& GlmCommandSpec() { return GlmSpec(); }
+const CommandSpec& EncodingCommandSpec() { return EncodingSpec(); }
+
 int RunGlm(const Argv& argv) {
-  auto args = Args::Parse(argv, {"design", "counts", "folds", "ridge", "ridge_grid", "inner_folds", "lags", "out"}, {"json"});
-  if (!args.ok()) return Fail("analysis glm", args.status());
-  if (!args->Has("design") || !args->Has("counts")) {
-    return Fail("analysis glm", absl::InvalidArgumentError("--design FILE and --counts FILE are required"));
-  }
+  int exit_code;
+  auto args = ParseCommandLine(GlmSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   analysis::EncodingJobInputs inputs;
-  inputs.features["design"] = args->GetString("design", "");
-  inputs.counts = args->GetString("counts", "");
-  if (absl::Status s = ParseGlmOptions(*args, 5, &inputs.options); !s.ok()) return Fail("analysis glm", s);
-  const std::string out = args->GetString("out", "");
-  if (absl::EndsWith(out, ".h5")) inputs.out = out;  // results file and figure; else a CSV below
+  inputs.features["design"] = args->String("design");
+  inputs.counts = args->String("counts");
+  if (absl::Status s = ReadGlmOptions(*args, &inputs.options); !s.ok()) return Fail("analysis glm", s);
+  const std::string out = args->String("out");
+  if (absl::EndsWith(out, ".h5")) inputs.out = out;  // the results file and figure; else a CSV below
   auto outcome = analysis::RunEncodingJob(inputs, [](const std::string&, double) {}, [] { return false; });
   if (!outcome.ok()) return Fail("analysis glm", outcome.status());
-  std::printf("%s\n", args->Has("json") ? analysis::GlmJson(*outcome, inputs.options).c_str()
-                                        : analysis::GlmTable(*outcome).c_str());
+  std::printf("%s\n", args->Bool("json") ? analysis::GlmJson(*outcome, inputs.options).c_str()
+                                         : analysis::GlmTable(*outcome).c_str());
   if (!out.empty() && inputs.out.empty()) {
     if (absl::Status s = analysis::WriteGlmCsv(out, *outcome); !s.ok()) return Fail("analysis glm", s);
   }
@@ -91,47 +141,39 @@ int RunGlm(const Argv& argv) {
 }
 
 int RunEncodingCommand(const Argv& argv) {
-  auto args = Args::Parse(argv,
-                          {"features", "rollouts", "clips", "classes", "pca", "counts", "lags", "folds", "ridge",
-                           "ridge_grid", "inner_folds", "fdr", "out", "clip_smoothing", "coefficients_csv"},
-                          {"json", "inverse_dynamics_contacts"});
-  if (!args.ok()) return Fail("analysis encoding", args.status());
-  if ((!args->Has("features") && !args->Has("rollouts") && !args->Has("clips")) || !args->Has("counts")) {
-    return Fail("analysis encoding",
-                absl::InvalidArgumentError("--features NAME=FILE,... and/or --rollouts FILE / --clips FILE [--classes A,B], "
-                                           "and --counts FILE are required"));
+  int exit_code;
+  auto args = ParseCommandLine(EncodingSpec(), argv, &exit_code);
+  if (!args) return exit_code;
+  if (!args->Has("features") && !args->Has("rollouts") && !args->Has("clips")) {
+    return Fail("analysis encoding", absl::InvalidArgumentError("give --features NAME=FILE,..., --rollouts FILE or --clips FILE"));
   }
   analysis::EncodingJobInputs inputs;
-  inputs.rollouts = args->GetString("rollouts", "");
-  inputs.clips = args->GetString("clips", "");
-  inputs.classes = absl::StrSplit(args->GetString("classes", ""), ',', absl::SkipEmpty());
-  inputs.counts = args->GetString("counts", "");
-  inputs.out = args->GetString("out", "");
-  for (const auto& item : absl::StrSplit(args->GetString("features", ""), ',', absl::SkipEmpty())) {
+  inputs.rollouts = args->String("rollouts");
+  inputs.clips = args->String("clips");
+  inputs.classes = absl::StrSplit(args->String("classes"), ',', absl::SkipEmpty());
+  inputs.counts = args->String("counts");
+  inputs.out = args->String("out");
+  for (const auto& item : absl::StrSplit(args->String("features"), ',', absl::SkipEmpty())) {
     std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.size() != 2) return Fail("analysis encoding", absl::InvalidArgumentError(absl::StrCat("'", item, "' is not NAME=FILE")));
     inputs.features[kv[0]] = kv[1];
   }
-  auto pca = args->GetDouble("pca", 0);
-  auto smoothing = args->GetDouble("clip_smoothing", inputs.clip_options.smoothing_sigma_frames);
-  if (!pca.ok()) return Fail("analysis encoding", pca.status());
-  if (!smoothing.ok()) return Fail("analysis encoding", smoothing.status());
-  if (args->Has("pca") && !(*pca > 0 && *pca <= 1)) {
-    return Fail("analysis encoding", absl::InvalidArgumentError(absl::StrCat("--pca must be in (0, 1], got ", *pca)));
-  }
-  inputs.pca_fraction = *pca;
-  inputs.clip_options.smoothing_sigma_frames = *smoothing;
-  inputs.clip_options.inverse_dynamics_contacts = args->Has("inverse_dynamics_contacts");
-  if (absl::Status s = ParseGlmOptions(*args, 10, &inputs.options); !s.ok()) return Fail("analysis encoding", s);
+  const double pca = args->Double("pca");
+  if (!(pca >= 0 && pca <= 1)) return Fail("analysis encoding", absl::InvalidArgumentError("--pca must be in [0, 1]"));
+  inputs.pca_fraction = pca;
+  inputs.options.fdr = args->Double("fdr");
+  inputs.clip_options.smoothing_sigma_frames = args->Double("clip_smoothing");
+  inputs.clip_options.inverse_dynamics_contacts = args->Bool("inverse_dynamics_contacts");
+  if (absl::Status s = ReadGlmOptions(*args, &inputs.options); !s.ok()) return Fail("analysis encoding", s);
   auto outcome = analysis::RunEncodingJob(inputs, [](const std::string&, double) {}, [] { return false; });
   if (!outcome.ok()) return Fail("analysis encoding", outcome.status());
   if (args->Has("coefficients_csv")) {
-    if (absl::Status s = analysis::WriteGlmCsv(args->GetString("coefficients_csv", ""), *outcome); !s.ok()) {
+    if (absl::Status s = analysis::WriteGlmCsv(args->String("coefficients_csv"), *outcome); !s.ok()) {
       return Fail("analysis encoding", s);
     }
   }
   if (!outcome->figure.empty()) std::fprintf(stderr, "wrote %s and %s\n", inputs.out.c_str(), outcome->figure.c_str());
-  if (args->Has("json")) {
+  if (args->Bool("json")) {
     std::printf("{\"summary\":%s,\"glm\":%s}\n", outcome->json.c_str(), analysis::GlmJson(*outcome, inputs.options).c_str());
     return 0;
   }

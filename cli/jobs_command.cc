@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
@@ -86,51 +87,73 @@ const std::vector<CommandSpec>& AllJobsSpecs() {
                  {"out", FlagType::kString, "", "FILE", "the clips file to write (under the data root)", true},
                  {"config", FlagType::kString, "", "FILE", "the StacConfig (default: the service's)"},
                  {"instance", FlagType::kInt, "0", "index", "which animal in a multi-animal file"}},
-               "./mimic jobs stac --server 127.0.0.1:9200 --keypoints data/mocap/rodent_mocap_1000_frames.mat --out runs/c.h5 --wait",
+               "./mimic jobs stac --server 127.0.0.1:9200 --token_file runs/demo/analysis.token --keypoints data/mocap/rodent_mocap_1000_frames.mat --out runs/c.h5 --wait",
                true),
       JobsSpec("encoding", "submit an encoding analysis (Poisson GLMs per neuron and feature class) to an analysis service",
                F{{"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root), with an SVG beside it", true},
                  {"counts", FlagType::kString, "", "FILE", "binned spike counts (CSV or HDF5), or --spikes with --frame_times"},
                  {"spikes", FlagType::kString, "", "FILE", "spike times (NWB /units, HDF5 or unit,time CSV)"},
-                 {"frame_times", FlagType::kString, "", "SOURCE", "nwb:F:/series, csv:F or rollouts:F (to bin --spikes)"},
+                 {"frame_times", FlagType::kString, "", "SOURCE", "nwb:F:/series, csv:F, rollouts:F or clips:F (to bin --spikes)"},
                  {"drop_spikes_outside", FlagType::kBool, "", "", "drop spikes outside the frames instead of refusing them"},
                  {"location", FlagType::kString, "", "REGION", "only the units recorded in this location"},
                  {"rollouts", FlagType::kString, "", "FILE", "a rollouts file whose features are classes"},
-                 {"classes", FlagType::kString, "", "A,B", "feature classes of the rollouts file"},
+                 {"clips", FlagType::kString, "", "FILE", "the clips the policy imitated: the real rat's clips/... classes"},
+                 {"classes", FlagType::kString, "", "A,B", "classes of the rollouts and clips, e.g. latent/mean,clips/joint_torques"},
                  {"features", FlagType::kString, "", "NAME=FILE,...", "feature classes from plain arrays"},
                  {"pca", FlagType::kDouble, "0", "fraction", "reduce each class to this variance fraction (0 = no PCA)"},
                  {"lags", FlagType::kString, "", "A:B[:S]", "lags in bins (default: the service's -50:15:5)"},
                  {"folds", FlagType::kInt, "0", "folds", "cross-validation folds (0 = the service's default)"},
-                 {"ridge", FlagType::kDouble, "0", "penalty", "ridge penalty (0 = the service's default)"},
+                 {"ridge", FlagType::kDouble, "0", "penalty", "fixed ridge on the z-scored weights (0 = chosen by nested CV)"},
+                 {"ridge_grid", FlagType::kString, "", "a,b,...", "nested-CV candidates (default 0.1,1,10,100,1000)"},
+                 {"inner_folds", FlagType::kInt, "0", "folds", "inner folds of the nested CV (0 = 3)"},
+                 {"clip_smoothing", FlagType::kDouble, "0", "frames", "Gaussian std before accelerations (0 = 1 frame)"},
+                 {"inverse_dynamics_contacts", FlagType::kBool, "", "", "keep floor contacts in the inverse dynamics"},
                  {"fdr", FlagType::kDouble, "0", "q", "Benjamini-Hochberg level (0 = the service's default)"}},
-               "./mimic jobs encoding --server 127.0.0.1:9500 --rollouts rollouts.h5 --classes joint_angles --counts synth/counts.csv --out analysis/enc.h5 --wait",
+               "./mimic jobs encoding --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --rollouts rollouts.h5 --classes joint_angles --counts synth/counts.csv --out analysis/enc.h5 --wait",
                true),
       JobsSpec("variability", "submit the latent-variability analyses to an analysis service",
                F{{"rollouts", FlagType::kString, "", "FILE", "rollouts recorded with --latent_samples N", true},
                  {"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root)", true},
-                 {"labels", FlagType::kString, "", "FILE", "behaviour labels (default: kinematic rules)"},
+                 {"labels", FlagType::kString, "", "FILE", "labels: CSV, or a behaviour map map.h5[:clusters] (default: kinematic rules)"},
+                 {"counts", FlagType::kString, "", "FILE", "spike counts aligned with the rollouts: neural Fano factors per behaviour"},
+                 {"window_frames", FlagType::kInt, "0", "frames", "bout-onset window for the counts (0 = 10)"},
+                 {"min_bouts", FlagType::kInt, "0", "bouts", "fewest bouts for a behaviour's Fano factors (0 = 3)"},
                  {"permutations", FlagType::kInt, "0", "permutations", "null draws (0 = the service's default)"},
                  {"folds", FlagType::kInt, "0", "folds", "contiguous folds (0 = the service's default)"},
                  {"min_frames", FlagType::kInt, "0", "frames", "smallest behaviour kept (0 = the service's default)"}},
-               "./mimic jobs variability --server 127.0.0.1:9500 --rollouts var.h5 --out analysis/var.h5 --wait", true),
+               "./mimic jobs variability --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --rollouts var.h5 --out analysis/var.h5 --wait", true),
       JobsSpec("rsa", "submit a representational similarity analysis to an analysis service",
                F{{"rollouts", FlagType::kString, "", "FILE", "the rollouts file", true},
                  {"out", FlagType::kString, "", "FILE", "results HDF5 (under the data root)", true},
                  {"classes", FlagType::kString, "", "A,B", "feature classes (default: every class)"},
-                 {"labels", FlagType::kString, "", "FILE", "behaviour labels (default: kinematic rules)"},
+                 {"clips", FlagType::kString, "", "FILE", "the clips the policy imitated, for clips/... classes"},
+                 {"labels", FlagType::kString, "", "FILE", "labels: CSV, or a behaviour map map.h5[:clusters] (default: kinematic rules)"},
                  {"neural_rdms", FlagType::kString, "", "FILE", "neural RDMs, one subject per line (CSV)"},
                  {"metric", FlagType::kString, "", "correlation|euclidean|crossnobis", "RDM distance (default correlation)"},
                  {"folds", FlagType::kInt, "0", "folds", "crossnobis folds (0 = the service's default)"},
                  {"min_frames", FlagType::kInt, "0", "frames", "smallest behaviour kept (0 = the service's default)"}},
-               "./mimic jobs rsa --server 127.0.0.1:9500 --rollouts rollouts.h5 --out analysis/rsa.h5 --wait", true),
+               "./mimic jobs rsa --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --rollouts rollouts.h5 --out analysis/rsa.h5 --wait", true),
+      JobsSpec("behaviour-map", "submit a behaviour map of a clips file (wavelets, PCA, t-SNE, watershed clusters) to an analysis service",
+               F{{"clips", FlagType::kString, "", "FILE", "the clips file (under the data root)", true},
+                 {"out", FlagType::kString, "", "FILE", "the map .h5 (under the data root); .svg and _labels.csv beside it", true},
+                 {"training_frames", FlagType::kInt, "0", "frames", "frames t-SNE embeds, the rest placed (0 = 5000)"},
+                 {"perplexity", FlagType::kDouble, "0", "neighbours", "t-SNE perplexity (0 = 50)"},
+                 {"iterations", FlagType::kInt, "0", "iterations", "t-SNE iterations (0 = 1000)"},
+                 {"frequencies", FlagType::kInt, "0", "channels", "wavelet frequencies up to Nyquist (0 = 25)"},
+                 {"min_frequency", FlagType::kDouble, "0", "Hz", "lowest wavelet frequency (0 = 1)"},
+                 {"components", FlagType::kInt, "0", "components", "principal components (0 = 20)"},
+                 {"bandwidth", FlagType::kDouble, "0", "fraction", "density kernel std, of the map's side (0 = 0.05)"},
+                 {"min_peak", FlagType::kDouble, "0", "fraction", "watershed seeds, of the peak density (0 = 0.05)"},
+                 {"seed", FlagType::kInt, "0", "seed", "t-SNE's seed (0 = 1)"}},
+               "./mimic jobs behaviour-map --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --clips clips.h5 --out analysis/map.h5 --wait", true),
       JobsSpec("get", "print one operation", F{{"id", FlagType::kString, "", "ID", "the operation", true}},
-               "./mimic jobs get --server 127.0.0.1:9500 --id encoding-000001", false),
+               "./mimic jobs get --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --id encoding-000001", false),
       JobsSpec("watch", "follow an operation to its end with a progress line; exit 0 only if it succeeded",
                F{{"id", FlagType::kString, "", "ID", "the operation", true}},
-               "./mimic jobs watch --server 127.0.0.1:9500 --id encoding-000001", false),
+               "./mimic jobs watch --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --id encoding-000001", false),
       JobsSpec("cancel", "cancel an operation", F{{"id", FlagType::kString, "", "ID", "the operation", true}},
-               "./mimic jobs cancel --server 127.0.0.1:9500 --id encoding-000001", false),
-      JobsSpec("list", "list every operation of a job service", F{}, "./mimic jobs list --server 127.0.0.1:9500", false),
+               "./mimic jobs cancel --server 127.0.0.1:9500 --token_file runs/demo/analysis.token --id encoding-000001", false),
+      JobsSpec("list", "list every operation of a job service", F{}, "./mimic jobs list --server 127.0.0.1:9500 --token_file runs/demo/analysis.token", false),
   };
   return *specs;
 }
@@ -139,7 +162,7 @@ int JobsHelp(bool to_stdout) {
   std::FILE* out = to_stdout ? stdout : stderr;
   std::fprintf(out, "usage: ./mimic jobs [submit] VERB --server HOST:PORT [flags]   (./mimic jobs VERB --help for one)\n\n");
   for (const CommandSpec& spec : AllJobsSpecs()) {
-    std::fprintf(out, "  %-12s %s\n", spec.name.substr(5).c_str(), spec.summary.c_str());
+    std::fprintf(out, "  %-14s %s\n", spec.name.substr(5).c_str(), spec.summary.c_str());
   }
   std::fprintf(out, "\nexample:\n  %s\n", AllJobsSpecs()[1].examples[0].c_str());
   return to_stdout ? 0 : 2;
@@ -211,6 +234,18 @@ int RunJobs(const Argv& argv) {
     SubmitEncodingRequest request;
     EncodingJobSpec* spec = request.mutable_spec();
     spec->set_rollouts(args->String("rollouts"));
+    spec->set_clips(args->String("clips"));
+    spec->set_inverse_dynamics_contacts(args->Bool("inverse_dynamics_contacts"));
+    spec->set_inner_folds(args->Int("inner_folds"));
+    // 0 asks for the default (1 frame); an explicit 0 means no smoothing
+    spec->set_clip_smoothing_frames(args->Has("clip_smoothing") && args->Double("clip_smoothing") == 0
+                                        ? -1
+                                        : args->Double("clip_smoothing"));
+    for (const auto& item : absl::StrSplit(args->String("ridge_grid"), ',', absl::SkipEmpty())) {
+      double v = 0;
+      if (!absl::SimpleAtod(item, &v)) return Fail("jobs encoding", absl::InvalidArgumentError(absl::StrCat("--ridge_grid: '", item, "'")));
+      spec->add_ridge_grid(v);
+    }
     for (const auto& c : absl::StrSplit(args->String("classes"), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
     for (const auto& item : absl::StrSplit(args->String("features"), ',', absl::SkipEmpty())) {
       std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
@@ -238,6 +273,9 @@ int RunJobs(const Argv& argv) {
     spec->set_rollouts(args->String("rollouts"));
     spec->set_labels(args->String("labels"));
     spec->set_out(args->String("out"));
+    spec->set_counts(args->String("counts"));
+    spec->set_window_frames(args->Int("window_frames"));
+    spec->set_min_bouts(args->Int("min_bouts"));
     spec->set_permutations(args->Int("permutations"));
     spec->set_folds(args->Int("folds"));
     spec->set_min_frames(args->Int("min_frames"));
@@ -249,12 +287,29 @@ int RunJobs(const Argv& argv) {
     spec->set_rollouts(args->String("rollouts"));
     for (const auto& c : absl::StrSplit(args->String("classes"), ',', absl::SkipEmpty())) spec->add_classes(std::string(c));
     spec->set_labels(args->String("labels"));
+    spec->set_clips(args->String("clips"));
     spec->set_neural_rdms(args->String("neural_rdms"));
     spec->set_metric(args->String("metric"));
     spec->set_folds(args->Int("folds"));
     spec->set_out(args->String("out"));
     spec->set_min_frames(args->Int("min_frames"));
     return submitted("jobs rsa", AnalysisService::NewStub(channel)->SubmitRsa(&context, request, &op));
+  }
+  if (verb == "behaviour-map") {
+    SubmitBehaviourMapRequest request;
+    BehaviourMapJobSpec* spec = request.mutable_spec();
+    spec->set_clips(args->String("clips"));
+    spec->set_out(args->String("out"));
+    spec->set_training_frames(args->Int("training_frames"));
+    spec->set_perplexity(args->Double("perplexity"));
+    spec->set_iterations(args->Int("iterations"));
+    spec->set_frequencies(args->Int("frequencies"));
+    spec->set_min_frequency(args->Double("min_frequency"));
+    spec->set_components(args->Int("components"));
+    spec->set_bandwidth(args->Double("bandwidth"));
+    spec->set_min_peak(args->Double("min_peak"));
+    spec->set_seed(static_cast<uint64_t>(args->Int64("seed")));
+    return submitted("jobs behaviour-map", AnalysisService::NewStub(channel)->SubmitBehaviourMap(&context, request, &op));
   }
   if (verb == "watch") return Watch(*operations, by_id.id());
   if (verb == "get") {

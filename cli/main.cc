@@ -28,6 +28,8 @@ const Command kCommands[] = {
      RunRollout},
     {"render", "render a rollout (simulated rat, reference ghost, keypoints) or a STAC registration to MP4, PNG and SVG",
      RunRender},
+    {"robustness", "the noise-structure experiment (paper Fig. 5): a trained policy under reshaped and scaled latent "
+                   "noise, tested against the standard shape", RunRobustness},
     {"analysis", "the neural comparisons on plain arrays or rollouts: GLMs, encoding, RDMs, RSA, variability, "
                  "spike binning", RunAnalysis},
     {"synth", "write a synthetic session with planted tuning (CSV)", RunSynth},

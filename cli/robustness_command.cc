@@ -10,7 +10,7 @@
 #include "actors/noise_robustness.h"
 #include "analysis/robustness_report.h"
 #include "cli/commands.h"
-#include "cli/env_setup.h"
+#include "common/args.h"
 #include "common/progress.h"
 #include "envs/clip_io.h"
 #include "envs/env_context.h"
@@ -18,17 +18,41 @@
 
 namespace mimic::cli {
 
+namespace {
+
+const CommandSpec& RobustnessSpec() {
+  static const auto* spec = new CommandSpec{
+      "robustness",
+      "the noise-structure experiment (paper Fig. 5F-H): a trained policy's episodes under reshaped and scaled "
+      "latent noise, tested against the standard shape; results HDF5 and a figure beside it",
+      {
+          {"checkpoint", FlagType::kString, "", "DIR", "a checkpoint directory (its newest checkpoint)", true},
+          {"clips", FlagType::kString, "", "FILE", "the clips to track, each from its first frame", true},
+          {"out", FlagType::kString, "", "FILE", "results HDF5 (the figure goes beside it as .svg)", true},
+          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the bundled rat at the clips' scale)"},
+          {"shapes", FlagType::kString, "standard,uniform,inverted", "A,B", "latent noise shapes; standard first (the reference)"},
+          {"gains", FlagType::kString, "0.5,1,2,4", "x,y", "scales of the latent noise"},
+          {"episodes", FlagType::kInt, std::to_string(RobustnessOptions().episodes_per_clip), "episodes",
+           "episodes per clip and condition"},
+          {"max_steps", FlagType::kInt, "0", "steps", "at most this many steps per clip (0 = whole clips)"},
+          {"seed", FlagType::kInt, "1", "seed", "the noise's seed (the same in every condition)"},
+          {"sample_actions", FlagType::kBool, "", "", "add the action noise (default: action means)"},
+          {"json", FlagType::kBool, "", "", "print the report as JSON"},
+      },
+      {"./mimic robustness --checkpoint runs/demo/train/checkpoints --clips runs/demo/clips.h5 --out runs/robustness.h5 --episodes 2 --max_steps 50"},
+  };
+  return *spec;
+}
+
+}  // namespace
+
 int RunRobustness(const Argv& argv) {
-  auto args = Args::Parse(argv,
-                          {"checkpoint", "clips", "out", "config", "shapes", "gains", "episodes", "max_steps", "seed"},
-                          {"json", "sample_actions"});
-  if (!args.ok()) return Fail("robustness", args.status());
-  for (const char* required : {"checkpoint", "clips", "out"}) {
-    if (!args->Has(required)) return Fail("robustness", absl::InvalidArgumentError(absl::StrCat("--", required, " is required")));
-  }
+  int exit_code;
+  auto args = ParseCommandLine(RobustnessSpec(), argv, &exit_code);
+  if (!args) return exit_code;
   RobustnessOptions options;
   options.shapes.clear();
-  for (const auto& name : absl::StrSplit(args->GetString("shapes", "standard,uniform,inverted"), ',', absl::SkipEmpty())) {
+  for (const auto& name : absl::StrSplit(args->String("shapes"), ',', absl::SkipEmpty())) {
     auto shape = ParseLatentNoiseShape(std::string(name));
     if (!shape.ok()) return Fail("robustness", shape.status());
     options.shapes.push_back(*shape);
@@ -37,31 +61,25 @@ int RunRobustness(const Argv& argv) {
     return Fail("robustness", absl::InvalidArgumentError("--shapes must start with standard (the reference)"));
   }
   options.gains.clear();
-  for (const auto& item : absl::StrSplit(args->GetString("gains", "0.5,1,2,4"), ',', absl::SkipEmpty())) {
+  for (const auto& item : absl::StrSplit(args->String("gains"), ',', absl::SkipEmpty())) {
     double g = 0;
     if (!absl::SimpleAtod(item, &g)) return Fail("robustness", absl::InvalidArgumentError(absl::StrCat("--gains: '", item, "'")));
     options.gains.push_back(g);
   }
-  auto episodes = args->GetInt("episodes", options.episodes_per_clip);
-  auto max_steps = args->GetInt("max_steps", 0);
-  auto seed = args->GetInt("seed", 1);
-  for (const absl::Status& s : {episodes.status(), max_steps.status(), seed.status()}) {
-    if (!s.ok()) return Fail("robustness", s);
-  }
-  options.episodes_per_clip = *episodes;
-  options.max_steps = *max_steps;
-  options.seed = static_cast<uint64_t>(*seed);
-  options.sample_actions = args->Has("sample_actions");
+  options.episodes_per_clip = args->Int("episodes");
+  options.max_steps = args->Int("max_steps");
+  options.seed = static_cast<uint64_t>(args->Int64("seed"));
+  options.sample_actions = args->Bool("sample_actions");
 
-  auto config = ConfigFromArgs(*args);
+  auto config = ReadEnvConfigOrDefaults(args->String("config"));
   if (!config.ok()) return Fail("robustness", config.status());
-  auto clips = ReadClips(args->GetString("clips", ""));
+  auto clips = ReadClips(args->String("clips"));
   if (!clips.ok()) return Fail("robustness", clips.status());
   if (!args->Has("config")) config->set_model_scale(clips->front().model_scale);
   auto context = EnvContext::Create(*config, *clips);
   if (!context.ok()) return Fail("robustness", context.status());
   const EnvSpec& spec = (*context)->spec();
-  auto learner = Learner::FromCheckpointDir(args->GetString("checkpoint", ""), spec.observation.size(), spec.num_actions);
+  auto learner = Learner::FromCheckpointDir(args->String("checkpoint"), spec.observation.size(), spec.num_actions);
   if (!learner.ok()) return Fail("robustness", learner.status());
   std::unique_ptr<Progress> progress;
   options.on_progress = [&](int64_t done, int64_t total) {
@@ -72,9 +90,9 @@ int RunRobustness(const Argv& argv) {
   if (progress) progress->Finish();
   if (!conditions.ok()) return Fail("robustness", conditions.status());
   const analysis::RobustnessReport report = analysis::AnalyzeRobustness(*conditions);
-  const std::string out = args->GetString("out", "");
+  const std::string out = args->String("out");
   if (absl::Status s = analysis::WriteRobustness(out, *conditions, report); !s.ok()) return Fail("robustness", s);
-  if (args->Has("json")) {
+  if (args->Bool("json")) {
     std::printf("%s\n", analysis::RobustnessJson(report).c_str());
     return 0;
   }

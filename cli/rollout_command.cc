@@ -31,7 +31,8 @@ const CommandSpec& RolloutSpec() {
           {"max_steps", FlagType::kInt, "0", "steps", "at most this many steps per clip (0 = whole clips)"},
           {"seed", FlagType::kInt, "0", "seed", "the noise's seed"},
       },
-      {"./mimic rollout --checkpoint runs/demo/train/checkpoints --clips runs/demo/clips.h5 --out runs/rollouts.h5"},
+      {"./mimic rollout --checkpoint runs/demo/train/checkpoints --clips runs/demo/clips.h5 --out runs/rollouts.h5",
+       "./mimic rollout --checkpoint runs/demo/train/checkpoints --clips runs/demo/clips.h5 --latent_samples 20 --out runs/var.h5"},
   };
   return *spec;
 }

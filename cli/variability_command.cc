@@ -20,7 +20,14 @@ const CommandSpec& VariabilitySpec() {
         "latent variability, LDA decoding of behaviour with a permutation test, RDMs of both",
         {
             {"rollouts", FlagType::kString, "", "FILE", "rollouts recorded with mimic rollout --latent_samples N", true},
-            {"labels", FlagType::kString, "", "FILE", "behaviour labels, one per frame (default: kinematic rules)"},
+            {"labels", FlagType::kString, "", "FILE",
+             "behaviour labels: a CSV, or a behaviour map map.h5[:clusters] (default: kinematic rules)"},
+            {"counts", FlagType::kString, "", "FILE",
+             "spike counts aligned with the rollouts' frames: the neurons' Fano factor and CV per behaviour"},
+            {"window_frames", FlagType::kInt, std::to_string(analysis::NeuralVariabilityOptions().window_frames), "frames",
+             "bout-onset window the counts are summed over"},
+            {"min_bouts", FlagType::kInt, std::to_string(analysis::NeuralVariabilityOptions().min_bouts), "bouts",
+             "fewest bouts for a behaviour's Fano factors"},
             {"out", FlagType::kString, "", "FILE", "results HDF5, with an SVG beside it (empty = print only)"},
             {"permutations", FlagType::kInt, std::to_string(defaults.permutations), "permutations", "null draws"},
             {"folds", FlagType::kInt, std::to_string(defaults.folds), "folds", "contiguous cross-validation folds"},
@@ -28,13 +35,15 @@ const CommandSpec& VariabilitySpec() {
             {"seed", FlagType::kInt, "1", "seed", "the permutations' seed"},
             {"json", FlagType::kBool, "", "", "print the results as one JSON document"},
         },
-        {"./mimic analysis variability --rollouts runs/var.h5 --out runs/variability.h5"},
+        {"./mimic analysis variability --rollouts runs/var.h5 --labels runs/demo/synth/conditions.csv --out runs/variability.h5"},
     };
   }();
   return *spec;
 }
 
 }  // namespace
+
+const CommandSpec& VariabilityCommandSpec() { return VariabilitySpec(); }
 
 int RunVariabilityCommand(const Argv& argv) {
   int exit_code;
@@ -44,6 +53,9 @@ int RunVariabilityCommand(const Argv& argv) {
   inputs.rollouts = args->String("rollouts");
   inputs.labels = args->String("labels");
   inputs.out = args->String("out");
+  inputs.counts = args->String("counts");
+  inputs.neural.window_frames = args->Int("window_frames");
+  inputs.neural.min_bouts = args->Int("min_bouts");
   inputs.options.permutations = args->Int("permutations");
   inputs.options.folds = args->Int("folds");
   inputs.options.min_frames = args->Int("min_frames");

@@ -50,10 +50,6 @@ class Args {
   // INVALID_ARGUMENT naming the flag. `--help` is not handled here (see ParseCommandLine).
   static absl::StatusOr<Args> Parse(const CommandSpec& spec, const std::vector<std::string>& argv);
 
-  // Older form: `known` flags take a value, `booleans` take none; no defaults, no type checks.
-  static absl::StatusOr<Args> Parse(const std::vector<std::string>& argv, const std::set<std::string>& known,
-                                    const std::set<std::string>& booleans = {});
-
   // Whether the flag was given on the command line.
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
 
@@ -65,10 +61,8 @@ class Args {
   double Double(const std::string& name) const;
   bool Bool(const std::string& name) const;
 
-  // Untyped access with an explicit fallback (both parse forms).
+  // The given value, else `fallback` (for flags a spec may or may not declare).
   std::string GetString(const std::string& name, const std::string& fallback) const;
-  absl::StatusOr<int> GetInt(const std::string& name, int fallback) const;
-  absl::StatusOr<double> GetDouble(const std::string& name, double fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

@@ -7,27 +7,6 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-TEST(ArgsTest, ParsesSpaceAndEqualsFormsAndBooleans) {
-  auto args = Args::Parse(Argv{"--out", "x.h5", "--frames=20", "--json", "pos"}, {"out", "frames"}, {"json"});
-  ASSERT_TRUE(args.ok()) << args.status();
-  EXPECT_EQ(args->GetString("out", ""), "x.h5");
-  EXPECT_EQ(*args->GetInt("frames", 0), 20);
-  EXPECT_TRUE(args->Has("json"));
-  EXPECT_EQ(args->positional(), std::vector<std::string>{"pos"});
-  EXPECT_EQ(*args->GetDouble("missing", 2.5), 2.5);
-}
-
-TEST(ArgsTest, UnknownFlagsAndBadNumbersAreNamed) {
-  auto unknown = Args::Parse(Argv{"--bogus", "1"}, {"out"});
-  ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.status().message().find("--bogus"), std::string::npos);
-  auto args = Args::Parse(Argv{"--frames", "ten"}, {"frames"});
-  ASSERT_TRUE(args.ok());
-  EXPECT_FALSE(args->GetInt("frames", 0).ok());
-  EXPECT_FALSE(Args::Parse(Argv{"--frames"}, {"frames"}).ok());
-}
-
-
 const CommandSpec& BenchSpec() {
   static const CommandSpec* spec = new CommandSpec{
       "bench demo",
