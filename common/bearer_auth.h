@@ -15,7 +15,7 @@ inline grpc::Status CheckBearer(const grpc::ServerContext* context, const std::s
   if (token.empty()) return grpc::Status::OK;
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) return grpc::Status(grpc::UNAUTHENTICATED, "this server needs a bearer token (--token)");
+  if (it == metadata.end()) return grpc::Status(grpc::UNAUTHENTICATED, "this server needs a bearer token (--token_file FILE or MIMIC_TOKEN)");
   const std::string given(it->second.data(), it->second.size());
   const std::string expected = "Bearer " + token;
   unsigned char diff = given.size() == expected.size() ? 0 : 1;

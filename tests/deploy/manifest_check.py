@@ -83,7 +83,8 @@ SCHEMAS = {
 
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 # Secrets the operator creates (deploy/k8s/base/services.yaml says how), with the keys pods read
-OPERATOR_SECRETS = {"mimic-tls": {"tls.crt", "tls.key"}, "mimic-api-token": {"token"}}
+OPERATOR_SECRETS = {"mimic-tls": {"tls.crt", "tls.key"}, "mimic-api-token": {"token"},
+                    "mimic-training-token": {"token"}}
 REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of",
                    "app.kubernetes.io/instance")
 
@@ -232,6 +233,13 @@ def check_semantics(docs, overlay):
                     s = ref["secretKeyRef"]
                     if s["key"] not in OPERATOR_SECRETS.get(s["name"], set()):
                         err(f"{cn}: env {e['name']} reads Secret {s['name']} key {s['key']}, not one the README asks for")
+            # every networked mimic process authenticates: its token comes from a Secret
+            command = (c.get("args") or [None])[0]
+            if c in spec["containers"] and command in ("replay", "learner", "actor", "serve"):
+                token = [e for e in c.get("env", []) if e["name"] == "MIMIC_TOKEN" and
+                         "secretKeyRef" in (e.get("valueFrom") or {})]
+                if not token:
+                    err(f"{cn}: runs `mimic {command}` without MIMIC_TOKEN from a Secret (unauthenticated service)")
             if c in spec["containers"] and w["kind"] != "Job":
                 ports = ports_of(spec)
                 for probe in ("startupProbe", "readinessProbe", "livenessProbe"):

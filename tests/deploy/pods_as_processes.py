@@ -71,7 +71,8 @@ def operator_secrets(root):
     cert = open(os.path.join(testdata, "tls_test_cert.pem")).read()
     key = open(os.path.join(testdata, "tls_test_key.pem")).read()
     return {"mimic-tls": {"tls.crt": cert, "tls.key": key},
-            "mimic-api-token": {"token": secrets.token_hex(16)}}
+            "mimic-api-token": {"token": secrets.token_hex(16)},
+            "mimic-training-token": {"token": secrets.token_hex(16)}}
 
 
 # --- Prometheus --------------------------------------------------------------------------------
@@ -203,6 +204,16 @@ def run_dev(args, root, tmp):
         per_shard = {shard.name: metric_value(learner_page, "mimic_learner_replay_batches_total",
                                               f'{{shard="127.0.0.1:{shard.host_port("grpc")}"}}') for shard in shards}
         check(f"the learner samples from every shard (batches {per_shard})", all(b and b > 0 for b in per_shard.values()))
+        # replay requires the training pods' token (they all carry it from the Secret)
+        training_token = cluster.secrets["mimic-training-token"]["token"]
+        shard_address = f"localhost:{shards[0].host_port('grpc')}"
+        info = subprocess.run([args.binary, "replay-info", "--server", shard_address], capture_output=True, text=True,
+                              timeout=60, env={"PATH": os.environ["PATH"], "MIMIC_TOKEN": training_token})
+        check("replay answers a caller with the training token", info.returncode == 0, info.stderr[-300:])
+        anonymous = subprocess.run([args.binary, "replay-info", "--server", shard_address], capture_output=True,
+                                   text=True, timeout=60, env={"PATH": os.environ["PATH"]})
+        check("replay refuses a caller without it", anonymous.returncode != 0 and "UNAUTHENTICATED" in anonymous.stderr,
+              anonymous.stderr[-300:])
         results = os.path.join(tmp, "claims", "mimic-evaluator-results", "eval.csv")
         cluster.wait("the evaluator's first evaluation",
                      lambda: os.path.exists(results) and len(open(results).readlines()) >= 2, 180)
@@ -260,7 +271,8 @@ def run_dev(args, root, tmp):
             f.write("not a MATLAB file\n")
         submitted = subprocess.run(jobs_cmd + ["stac", "--server", f"localhost:{preprocess.host_port('grpc')}", "--ca", ca,
                                                "--keypoints", "corrupt.mat", "--out", "clips.h5", "--wait"],
-                                   capture_output=True, text=True, timeout=120)
+                                   capture_output=True, text=True, timeout=120,
+                                   env={"PATH": os.environ["PATH"], "MIMIC_TOKEN": token})
         check("preprocess runs a submitted STAC job over TLS with its seeded data root (it fails on the corrupt file)",
               "corrupt.mat" in submitted.stdout + submitted.stderr and "FAILED" in (submitted.stdout + submitted.stderr).upper()
               and "does not exist" not in submitted.stdout + submitted.stderr,
