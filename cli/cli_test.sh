@@ -40,6 +40,9 @@ check "demo's video, still and error figure exist" test -s "$tmp/demo/rollout_cl
 check "demo's evaluator filmed an evaluation" test -s "$tmp/demo/train/videos/index.csv"
 check "demo's eval.svg links the evaluator's videos" grep -q 'href="videos/v' "$tmp/demo/train/eval.svg"
 
+check "demo ends with a behaviour map of the clips" grep -qE "behaviour_map-000002 +succeeded .* 1000 frames of 4 clips" <<<"$out"
+check "demo's behaviour map wrote the map, its figure and labels" test -s "$tmp/demo/analysis/behaviour_map.h5" -a -s "$tmp/demo/analysis/behaviour_map.svg" -a -s "$tmp/demo/analysis/behaviour_map_labels.csv"
+
 # render: a registration still; bad input named
 out=$($mimic render --clips "$tmp/demo/clips.h5" --clip 1 --out "$tmp/stac.png" --width 320 --height 240 2>&1); rc=$?
 check "render writes a registration still" test $rc -eq 0 -a -s "$tmp/stac.png"
@@ -50,8 +53,6 @@ out=$($mimic render --clips "$tmp/demo/clips.h5" --clip 9 --out "$tmp/x.mp4" 2>&
 check "render refuses an unknown clip" test $rc -ne 0 -a -n "$(grep "has no clip '9'" <<<"$out")"
 out=$($mimic render --clips "$tmp/demo/clips.h5" --out /nonexistent-dir/x.mp4 2>&1); rc=$?
 check "render refuses an unwritable output" test $rc -ne 0 -a -n "$(grep "cannot write /nonexistent-dir/x.mp4" <<<"$out")"
-check "demo ends with a behaviour map of the clips" grep -qE "behaviour_map-000002 +succeeded .* 1000 frames of 4 clips" <<<"$out"
-check "demo's behaviour map wrote the map, its figure and labels" test -s "$tmp/demo/analysis/behaviour_map.h5" -a -s "$tmp/demo/analysis/behaviour_map.svg" -a -s "$tmp/demo/analysis/behaviour_map_labels.csv"
 
 # the analysis service from the command line, with a bearer token, on the demo's files
 aport=$((20000 + RANDOM % 20000))

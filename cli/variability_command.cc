@@ -35,7 +35,7 @@ const CommandSpec& VariabilitySpec() {
             {"seed", FlagType::kInt, "1", "seed", "the permutations' seed"},
             {"json", FlagType::kBool, "", "", "print the results as one JSON document"},
         },
-        {"./mimic analysis variability --rollouts runs/var.h5 --labels runs/demo/synth/conditions.csv --out runs/variability.h5"},
+        {"./mimic analysis variability --rollouts runs/var.h5 --labels runs/map.h5:clusters --out runs/variability.h5"},
     };
   }();
   return *spec;
