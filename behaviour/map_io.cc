@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/atomic_file.h"
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "common/svg_chart.h"
@@ -108,17 +109,14 @@ absl::Status WriteBehaviourMap(const std::string& path, const BehaviourMap& map,
   MIMIC_RETURN_IF_ERROR(file->SetAttribute("/", "version", int64_t{1}));
   MIMIC_RETURN_IF_ERROR(file->Finish());
 
-  std::ofstream labels(LabelsPathFor(path));
-  labels << "clip,frame,cluster,behaviour\n";
+  // beside the map, each replaced in one step and never written through a link (common/atomic_file)
+  std::string labels = "clip,frame,cluster,behaviour\n";
   for (size_t r = 0; r < map.cluster_of_row.size(); ++r) {
-    labels << map.clip_names[map.clip_of_row[r]] << "," << map.frame_of_row[r] << ","
-           << map.clusters[map.cluster_of_row[r]].name << "," << map.behaviour_names[map.behaviour_of_row[r]] << "\n";
+    absl::StrAppend(&labels, map.clip_names[map.clip_of_row[r]], ",", map.frame_of_row[r], ",",
+                    map.clusters[map.cluster_of_row[r]].name, ",", map.behaviour_names[map.behaviour_of_row[r]], "\n");
   }
-  labels.close();
-  std::ofstream figure(FigurePathFor(path));
-  figure << BehaviourMapSvg(map);
-  figure.close();
-  if (!labels || !figure) return absl::PermissionDeniedError(absl::StrCat("cannot write the labels or figure beside ", path));
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(LabelsPathFor(path), labels));
+  MIMIC_RETURN_IF_ERROR(WriteFileAtomically(FigurePathFor(path), BehaviourMapSvg(map)));
   return absl::OkStatus();
 }
 
