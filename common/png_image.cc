@@ -1,49 +1,51 @@
 #include "common/png_image.h"
 
-#include <zlib.h>
+#include <png.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 
 namespace mimic {
-namespace {
-
-void PutU32(std::string& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xff));
-}
-
-// One chunk: length, type, data, CRC over type and data.
-void Chunk(std::string& out, const char* type, const std::string& data) {
-  PutU32(out, static_cast<uint32_t>(data.size()));
-  const std::string body = std::string(type, 4) + data;
-  out += body;
-  PutU32(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
-}
-
-}  // namespace
 
 std::string EncodePng(int width, int height, const std::vector<uint8_t>& rgb) {
   if (width <= 0 || height <= 0 || rgb.size() != static_cast<size_t>(width) * height * 3) return "";
-  // each scanline starts with filter type 0 (none)
-  std::string raw;
-  raw.reserve(static_cast<size_t>(height) * (1 + 3 * width));
-  for (int y = 0; y < height; ++y) {
-    raw.push_back(0);
-    raw.append(reinterpret_cast<const char*>(rgb.data()) + static_cast<size_t>(y) * width * 3, static_cast<size_t>(width) * 3);
+  png_image png;
+  std::memset(&png, 0, sizeof(png));
+  png.version = PNG_IMAGE_VERSION;
+  png.width = static_cast<png_uint_32>(width);
+  png.height = static_cast<png_uint_32>(height);
+  png.format = PNG_FORMAT_RGB;
+  // the first call sizes the buffer, the second fills it
+  png_alloc_size_t size = 0;
+  if (!png_image_write_to_memory(&png, nullptr, &size, /*convert_to_8_bit=*/0, rgb.data(), width * 3, nullptr)) return "";
+  std::string out(size, '\0');
+  if (!png_image_write_to_memory(&png, out.data(), &size, 0, rgb.data(), width * 3, nullptr)) return "";
+  out.resize(size);
+  return out;
+}
+
+absl::StatusOr<DecodedPng> DecodePng(const std::string& bytes, const std::string& what, int max_side) {
+  png_image png;
+  std::memset(&png, 0, sizeof(png));
+  png.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " as PNG: ", png.message));
   }
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  std::string compressed(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(compressed.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                static_cast<uLong>(raw.size()), 9) != Z_OK) {
-    return "";
+  if (png.width == 0 || png.height == 0 || png.width > static_cast<png_uint_32>(max_side) ||
+      png.height > static_cast<png_uint_32>(max_side)) {
+    png_image_free(&png);
+    return absl::InvalidArgumentError(absl::StrCat(what, ": implausible PNG size ", png.width, "x", png.height));
   }
-  compressed.resize(size);
-  std::string png = "\x89PNG\r\n\x1a\n";
-  std::string header;
-  PutU32(header, static_cast<uint32_t>(width));
-  PutU32(header, static_cast<uint32_t>(height));
-  header += std::string("\x08\x02\x00\x00\x00", 5);  // 8 bits, truecolour, deflate, no filter, no interlace
-  Chunk(png, "IHDR", header);
-  Chunk(png, "IDAT", compressed);
-  Chunk(png, "IEND", "");
-  return png;
+  png.format = PNG_FORMAT_RGB;
+  DecodedPng out;
+  out.width = static_cast<int>(png.width);
+  out.height = static_cast<int>(png.height);
+  out.rgb.resize(static_cast<size_t>(out.width) * out.height * 3);
+  if (!png_image_finish_read(&png, /*background=*/nullptr, out.rgb.data(), out.width * 3, nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot decode ", what, ": ", png.message));
+  }
+  return out;
 }
 
 std::string Base64(const std::string& bytes) {

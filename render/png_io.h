@@ -1,4 +1,4 @@
-// PNG stills through Debian's libpng (its simplified png_image API: no setjmp in C++ code).
+// PNG stills as files, through the project's PNG codec (common/png_image, Debian's libpng).
 #ifndef MIMIC_RENDER_PNG_IO_H_
 #define MIMIC_RENDER_PNG_IO_H_
 
@@ -9,7 +9,7 @@
 
 namespace mimic::render {
 
-// Writes `image` to `path` through a temporary file renamed into place; errors name the path.
+// Writes `image` to `path`, replaced in one step (common/atomic_file); errors name the path.
 absl::Status WritePng(const std::string& path, const Image& image);
 
 // Reads any PNG as 8-bit RGB (alpha and palettes are converted by libpng).
