@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -73,7 +74,13 @@ absl::StatusOr<std::vector<double>> LoadFrameTimesCsv(const std::string& path) {
   return times;
 }
 
-absl::StatusOr<std::vector<double>> FrameTimesFromRollouts(const std::string& path) {
+namespace {
+
+// Frame times of every clip group of an HDF5 file (rollouts or clips): (source_frame_start + f) /
+// frame_rate for each frame f that `frames_of` lists for the group.
+absl::StatusOr<std::vector<double>> FrameTimesOfClips(
+    const std::string& path,
+    const std::function<absl::StatusOr<std::vector<int64_t>>(const H5File&, const std::string& group)>& frames_of) {
   MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
   MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
   std::vector<double> times;
@@ -84,30 +91,32 @@ absl::StatusOr<std::vector<double>> FrameTimesFromRollouts(const std::string& pa
     if (file->HasAttribute(group, "source_frame_start")) {
       MIMIC_ASSIGN_OR_RETURN(start, file->GetIntAttribute(group, "source_frame_start"));
     }
-    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> frames, file->ReadInts(group + "/frame"));
-    for (int32_t f : frames.values) times.push_back((start + f) / rate);
+    MIMIC_ASSIGN_OR_RETURN(std::vector<int64_t> frames, frames_of(*file, group));
+    for (int64_t f : frames) times.push_back((start + f) / rate);
   }
   MIMIC_RETURN_IF_ERROR(CheckFrameTimes(times, path));
   return times;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<double>> FrameTimesFromRollouts(const std::string& path) {
+  // the reference frame each recorded step was compared with
+  return FrameTimesOfClips(path, [](const H5File& file, const std::string& group) -> absl::StatusOr<std::vector<int64_t>> {
+    MIMIC_ASSIGN_OR_RETURN(H5Array<int32_t> frames, file.ReadInts(group + "/frame"));
+    return std::vector<int64_t>(frames.values.begin(), frames.values.end());
+  });
+}
+
 absl::StatusOr<std::vector<double>> FrameTimesFromClips(const std::string& path) {
-  MIMIC_ASSIGN_OR_RETURN(auto file, H5File::Open(path));
-  MIMIC_ASSIGN_OR_RETURN(std::vector<std::string> clips, file->List("/clips"));
-  std::vector<double> times;
-  for (const std::string& clip : clips) {
-    const std::string group = "/clips/" + clip;
-    MIMIC_ASSIGN_OR_RETURN(double rate, file->GetDoubleAttribute(group, "frame_rate"));
-    int64_t start = 0;
-    if (file->HasAttribute(group, "source_frame_start")) {
-      MIMIC_ASSIGN_OR_RETURN(start, file->GetIntAttribute(group, "source_frame_start"));
-    }
-    MIMIC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, file->Shape(group + "/qpos"));
+  // every frame of the clip
+  return FrameTimesOfClips(path, [&path](const H5File& file, const std::string& group) -> absl::StatusOr<std::vector<int64_t>> {
+    MIMIC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, file.Shape(group + "/qpos"));
     if (shape.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", group, "/qpos has no frames"));
-    for (int64_t t = 0; t < shape[0]; ++t) times.push_back((start + t) / rate);
-  }
-  MIMIC_RETURN_IF_ERROR(CheckFrameTimes(times, path));
-  return times;
+    std::vector<int64_t> frames(static_cast<size_t>(shape[0]));
+    for (int64_t t = 0; t < shape[0]; ++t) frames[t] = t;
+    return frames;
+  });
 }
 
 absl::StatusOr<std::vector<double>> LoadFrameTimes(const std::string& spec) {

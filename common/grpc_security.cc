@@ -18,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace mimic {
 namespace {
@@ -64,6 +65,13 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
     return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is not a PEM file"));
   }
   return text.str();
+}
+
+// The token from --token_file, else MIMIC_TOKEN, else none ("").
+absl::StatusOr<std::string> TokenOf(const SecurityFiles& files) {
+  if (!files.token_file.empty()) return ReadTokenFile(files.token_file);
+  if (const char* env = std::getenv("MIMIC_TOKEN"); env != nullptr) return std::string(absl::StripAsciiWhitespace(env));
+  return std::string();
 }
 
 }  // namespace
@@ -167,13 +175,7 @@ std::vector<std::string> SecurityFileArgs(const SecurityFiles& files) {
 
 absl::StatusOr<ServerSecurity> LoadServerSecurity(const SecurityFiles& files) {
   ServerSecurity security;
-  if (!files.token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadTokenFile(files.token_file);
-    if (!token.ok()) return token.status();
-    security.token = *token;
-  } else if (const char* env = std::getenv("MIMIC_TOKEN"); env != nullptr) {
-    security.token = std::string(absl::StripAsciiWhitespace(env));
-  }
+  MIMIC_ASSIGN_OR_RETURN(security.token, TokenOf(files));
   if (files.tls_cert.empty() != files.tls_key.empty()) {
     return absl::InvalidArgumentError("TLS needs both --tls_cert and --tls_key");
   }
@@ -196,13 +198,7 @@ absl::StatusOr<ServerSecurity> LoadServerSecurity(const SecurityFiles& files) {
 
 absl::StatusOr<ClientSecurity> LoadClientSecurity(const SecurityFiles& files) {
   ClientSecurity security;
-  if (!files.token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadTokenFile(files.token_file);
-    if (!token.ok()) return token.status();
-    security.token = *token;
-  } else if (const char* env = std::getenv("MIMIC_TOKEN"); env != nullptr) {
-    security.token = std::string(absl::StripAsciiWhitespace(env));
-  }
+  MIMIC_ASSIGN_OR_RETURN(security.token, TokenOf(files));
   if (!files.tls_ca.empty()) {
     absl::StatusOr<std::string> ca = ReadPem(files.tls_ca, "--tls_ca");
     if (!ca.ok()) return ca.status();
