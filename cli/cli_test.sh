@@ -6,7 +6,8 @@ tmp=${TEST_TMPDIR:-$(mktemp -d)}
 fail=0
 check() {  # check NAME CONDITION...
   local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+  # on failure show the start of the last command's output: CI keeps nothing else
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; echo "     last output: ${out:0:600}"; fail=1; fi
 }
 
 out=$($mimic --help 2>&1); check "help lists the demo" grep -q "demo" <<<"$out"
@@ -253,8 +254,11 @@ check "glm refuses mismatched lengths" test $rc -ne 0
 check "glm names the mismatch" grep -q "bins" <<<"$out"
 
 # RDMs and RSA on plain arrays: two "subjects" seeing the same 4 conditions, one unrelated model
+# fixed seeds: the ceiling printed with six decimals can round to 1.000000, which a random seed hit in CI
+seed=11
 for subject in s1 s2; do
-  awk -v seed="$RANDOM" 'BEGIN { srand(seed); for (i = 0; i < 400; i++) { c = i % 4;
+  seed=$((seed + 12))
+  awk -v seed="$seed" 'BEGIN { srand(seed); for (i = 0; i < 400; i++) { c = i % 4;
     printf "%.4f,%.4f,%.4f\n", c + 0.3 * rand(), (c == 2) * 3 + 0.3 * rand(), -c + 0.3 * rand() } }' >"$tmp/$subject.csv"
   $mimic analysis rdm --data "$tmp/$subject.csv" --labels <(awk 'BEGIN { for (i = 0; i < 400; i++) print i % 4 }') \
     --metric euclidean --name "$subject" --out "$tmp/rdms.csv" >/dev/null
@@ -262,7 +266,7 @@ done
 echo "shuffled,1,1,1,1,1,5" >>"$tmp/rdms.csv"
 out=$($mimic analysis rsa --rdms "$tmp/rdms.csv" --subjects s1,s2 --json 2>&1)
 check "rsa compares named RDMs" grep -q '"names":\["s1","s2","shuffled"\]' <<<"$out"
-check "rsa reports a noise ceiling" grep -qE '"noise_ceiling":\{"lower":0\.9[0-9]+' <<<"$out"
+check "rsa reports a noise ceiling" grep -qE '"noise_ceiling":\{"lower":(0\.9[0-9]*|1(\.0*)?),"upper":(0\.9[0-9]*|1(\.0*)?)\}' <<<"$out"
 echo "short,1,2" >>"$tmp/rdms.csv"
 out=$($mimic analysis rsa --rdms "$tmp/rdms.csv" 2>&1); rc=$?
 check "rsa refuses RDMs of different sizes" test $rc -ne 0
