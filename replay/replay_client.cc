@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "replay/byte_buffer_cord.h"
 #include "replay/insert_wire.h"
+#include "replay/transport_args.h"
 
 namespace mimic::replay {
 namespace {
@@ -40,9 +41,7 @@ ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_mess
     // reconnect promptly after a server restart
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    // unrolls are ~100 KB: fewer, larger HTTP/2 frames
-    args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
-    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
+    ApplyBulkTransportArgs([&args](const std::string& name, int value) { args.SetInt(name, value); });
     return SecureChannel(address, security, args);
   };
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "replay/transport_args.h"
 
 namespace mimic::replay {
 
@@ -26,8 +27,7 @@ absl::StatusOr<std::unique_ptr<ReplayServer>> ReplayServer::Start(const ReplayCo
   builder.RegisterService(s->service_.get());
   s->grpc_metrics_ = std::make_unique<GrpcMetrics>("replay");
   s->grpc_metrics_->Install(builder);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
+  ApplyBulkTransportArgs([&builder](const std::string& name, int value) { builder.AddChannelArgument(name, value); });
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   s->server_->GetHealthCheckService()->SetServingStatus(true);
