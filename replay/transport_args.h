@@ -6,7 +6,7 @@
 
 namespace mimic::replay {
 
-// The HTTP/2 and TCP settings for replay's bulk streams (unrolls of ~100 KB, batches of MBs), applied
+// The HTTP/2 settings for replay's bulk streams (unrolls of ~100 KB, batches of MBs), applied
 // the same way on the server and on every client: `set(name, value)` is ServerBuilder::AddChannelArgument
 // or ChannelArguments::SetInt.
 void ApplyBulkTransportArgs(const std::function<void(const std::string&, int)>& set);
