@@ -12,6 +12,7 @@
 #include "envs/clip_io.h"
 #include "common/text_proto.h"
 #include "preprocess/clip_builder.h"
+#include "preprocess/ground_alignment.h"
 #include "preprocess/keypoint_cleaning.h"
 #include "preprocess/keypoint_loaders.h"
 #include "preprocess/stac_report.h"
@@ -58,6 +59,8 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   options.on_progress = job.on_progress;
   options.cancelled = job.cancelled;
   MIMIC_ASSIGN_OR_RETURN(StacResult result, RunStac(*stac, keypoints, options));
+  MIMIC_ASSIGN_OR_RETURN(const Grounding grounding,
+                         GroundRecording(stac->model(), config.ground_percentile(), &keypoints, &result));
   std::vector<ReferenceClip> clips = BuildClips(*stac, keypoints, result);
   if (clips.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(job.keypoints, " is too short for one clip of ",
@@ -66,7 +69,11 @@ absl::StatusOr<StacOutcome> RunStacJob(const StacJob& job) {
   MIMIC_RETURN_IF_ERROR(WriteClips(job.out, clips, [&](H5File& file) {
     return WriteRegistration(file, *stac, result);
   }));
-  const StacReport report = Summarize(*stac, result);
+  StacReport report = Summarize(*stac, result);
+  report.grounded = grounding.applied;
+  report.ground_shift_mm = 1000 * grounding.shift_m;
+  report.floor_gap_min_mm = 1000 * grounding.min_gap_m;
+  report.floor_gap_median_mm = 1000 * grounding.median_gap_m;
   StacOutcome out;
   out.frames = keypoints.num_frames;
   out.clips = static_cast<int>(clips.size());

@@ -91,16 +91,22 @@ std::string ReportTable(const StacReport& r) {
                         r.overall.median_mm, r.overall.p95_mm);
   absl::StrAppendFormat(&out, "  joint angle change between frames: mean %.4f rad, max %.3f rad (%s at frame %d)\n",
                         r.mean_joint_step, r.max_joint_step, r.max_step_joint, r.max_step_frame);
+  if (r.grounded) {
+    absl::StrAppendFormat(&out, "  grounded: heights shifted by %+.2f mm (body above the floor before: min %.2f, median %.2f mm)\n",
+                          r.ground_shift_mm, r.floor_gap_min_mm, r.floor_gap_median_mm);
+  }
   return out;
 }
 
 std::string ReportJson(const StacReport& r, const StacResult& result, int frames, int clips) {
   std::string out = absl::StrFormat(
       "{\"frames\":%d,\"clips\":%d,\"threads\":%d,\"offset_rounds_s\":%.3f,\"pose_pass_s\":%.3f,"
-      "\"pose_pass_frames_per_s\":%.1f,\"mean_joint_step_rad\":%.5f,\"max_joint_step_rad\":%.4f,\"overall\":%s,"
-      "\"groups\":[",
+      "\"pose_pass_frames_per_s\":%.1f,\"mean_joint_step_rad\":%.5f,\"max_joint_step_rad\":%.4f,"
+      "\"grounded\":%s,\"ground_shift_mm\":%.3f,\"floor_gap_min_mm\":%.3f,\"floor_gap_median_mm\":%.3f,"
+      "\"overall\":%s,\"groups\":[",
       frames, clips, result.threads, result.offset_seconds, result.pose_pass_seconds,
       result.pose_pass_seconds > 0 ? frames / result.pose_pass_seconds : 0.0, r.mean_joint_step, r.max_joint_step,
+      r.grounded ? "true" : "false", r.ground_shift_mm, r.floor_gap_min_mm, r.floor_gap_median_mm,
       StatsJson(r.overall));
   for (size_t i = 0; i < r.groups.size(); ++i) absl::StrAppend(&out, i ? "," : "", StatsJson(r.groups[i]));
   absl::StrAppend(&out, "],\"keypoints\":[");

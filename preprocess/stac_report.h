@@ -29,6 +29,10 @@ struct StacReport {
   double mean_joint_step = 0, max_joint_step = 0;
   std::string max_step_joint;  // where the largest change happened
   int max_step_frame = 0;
+  // grounding (preprocess/ground_alignment.h): the vertical shift applied to the recording and the
+  // body's height above the floor before it
+  bool grounded = false;
+  double ground_shift_mm = 0, floor_gap_min_mm = 0, floor_gap_median_mm = 0;
 };
 
 StacReport Summarize(const StacModel& stac, const StacResult& result);

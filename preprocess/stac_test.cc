@@ -12,6 +12,7 @@
 #include "envs/model_keypoints.h"
 #include "gtest/gtest.h"
 #include "preprocess/clip_builder.h"
+#include "preprocess/ground_alignment.h"
 #include "preprocess/keypoint_cleaning.h"
 #include "preprocess/keypoint_loaders.h"
 #include "preprocess/pose_fitter.h"
@@ -173,6 +174,20 @@ TEST(StacTest, RegistersTheBundledRecordingAtStacMjxQuality) {
   EXPECT_LT(report.max_joint_step, 0.6);
   EXPECT_LT(report.mean_joint_step, 0.0035);
   std::printf("real: %s", ReportTable(report).c_str());
+
+  // grounding: the recording's body floats above the model's floor (1.7-10 mm, median 8.7) until
+  // the poses and keypoints are shifted down together; then it rests on the floor in the
+  // configured share of frames, and the registration (residuals, below) is unchanged
+  auto grounding = GroundRecording((*stac)->model(), config.ground_percentile(), &*kp, &*result);
+  ASSERT_TRUE(grounding.ok()) << grounding.status();
+  EXPECT_TRUE(grounding->applied);
+  EXPECT_GT(grounding->median_gap_m, 0.005);
+  EXPECT_LT(grounding->shift_m, -0.003);
+  auto gaps = FloorGaps((*stac)->model(), result->qpos, kp->num_frames);
+  ASSERT_TRUE(gaps.ok()) << gaps.status();
+  const double touching = std::count_if(gaps->begin(), gaps->end(), [](double g) { return g <= 1e-9; });
+  EXPECT_NEAR(touching / gaps->size(), config.ground_percentile() / 100, 0.01);
+  EXPECT_GT(*std::min_element(gaps->begin(), gaps->end()), -0.006);  // no frame deep in the floor
 
   // the clips play in the environment at the registration's scale and hold the reference
   std::vector<ReferenceClip> clips = BuildClips(**stac, *kp, *result);
