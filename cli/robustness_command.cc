@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "actors/checkpoint_env.h"
 #include "actors/noise_robustness.h"
 #include "analysis/robustness_report.h"
 #include "cli/commands.h"
@@ -29,7 +30,7 @@ const CommandSpec& RobustnessSpec() {
           {"checkpoint", FlagType::kString, "", "DIR", "a checkpoint directory (its newest checkpoint)", true},
           {"clips", FlagType::kString, "", "FILE", "the clips to track, each from its first frame", true},
           {"out", FlagType::kString, "", "FILE", "results HDF5 (the figure goes beside it as .svg)", true},
-          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the bundled rat at the clips' scale)"},
+          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the task of the checkpoint's run, CHECKPOINT/../train.pbtxt, else the bundled rat; at the clips' scale)"},
           {"shapes", FlagType::kString, "standard,uniform,inverted", "A,B", "latent noise shapes; standard first (the reference)"},
           {"gains", FlagType::kString, "0.5,1,2,4", "x,y", "scales of the latent noise"},
           {"episodes", FlagType::kInt, std::to_string(RobustnessOptions().episodes_per_clip), "episodes",
@@ -71,12 +72,12 @@ int RunRobustness(const Argv& argv) {
   options.seed = static_cast<uint64_t>(args->Int64("seed"));
   options.sample_actions = args->Bool("sample_actions");
 
-  auto config = ReadEnvConfigOrDefaults(args->String("config"));
-  if (!config.ok()) return Fail("robustness", config.status());
   auto clips = ReadClips(args->String("clips"));
   if (!clips.ok()) return Fail("robustness", clips.status());
-  if (!args->Has("config")) config->set_model_scale(clips->front().model_scale);
-  auto context = EnvContext::Create(*config, *clips);
+  auto env = EnvForCheckpoint(args->String("config"), args->String("checkpoint"), clips->front().model_scale);
+  if (!env.ok()) return Fail("robustness", env.status());
+  if (!env->source.empty()) std::printf("environment: %s\n", env->source.c_str());
+  auto context = EnvContext::Create(env->config, *clips);
   if (!context.ok()) return Fail("robustness", context.status());
   const EnvSpec& spec = (*context)->spec();
   auto learner = Learner::FromCheckpointDir(args->String("checkpoint"), spec.observation.size(), spec.num_actions);

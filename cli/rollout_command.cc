@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "actors/checkpoint_env.h"
 #include "actors/rollout_recorder.h"
 #include "cli/commands.h"
 #include "common/args.h"
@@ -23,7 +24,7 @@ const CommandSpec& RolloutSpec() {
           {"checkpoint", FlagType::kString, "", "DIR", "a checkpoint directory (its newest checkpoint)", true},
           {"clips", FlagType::kString, "", "FILE", "the reference clips", true},
           {"out", FlagType::kString, "", "FILE", "the rollouts file to write (HDF5)", true},
-          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the bundled rat at the clips' scale)"},
+          {"config", FlagType::kString, "", "FILE", "an EnvConfig (default: the task of the checkpoint's run, CHECKPOINT/../train.pbtxt, else the bundled rat; at the clips' scale)"},
           {"latent_samples", FlagType::kInt, "0", "draws", "extra latent draws per step for the variability analyses"},
           {"noise", FlagType::kString, "standard", "standard|uniform|inverted", "shape of the latent noise"},
           {"noise_gain", FlagType::kDouble, "1", "x", "scale of the latent noise"},
@@ -43,12 +44,12 @@ int RunRollout(const Argv& argv) {
   int exit_code;
   auto args = ParseCommandLine(RolloutSpec(), argv, &exit_code);
   if (!args) return exit_code;
-  auto config = ReadEnvConfigOrDefaults(args->String("config"));
-  if (!config.ok()) return Fail("rollout", config.status());
   auto clips = ReadClips(args->String("clips"));
   if (!clips.ok()) return Fail("rollout", clips.status());
-  if (!args->Has("config")) config->set_model_scale(clips->front().model_scale);
-  auto context = EnvContext::Create(*config, *clips);
+  auto env = EnvForCheckpoint(args->String("config"), args->String("checkpoint"), clips->front().model_scale);
+  if (!env.ok()) return Fail("rollout", env.status());
+  if (!env->source.empty()) std::printf("environment: %s\n", env->source.c_str());
+  auto context = EnvContext::Create(env->config, *clips);
   if (!context.ok()) return Fail("rollout", context.status());
   const EnvSpec& spec = (*context)->spec();
   const std::string dir = args->String("checkpoint");
