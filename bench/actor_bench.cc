@@ -17,6 +17,7 @@
 #include "learner/networks.h"
 #include "learner/policy_actor.h"
 #include "learner/policy_network.h"
+#include "learner/small_batch_linear.h"
 #include "learner/unroll_collector.h"
 #include "learner/wire_codec.h"
 
@@ -41,6 +42,8 @@ const CommandSpec& Spec() {
           {"decoder", FlagType::kString, "lstm", "lstm|mlp", "the policy's decoder"},
           {"blas_threads", FlagType::kInt, "1", "threads", "OpenBLAS threads during inference"},
           {"inference_threads", FlagType::kInt, "2", "threads", "threads the forward pass's rows are split over"},
+          {"kernels", FlagType::kString, "auto", "auto|avx512|avx2|none",
+           "small-batch linear kernels for inference (learner/small_batch_linear.h); none = torch::linear (OpenBLAS)"},
           {"rounds", FlagType::kInt, "3", "rounds", "interleaved rounds after the warm-up; the median is reported"},
       },
       {"./mimic bench actor --envs 32"},
@@ -65,6 +68,20 @@ int BenchActor(const Argv& argv) {
             inference_threads = args->Int("inference_threads");
   if (envs < 1 || threads < 1 || unroll < 1 || inference_threads < 1 || steps < unroll) {
     return Fail("bench actor", absl::InvalidArgumentError("sizes must be positive and --steps at least --unroll"));
+  }
+  const std::string kernels = args->String("kernels");
+  if (kernels == "none") {
+    SetSmallBatchIsa(SmallBatchIsa::kNone);
+  } else if (kernels == "avx2" || kernels == "avx512") {
+    const SmallBatchIsa wanted = kernels == "avx2" ? SmallBatchIsa::kAvx2 : SmallBatchIsa::kAvx512;
+    if (static_cast<int>(wanted) > static_cast<int>(DetectedSmallBatchIsa())) {
+      return Fail("bench actor", absl::InvalidArgumentError("--kernels " + kernels + ": this CPU has only " +
+                                                            SmallBatchIsaName(DetectedSmallBatchIsa())));
+    }
+    SetSmallBatchIsa(wanted);
+  } else if (kernels != "auto") {
+    return Fail("bench actor", absl::InvalidArgumentError("--kernels must be auto, avx512, avx2 or none, not '" +
+                                                          kernels + "'"));
   }
   torch::set_num_threads(1);
   SetBlasThreads(blas_threads);
@@ -144,6 +161,7 @@ int BenchActor(const Argv& argv) {
                           .Add("envs", envs)
                           .Add("env_threads", threads)
                           .Add("policy_params", policy_params)
+                          .Add("kernels", SmallBatchIsaName(ActiveSmallBatchIsa()))
                           .Add("steps", total_steps)
                           .Finish(*result)
                           .c_str());

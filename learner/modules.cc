@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "learner/small_batch_linear.h"
+
 namespace mimic {
 
 ObsNormalizerImpl::ObsNormalizerImpl(int size, double clip) : size_(size), clip_(clip) {
@@ -50,7 +52,8 @@ LayerNormMlpImpl::LayerNormMlpImpl(int input_size, const std::vector<int>& sizes
 torch::Tensor LayerNormMlpImpl::forward(torch::Tensor x, NamedActivations* activations,
                                         const std::string& prefix) {
   for (size_t i = 0; i < linears_->size(); ++i) {
-    x = linears_[i]->as<torch::nn::Linear>()->forward(x);
+    const torch::nn::LinearImpl& linear = *linears_[i]->as<torch::nn::Linear>();
+    x = InferenceLinear(x, linear.weight, linear.bias);  // torch::linear unless acting on a few rows
     x = i == 0 ? torch::tanh(norm_->forward(x)) : torch::elu(x);
     if (activations != nullptr) activations->emplace_back(prefix + "/" + std::to_string(i), x);
   }

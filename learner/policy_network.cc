@@ -4,9 +4,21 @@
 #include <cmath>
 
 #include "learner/gaussian.h"
+#include "learner/small_batch_linear.h"
 
 namespace mimic {
 namespace {
+
+// One LSTM cell step, as torch::nn::LSTMCell computes it (gates i, f, g, o), with both products
+// through InferenceLinear2 when acting on a few rows.
+std::tuple<torch::Tensor, torch::Tensor> LstmStep(torch::nn::LSTMCellImpl& cell, const torch::Tensor& x,
+                                                  const torch::Tensor& h, const torch::Tensor& c) {
+  if (!UsesSmallBatchKernel(x)) return cell.forward(x, std::make_tuple(h, c));
+  const torch::Tensor gates = InferenceLinear2(x, cell.weight_ih, cell.bias_ih, h, cell.weight_hh, cell.bias_hh);
+  const std::vector<torch::Tensor> g = gates.chunk(4, -1);
+  const torch::Tensor next_c = torch::sigmoid(g[1]) * c + torch::sigmoid(g[0]) * torch::tanh(g[2]);
+  return {torch::sigmoid(g[3]) * torch::tanh(next_c), next_c};
+}
 
 std::vector<int> Sizes(const google::protobuf::RepeatedField<int32_t>& field) {
   return std::vector<int>(field.begin(), field.end());
@@ -216,7 +228,7 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
       const torch::Tensor prev_in = z * has.unsqueeze(-1);
       const torch::Tensor encoded = encoder_->forward(torch::cat({obs[t], prev_in}, -1),
                                                       acts != nullptr ? &step_acts[t] : nullptr, "encoder");
-      const torch::Tensor params = latent_head_->forward(encoded);
+      const torch::Tensor params = InferenceLinear(encoded, latent_head_->weight, latent_head_->bias);
       means.push_back(params.slice(-1, 0, latent_size_));
       stds.push_back(0.99 * torch::sigmoid(params.slice(-1, latent_size_)) + 0.01);
       z = means.back() + ShapeLatentStd(stds.back(), noise_shape_, noise_gain_) * latent_noise[t];
@@ -273,7 +285,7 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
       torch::Tensor k = keep[t].unsqueeze(-1);
       torch::Tensor x = decoder_in[t];
       for (size_t l = 0; l < lstm_.size(); ++l) {
-        auto hc = lstm_[l]->forward(x, std::make_tuple(h[l] * k, c[l] * k));
+        auto hc = LstmStep(*lstm_[l], x, h[l] * k, c[l] * k);
         h[l] = std::get<0>(hc);
         c[l] = std::get<1>(hc);
         x = h[l];
@@ -296,12 +308,13 @@ PolicyOutput PolicyNetImpl::Forward(const torch::Tensor& obs, const torch::Tenso
   } else {
     decoded = decoder_in;
     for (size_t i = 0; i < decoder_mlp_->size(); ++i) {
-      decoded = torch::elu(decoder_mlp_[i]->as<torch::nn::Linear>()->forward(decoded));
+      const torch::nn::LinearImpl& linear = *decoder_mlp_[i]->as<torch::nn::Linear>();
+      decoded = torch::elu(InferenceLinear(decoded, linear.weight, linear.bias));
       if (acts != nullptr) acts->emplace_back("decoder/" + std::to_string(i), decoded);
     }
   }
 
-  torch::Tensor head = action_head_->forward(decoded);
+  torch::Tensor head = InferenceLinear(decoded, action_head_->weight, action_head_->bias);
   out.action_mean = torch::tanh(head.slice(-1, 0, num_actions_));
   const torch::Tensor std_pre = head.slice(-1, num_actions_) + std_bias_;
   const double min_std = config_.min_action_std(), max_std = config_.max_action_std();

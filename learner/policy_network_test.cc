@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "learner/gaussian.h"
+#include "learner/small_batch_linear.h"
 
 namespace mimic {
 namespace {
@@ -104,6 +105,39 @@ TEST_P(PolicyNetworkTest, LatentKlFollowsTheAr1Prior) {
                                        torch::full({B, 4}, std::sqrt(1 - alpha * alpha)))
                           .sum(-1);
   EXPECT_TRUE(torch::allclose(out.latent_kl[1], kl1, 1e-5, 1e-6));
+}
+
+// Acting (no gradients, a few rows) goes through the small-batch kernels where the CPU has them:
+// the same outputs and carried state as torch's own layers, to float rounding.
+TEST_P(PolicyNetworkTest, ActingThroughTheSmallBatchKernelsEqualsTorchsLayers) {
+  if (DetectedSmallBatchIsa() == SmallBatchIsa::kNone) GTEST_SKIP() << "no AVX2 or AVX-512 on this CPU";
+  torch::NoGradGuard no_grad;
+  for (int T : {1, 4}) {
+    const int B = 5;
+    const torch::Tensor obs = torch::randn({T, B, kObs}), noise = torch::randn({T, B, 4});
+    torch::Tensor first = torch::zeros({T, B});
+    first[0][1] = 1;
+    PolicyState state = net_->InitialState(B);
+    for (torch::Tensor& h : state.h) h.normal_();
+    for (torch::Tensor& c : state.c) c.normal_();
+    ASSERT_TRUE(UsesSmallBatchKernel(obs));
+    const PolicyOutput kernel = net_->Forward(obs, first, state, noise);
+    SetSmallBatchIsa(SmallBatchIsa::kNone);
+    const PolicyOutput reference = net_->Forward(obs, first, state, noise);
+    SetSmallBatchIsa(DetectedSmallBatchIsa());
+    EXPECT_TRUE(torch::allclose(kernel.action_mean, reference.action_mean, 1e-5, 1e-6)) << T;
+    EXPECT_TRUE(torch::allclose(kernel.action_std, reference.action_std, 1e-5, 1e-6)) << T;
+    EXPECT_TRUE(torch::allclose(kernel.latent, reference.latent, 1e-5, 1e-6)) << T;
+    ASSERT_EQ(kernel.final_state.h.size(), reference.final_state.h.size());
+    for (size_t l = 0; l < kernel.final_state.h.size(); ++l) {
+      EXPECT_TRUE(torch::allclose(kernel.final_state.h[l], reference.final_state.h[l], 1e-5, 1e-6)) << l;
+      EXPECT_TRUE(torch::allclose(kernel.final_state.c[l], reference.final_state.c[l], 1e-5, 1e-6)) << l;
+    }
+    if (GetParam().rfind("lstm", 0) == 0) {  // the carried LSTM state went through the kernels too
+      const PolicyOutput fresh = net_->Forward(obs, first, net_->InitialState(B), noise);
+      EXPECT_FALSE(torch::allclose(kernel.action_mean, fresh.action_mean, 1e-3, 1e-4));
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest,

@@ -1,0 +1,95 @@
+#include "learner/small_batch_linear.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "learner/small_batch_kernels.h"
+
+namespace mimic {
+namespace {
+
+// Each shape has remainders in every blocking: rows (4), features (6 or 3), and k (16 or 8).
+const std::vector<std::array<int64_t, 3>> kShapes = {  // rows, in, out
+    {1, 1, 1}, {3, 7, 2}, {4, 16, 6}, {5, 17, 7}, {16, 900, 13}, {17, 15, 120}, {64, 1024, 38}, {2, 8, 5}};
+
+void ExpectMatchesTorch(const torch::Tensor& got, const torch::Tensor& x, const torch::Tensor& w,
+                        const torch::Tensor& b, const std::string& what) {
+  const torch::Tensor want = torch::linear(x, w, b);
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  // float sums of k products in another order: a few ulps of the sum of |terms|
+  const torch::Tensor scale = torch::linear(x.abs(), w.abs(), b.defined() ? b.abs() : b) + 1e-6;
+  EXPECT_LT(((got - want).abs() / scale).max().item<float>(), 2e-6) << what;
+}
+
+class SmallBatchLinearTest : public ::testing::TestWithParam<SmallBatchIsa> {
+ protected:
+  void SetUp() override {
+    if (static_cast<int>(GetParam()) > static_cast<int>(DetectedSmallBatchIsa())) {
+      GTEST_SKIP() << "this CPU has no " << SmallBatchIsaName(GetParam());
+    }
+    SetSmallBatchIsa(GetParam());
+  }
+  void TearDown() override { SetSmallBatchIsa(DetectedSmallBatchIsa()); }
+};
+
+TEST_P(SmallBatchLinearTest, TheKernelAgreesWithTorchOnEveryRemainder) {
+  torch::manual_seed(3);
+  const auto kernel = GetParam() == SmallBatchIsa::kAvx512 ? &kernels::SmallBatchLinearAvx512
+                                                           : &kernels::SmallBatchLinearAvx2;
+  for (const auto& [m, k, n] : kShapes) {
+    const torch::Tensor x = torch::randn({m, k}), w = torch::randn({n, k}), b = torch::randn({n});
+    torch::Tensor y = torch::full({m, n}, 7.0f);
+    kernel(x.data_ptr<float>(), k, m, k, w.data_ptr<float>(), k, n, b.data_ptr<float>(), y.data_ptr<float>(), n,
+           /*accumulate=*/false);
+    const std::string what = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
+    ExpectMatchesTorch(y, x, w, b, what);
+    // accumulating adds to what is there; no bias
+    kernel(x.data_ptr<float>(), k, m, k, w.data_ptr<float>(), k, n, nullptr, y.data_ptr<float>(), n,
+           /*accumulate=*/true);
+    ExpectMatchesTorch(y - torch::linear(x, w), x, w, b, what + " accumulated");
+  }
+}
+
+TEST_P(SmallBatchLinearTest, InferenceLinearMatchesTorchForTheShapesTheNetworksPass) {
+  torch::manual_seed(4);
+  torch::NoGradGuard no_grad;
+  for (const auto& [m, k, n] : kShapes) {
+    const torch::Tensor w = torch::randn({n, k}), b = torch::randn({n});
+    const torch::Tensor x = torch::randn({1, m, k});  // [T=1, B, in], as the actor passes it
+    ASSERT_TRUE(UsesSmallBatchKernel(x));
+    ExpectMatchesTorch(InferenceLinear(x, w, b), x, w, b, "3-d");
+    ExpectMatchesTorch(InferenceLinear(x, w, torch::Tensor()), x, w, torch::Tensor(), "no bias");
+    // a column slice (not contiguous), as the proprioception slice is
+    const torch::Tensor wide = torch::randn({m, k + 3});
+    const torch::Tensor slice = wide.narrow(1, 2, k);
+    ExpectMatchesTorch(InferenceLinear(slice, w, b), slice, w, b, "slice");
+    // an LSTM cell's two products in one output
+    const torch::Tensor h = torch::randn({m, 9}), wh = torch::randn({n, 9}), bh = torch::randn({n});
+    const torch::Tensor gates = InferenceLinear2(x[0], w, b, h, wh, bh);
+    const torch::Tensor want = torch::linear(x[0], w, b) + torch::linear(h, wh, bh);
+    EXPECT_LT((gates - want).abs().max().item<float>(), 1e-3 * (want.abs().max().item<float>() + 1));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, SmallBatchLinearTest, ::testing::Values(SmallBatchIsa::kAvx2, SmallBatchIsa::kAvx512),
+                         [](const auto& info) { return SmallBatchIsaName(info.param); });
+
+TEST(SmallBatchLinearDispatchTest, TorchRunsWithGradientsLargeBatchesOrTheKernelsOff) {
+  const torch::Tensor w = torch::randn({5, 8}, torch::requires_grad()), b = torch::randn({5});
+  const torch::Tensor x = torch::randn({4, 8});
+  EXPECT_FALSE(UsesSmallBatchKernel(x));  // gradients on
+  const torch::Tensor y = InferenceLinear(x, w, b);
+  EXPECT_TRUE(y.requires_grad());  // so the learner's backward passes still work
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(UsesSmallBatchKernel(x), DetectedSmallBatchIsa() != SmallBatchIsa::kNone);
+  EXPECT_FALSE(UsesSmallBatchKernel(torch::randn({kSmallBatchMaxRows + 1, 8})));
+  EXPECT_FALSE(UsesSmallBatchKernel(torch::randn({4, 8}, torch::kFloat64)));
+  SetSmallBatchIsa(SmallBatchIsa::kNone);
+  EXPECT_EQ(ActiveSmallBatchIsa(), SmallBatchIsa::kNone);
+  EXPECT_FALSE(UsesSmallBatchKernel(x));
+  SetSmallBatchIsa(SmallBatchIsa::kAvx512);  // lowered to what this CPU runs
+  EXPECT_EQ(ActiveSmallBatchIsa(), DetectedSmallBatchIsa());
+}
+
+}  // namespace
+}  // namespace mimic
