@@ -41,6 +41,9 @@ ChannelFactory ReplayChannelFactory(const std::string& address, int64_t max_mess
     // reconnect promptly after a server restart
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    // a connection of its own: channels with equal arguments otherwise share one TCP connection
+    // per process, and every writer and sampler of a process would queue on it
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     ApplyBulkTransportArgs([&args](const std::string& name, int value) { args.SetInt(name, value); });
     return SecureChannel(address, security, args);
   };

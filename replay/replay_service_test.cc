@@ -9,7 +9,10 @@
 #include <set>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/health_check.h"
 #include "common/tensor_util.h"
 #include "google/protobuf/text_format.h"
@@ -541,6 +544,52 @@ TEST(ReplayServiceTest, ServesPrometheusMetrics) {
             std::string::npos) << metrics;
   EXPECT_NE(metrics.find("mimic_replay_capacity_items{table=\"q\"} 7"), std::string::npos);
   EXPECT_NE(metrics.find("mimic_replay_inserts_total{table=\"q\"} 1"), std::string::npos);
+}
+
+
+// Records the peer address (client host:port) of every Info call.
+class PeerRecordingService final : public ::mimic::ReplayService::Service {
+ public:
+  grpc::Status Info(grpc::ServerContext* context, const InfoRequest*, InfoResponse*) override {
+    absl::MutexLock lock(&mu_);
+    peers_.push_back(context->peer());
+    return grpc::Status::OK;
+  }
+  std::vector<std::string> peers() {
+    absl::MutexLock lock(&mu_);
+    return peers_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> peers_;
+};
+
+TEST(ReplayChannelTest, EveryChannelHasAConnectionOfItsOwn) {
+  // Writers and samplers in one process must not queue on one shared TCP connection.
+  PeerRecordingService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  const ChannelFactory channels = ReplayChannelFactory(absl::StrCat("127.0.0.1:", port));
+  auto info = [](const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::ClientContext context;
+    InfoRequest request;
+    InfoResponse response;
+    return ::mimic::ReplayService::NewStub(channel)->Info(&context, request, &response);
+  };
+  const std::shared_ptr<grpc::Channel> first = channels(), second = channels();
+  ASSERT_TRUE(info(first).ok());
+  ASSERT_TRUE(info(second).ok());
+  ASSERT_TRUE(info(first).ok());
+  const std::vector<std::string> peers = service.peers();
+  ASSERT_EQ(peers.size(), 3u);
+  EXPECT_NE(peers[0], peers[1]) << "two channels share the connection " << peers[0];
+  EXPECT_EQ(peers[0], peers[2]) << "one channel reconnected between calls";
+  server->Shutdown();
 }
 
 }  // namespace
