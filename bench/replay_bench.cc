@@ -3,12 +3,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -46,9 +48,20 @@ Unroll RealisticUnroll(int T) {
   return u;
 }
 
+// CPU seconds this process has used, all threads (user + system).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 struct Throughput {
   double inserts_per_s = 0, insert_bytes_per_s = 0, samples_per_s = 0, sample_bytes_per_s = 0;
+  double cpu_cores = 0;  // CPU seconds used per second of the measurement (the whole process)
 };
+
+constexpr int kTableSize = 1000;  // items the bench table holds
 
 struct GrpcSetup {
   int writers = 2;
@@ -64,7 +77,7 @@ absl::StatusOr<Throughput> MeasureGrpc(const Unroll& item, double seconds, const
   config.set_address("127.0.0.1:0");
   TableConfig* table = config.add_tables();
   table->set_name("bench");
-  table->set_max_size(1000);
+  table->set_max_size(kTableSize);
   table->mutable_min_size()->set_min_size(1);
   auto server = replay::ReplayServer::Start(config);
   if (!server.ok()) return server.status();
@@ -95,6 +108,7 @@ absl::StatusOr<Throughput> MeasureGrpc(const Unroll& item, double seconds, const
     return n;
   }();
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ProcessCpuSeconds();
   for (auto& w : writer_objects) {
     threads.emplace_back([&, writer = w.get()] {
       while (!stop) writer->Insert(item, {target}).IgnoreError();
@@ -117,6 +131,7 @@ absl::StatusOr<Throughput> MeasureGrpc(const Unroll& item, double seconds, const
   for (auto& w : writer_objects) acked += w->acknowledged();
   const int64_t sampled_now = sampled;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu_used = ProcessCpuSeconds() - cpu_start;
   stop = true;
   for (auto& t : threads) t.join();
   for (auto& w : writer_objects) w->Close(absl::Seconds(5)).IgnoreError();
@@ -128,12 +143,23 @@ absl::StatusOr<Throughput> MeasureGrpc(const Unroll& item, double seconds, const
   t.insert_bytes_per_s = t.inserts_per_s * item_bytes;
   t.samples_per_s = sampled_now / elapsed;
   t.sample_bytes_per_s = t.samples_per_s * item_bytes;
+  t.cpu_cores = cpu_used / elapsed;
   return t;
 }
 
+struct RawTcp {
+  double bytes_per_s = 0;
+  double cpu_cores = 0;
+};
+
 // Raw loopback TCP: `pairs` connections, each a plain sender thread streaming the serialized item
-// to a plain blocking receiver thread, all at once; the bytes/s received over all of them.
-absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds, int pairs) {
+// to a plain blocking receiver thread, all at once; the bytes/s received over all of them. Plain
+// pairs send one cache-warm buffer and receive into another, discarding it. With `store_items`
+// > 0 they do what a store must: each sender cycles through that many copies of the item (cold
+// memory, as sampled items are) and each receiver keeps what it receives, item by item, in fresh
+// buffers, the last `store_items` of them (as a full table does).
+absl::StatusOr<RawTcp> MeasureRawTcp(const std::string& payload, double seconds, int pairs, int store_items = 0) {
+  const std::vector<std::string> stored(static_cast<size_t>(store_items), payload);
   const int listener = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -148,17 +174,18 @@ absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds,
   std::atomic<int64_t> received{0};
   std::vector<std::thread> senders, receivers;
   for (int s = 0; s < pairs; ++s) {
-    senders.emplace_back([&] {
+    senders.emplace_back([&, s] {
       const int fd = socket(AF_INET, SOCK_STREAM, 0);
       if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-        while (!stop) {
+        for (size_t next = static_cast<size_t>(s); !stop; next += 7) {  // a stride, as random draws spread
+          const std::string& item = stored.empty() ? payload : stored[next % stored.size()];
           size_t off = 0;
-          while (off < payload.size() && !stop) {
-            const ssize_t n = send(fd, payload.data() + off, payload.size() - off, MSG_NOSIGNAL);
+          while (off < item.size() && !stop) {
+            const ssize_t n = send(fd, item.data() + off, item.size() - off, MSG_NOSIGNAL);
             if (n <= 0) break;
             off += n;
           }
-          if (off < payload.size()) break;
+          if (off < item.size()) break;
         }
       }
       close(fd);
@@ -167,8 +194,24 @@ absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds,
   std::vector<int> conns;
   for (int s = 0; s < pairs; ++s) conns.push_back(accept(listener, nullptr, nullptr));
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ProcessCpuSeconds();
   for (int fd : conns) {
     receivers.emplace_back([&, fd] {
+      if (store_items > 0) {
+        // the receivers together keep store_items, as one table of that size does
+        std::vector<std::unique_ptr<char[]>> kept(static_cast<size_t>(std::max(1, store_items / pairs)));
+        for (size_t slot = 0;; slot = (slot + 1) % kept.size()) {
+          auto item = std::make_unique<char[]>(payload.size());
+          size_t got = 0;
+          while (got < payload.size()) {
+            const ssize_t n = recv(fd, item.get() + got, payload.size() - got, 0);
+            if (n <= 0) return;
+            got += static_cast<size_t>(n);
+            received += n;
+          }
+          kept[slot] = std::move(item);
+        }
+      }
       std::vector<char> buf(1 << 20);
       while (true) {
         const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
@@ -180,6 +223,7 @@ absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds,
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const int64_t bytes = received;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu_used = ProcessCpuSeconds() - cpu_start;
   stop = true;
   for (int fd : conns) shutdown(fd, SHUT_RDWR);  // wakes blocked receivers and senders
   for (auto& t : receivers) t.join();
@@ -187,7 +231,7 @@ absl::StatusOr<double> MeasureRawTcp(const std::string& payload, double seconds,
   for (int fd : conns) close(fd);
   close(listener);
   if (bytes <= 0) return absl::UnavailableError("no bytes crossed the raw sockets");
-  return bytes / elapsed;
+  return RawTcp{bytes / elapsed, cpu_used / elapsed};
 }
 
 const CommandSpec& Spec() {
@@ -234,23 +278,33 @@ int BenchReplay(const Argv& argv) {
   const std::string payload = item.SerializeAsString();
   std::fprintf(stderr,
                "bench replay: %zu-byte unrolls, %d writers + %d sampler (batch %d); reference: %d raw TCP "
-               "sender/receiver pairs at once; %d rounds of %.1f s per side\n",
+               "sender/receiver pairs at once; %d rounds of %.1f s per measurement\n",
                payload.size(), writers, batch > 0 ? 1 : 0, batch, streams, args->Int("rounds"), seconds);
   Measurement ours = [&]() -> absl::StatusOr<Figures> {
     MIMIC_ASSIGN_OR_RETURN(Throughput t, MeasureGrpc(item, seconds, setup));
+    const double total = (t.insert_bytes_per_s + t.sample_bytes_per_s) / 1e6;
     return Figures{{"inserts_per_s", t.inserts_per_s},
                    {"insert_mb_per_s", t.insert_bytes_per_s / 1e6},
                    {"samples_per_s", t.samples_per_s},
                    {"sample_mb_per_s", t.sample_bytes_per_s / 1e6},
-                   {"total_mb_per_s", (t.insert_bytes_per_s + t.sample_bytes_per_s) / 1e6}};
+                   {"total_mb_per_s", total},
+                   {"cpu_cores", t.cpu_cores},
+                   {"mb_per_cpu_s", total / t.cpu_cores}};
   };
   // The machine's loopback limit for the same streams: one plain sender/receiver pair per stream
-  // the service runs (each writer's inserts, the sampler's batches), all at once. One pair alone
-  // (the older reference) is measured too, for context.
+  // the service runs (each writer's inserts, the sampler's batches), all at once. For context,
+  // not the ratio: the same pairs doing what a store must (sending from and keeping in memory
+  // the size of the bench's table), and one pair alone (the older reference). CPU per MB on both
+  // sides says whether a gap is work per byte or time spent waiting.
   Measurement reference = [&]() -> absl::StatusOr<Figures> {
-    MIMIC_ASSIGN_OR_RETURN(double same_streams, MeasureRawTcp(payload, seconds, streams));
-    MIMIC_ASSIGN_OR_RETURN(double one_pair, MeasureRawTcp(payload, seconds, 1));
-    return Figures{{"raw_tcp_same_streams_mb_per_s", same_streams / 1e6}, {"raw_tcp_one_pair_mb_per_s", one_pair / 1e6}};
+    MIMIC_ASSIGN_OR_RETURN(RawTcp same_streams, MeasureRawTcp(payload, seconds, streams));
+    MIMIC_ASSIGN_OR_RETURN(RawTcp storing, MeasureRawTcp(payload, seconds, streams, kTableSize));
+    MIMIC_ASSIGN_OR_RETURN(RawTcp one_pair, MeasureRawTcp(payload, seconds, 1));
+    return Figures{{"raw_tcp_same_streams_mb_per_s", same_streams.bytes_per_s / 1e6},
+                   {"raw_tcp_cpu_cores", same_streams.cpu_cores},
+                   {"raw_tcp_mb_per_cpu_s", same_streams.bytes_per_s / 1e6 / same_streams.cpu_cores},
+                   {"raw_tcp_storing_mb_per_s", storing.bytes_per_s / 1e6},
+                   {"raw_tcp_one_pair_mb_per_s", one_pair.bytes_per_s / 1e6}};
   };
   auto ratio = [](const Figures& o, const Figures& r) {
     return FigureOf(o, "total_mb_per_s") / FigureOf(r, "raw_tcp_same_streams_mb_per_s");
@@ -269,6 +323,10 @@ int BenchReplay(const Argv& argv) {
                                                         FigureOf(median.reference, "raw_tcp_one_pair_mb_per_s"))
                           .Add("insert_ratio", FigureOf(median.ours, "insert_mb_per_s") /
                                                    FigureOf(median.reference, "raw_tcp_same_streams_mb_per_s"))
+                          .Add("ratio_to_storing", FigureOf(median.ours, "total_mb_per_s") /
+                                                       FigureOf(median.reference, "raw_tcp_storing_mb_per_s"))
+                          .Add("cpu_per_mb_vs_raw", FigureOf(median.reference, "raw_tcp_mb_per_cpu_s") /
+                                                        FigureOf(median.ours, "mb_per_cpu_s"))
                           .Finish(*result)
                           .c_str());
   return 0;
