@@ -25,14 +25,17 @@ struct Row {
   double reward = 0;
   int error_steps = 0;
   double com = 0, body = 0, end_effector = 0, joints = 0;
-  std::vector<double> keypoint_scratch;  // (K)
+  std::vector<double> term_sums;  // per reward term of the preset
+  double height_sum = 0, horizontal_sum = 0;  // metres, over every (step, keypoint)
+  std::vector<double> keypoint_scratch;  // (K x 3) offsets
   ClipEpisode out;
 };
 
 double MeanOf(double sum, int n) { return n > 0 ? sum / n : std::nan(""); }
 
 // One control step of row r; records what the step reached.
-void StepRow(Row& r, const ClipFeatures& f, const float* action, int num_actions, int trace_steps, float* obs) {
+void StepRow(Row& r, const ClipFeatures& f, const std::vector<RewardTermField>& terms, const float* action,
+             int num_actions, int trace_steps, float* obs) {
   auto stepped = r.env->Step(absl::MakeConstSpan(action, num_actions), obs);
   if (!stepped.ok()) {  // actions are finite and the episode runs: cannot happen, but do not loop
     r.done = true;
@@ -47,12 +50,17 @@ void StepRow(Row& r, const ClipFeatures& f, const float* action, int num_actions
   r.body += s.terms.mean_body_error;
   r.end_effector += s.terms.mean_end_effector_error;
   r.joints += s.terms.mean_joint_error;
+  for (size_t i = 0; i < terms.size(); ++i) r.term_sums[i] += s.terms.*terms[i].value;
   ++r.error_steps;
   if (r.out.keypoint_note.empty()) {
-    KeypointErrors(r.env->physics().data(), f, r.env->frame(), r.keypoint_scratch.data());
-    for (size_t k = 0; k < r.keypoint_scratch.size(); ++k) {
-      const double e = r.keypoint_scratch[k];
-      if (!std::isfinite(e)) continue;
+    KeypointOffsets(r.env->physics().data(), f, r.env->frame(), r.keypoint_scratch.data());
+    for (size_t k = 0; 3 * k < r.keypoint_scratch.size(); ++k) {
+      const double* offset = &r.keypoint_scratch[3 * k];
+      const double horizontal = std::hypot(offset[0], offset[1]);
+      const double e = std::hypot(horizontal, offset[2]);
+      if (!std::isfinite(e)) continue;  // a keypoint missing from the recording
+      r.height_sum += offset[2];
+      r.horizontal_sum += horizontal;
       const float mm = static_cast<float>(1000 * e);
       r.out.keypoint_errors_mm.push_back(mm);
       const std::string& group = f.clip.keypoint_groups.empty() || f.clip.keypoint_groups[k].empty()
@@ -129,6 +137,29 @@ ImitationSummary Summarize(const std::vector<const ClipEpisode*>& episodes) {
   s.com_error_mm = mean_of(&ClipEpisode::com_error_mm);
   s.joint_error_rad = mean_of(&ClipEpisode::joint_error_rad);
   s.reward_per_step = mean_of(&ClipEpisode::reward_per_step);
+  // reward terms: the mean over episodes (as reward_per_step); the keypoint split: over every
+  // (step, keypoint), so each episode weighs by its number of keypoint errors
+  std::map<std::string, int> term_counts;
+  double height = 0, horizontal = 0;
+  size_t keypoint_samples = 0;
+  for (const ClipEpisode* e : episodes) {
+    for (const auto& [name, value] : e->reward_terms) {
+      if (!std::isfinite(value)) continue;
+      s.reward_terms[name] += value;
+      ++term_counts[name];
+    }
+    const size_t n = e->keypoint_errors_mm.size();
+    if (n > 0) {
+      height += e->keypoint_height_bias_mm * n;
+      horizontal += e->keypoint_horizontal_error_mm * n;
+      keypoint_samples += n;
+    }
+  }
+  for (auto& [name, value] : s.reward_terms) value /= term_counts[name];
+  if (keypoint_samples > 0) {
+    s.keypoint_height_bias_mm = height / keypoint_samples;
+    s.keypoint_horizontal_error_mm = horizontal / keypoint_samples;
+  }
   std::vector<float> pooled;
   std::map<std::string, std::vector<float>> by_part;
   for (const ClipEpisode* e : episodes) {
@@ -187,6 +218,7 @@ absl::StatusOr<PolicyEvaluation> EvaluateClipsWith(const ActionFn& act, const En
   // shared_ptr without ownership: the rows' environments do not outlive this call
   std::shared_ptr<const EnvContext> shared(&context, [](const EnvContext*) {});
   const int E = library.num_clips() * options.episodes_per_clip;
+  const std::vector<RewardTermField>& terms = RewardTermFields(context.task().config().preset());
   std::vector<Row> rows(E);
   std::vector<float> obs(static_cast<size_t>(E) * D, 0.f);
   for (int i = 0; i < E; ++i) {
@@ -201,7 +233,8 @@ absl::StatusOr<PolicyEvaluation> EvaluateClipsWith(const ActionFn& act, const En
     r.out.held_out = !held_out.empty() && held_out[r.clip];
     r.out.horizon = options.max_steps > 0 ? std::min(frames, options.max_steps) : frames;
     r.out.keypoint_note = KeypointsUnavailableReason(f.clip);
-    r.keypoint_scratch.resize(f.clip.num_keypoints);
+    r.keypoint_scratch.resize(3 * static_cast<size_t>(f.clip.num_keypoints));
+    r.term_sums.assign(terms.size(), 0.0);
   }
   ThreadPool pool(options.threads - 1);
   std::vector<float> first(E), actions(static_cast<size_t>(E) * A, 0.f);
@@ -218,7 +251,7 @@ absl::StatusOr<PolicyEvaluation> EvaluateClipsWith(const ActionFn& act, const En
     pool.ParallelFor(E, [&](int begin, int end) {
       for (int i = begin; i < end; ++i) {
         if (rows[i].done) continue;
-        StepRow(rows[i], library.clip(rows[i].clip), a + static_cast<size_t>(i) * A, A, options.trace_steps,
+        StepRow(rows[i], library.clip(rows[i].clip), terms, a + static_cast<size_t>(i) * A, A, options.trace_steps,
                 obs.data() + static_cast<size_t>(i) * D);
       }
     });
@@ -234,6 +267,12 @@ absl::StatusOr<PolicyEvaluation> EvaluateClipsWith(const ActionFn& act, const En
     e.body_error_mm = 1000 * MeanOf(r.body, r.error_steps);
     e.end_effector_error_mm = 1000 * MeanOf(r.end_effector, r.error_steps);
     e.joint_error_rad = MeanOf(r.joints, r.error_steps);
+    for (size_t i = 0; i < terms.size(); ++i) e.reward_terms[terms[i].name] = MeanOf(r.term_sums[i], r.steps);
+    if (!e.keypoint_errors_mm.empty()) {
+      const double n = static_cast<double>(e.keypoint_errors_mm.size());
+      e.keypoint_height_bias_mm = 1000 * r.height_sum / n;
+      e.keypoint_horizontal_error_mm = 1000 * r.horizontal_sum / n;
+    }
     out.episodes.push_back(std::move(e));
   }
   std::vector<const ClipEpisode*> train, held, all;

@@ -51,6 +51,12 @@ struct ClipEpisode {
   // means over every step, NaN where not available
   double com_error_mm = std::nan(""), body_error_mm = std::nan(""), end_effector_error_mm = std::nan(""),
          joint_error_rad = std::nan("");
+  // where the keypoint error points, over every (step, keypoint): the mean of model - real height
+  // (negative: the model's keypoints sit lower) and the mean horizontal distance, in mm
+  double keypoint_height_bias_mm = std::nan(""), keypoint_horizontal_error_mm = std::nan("");
+  // the mean per step of each term of the reward (RewardTermFields of the task's preset; costs
+  // as positive amounts), over every step of the clip
+  std::map<std::string, double> reward_terms;
   // every (step, keypoint) distance in mm (missing real keypoints skipped), and by body part
   std::vector<float> keypoint_errors_mm;
   std::map<std::string, std::vector<float>> keypoint_errors_mm_by_part;
@@ -69,6 +75,9 @@ struct ImitationSummary {
   double keypoint_error_mm = std::nan("");      // mean over every (step, keypoint)
   double keypoint_error_median_mm = std::nan("");
   std::map<std::string, double> keypoint_error_median_mm_by_part;
+  // over every (step, keypoint), as ClipEpisode's
+  double keypoint_height_bias_mm = std::nan(""), keypoint_horizontal_error_mm = std::nan("");
+  std::map<std::string, double> reward_terms;  // mean over episodes, as reward_per_step
   double body_error_mm = std::nan(""), end_effector_error_mm = std::nan(""), com_error_mm = std::nan(""),
          joint_error_rad = std::nan(""), reward_per_step = std::nan("");
   std::string keypoint_note;  // the first episode's reason when keypoint errors are missing

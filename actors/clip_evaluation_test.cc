@@ -93,6 +93,24 @@ TEST_F(ClipEvaluationTest, AFallingPolicyCompletesLessAndIsMeasuredOverTheWholeC
   }
   EXPECT_GT(fallen->all.keypoint_error_mm, 1.0);
   EXPECT_GT(fallen->all.keypoint_error_mm, 100 * replayed->all.keypoint_error_mm + 0.1);
+  // where the error points: a body that does nothing sinks (its keypoints below the real ones);
+  // neither part exceeds the whole (per sample |dz| and the horizontal distance are each <= it)
+  EXPECT_LT(fallen->all.keypoint_height_bias_mm, -1.0);
+  EXPECT_LE(std::fabs(fallen->all.keypoint_height_bias_mm), fallen->all.keypoint_error_mm);
+  EXPECT_LE(fallen->all.keypoint_horizontal_error_mm, fallen->all.keypoint_error_mm);
+  EXPECT_NEAR(replayed->all.keypoint_height_bias_mm, 0.0, 1e-3);
+  EXPECT_NEAR(replayed->all.keypoint_horizontal_error_mm, 0.0, 1e-3);
+  // the reward's terms add up to the reward, episode by episode (COMIC: tracking + com + joint
+  // velocities + appendages + body quaternions - actuator force)
+  for (const PolicyEvaluation* result : {&*fallen, &*replayed}) {
+    for (const ClipEpisode& e : result->episodes) {
+      ASSERT_EQ(e.reward_terms.size(), 6u);
+      double total = 0;
+      for (const RewardTermField& term : RewardTermFields(COMIC)) total += term.sign * e.reward_terms.at(term.name);
+      EXPECT_NEAR(total, e.reward_per_step, 1e-9) << e.clip;
+      EXPECT_GT(e.reward_terms.at("com"), 0.0);
+    }
+  }
   EXPECT_FALSE(fallen->held_out.episodes);
   EXPECT_TRUE(std::isnan(fallen->held_out.completion));
 }

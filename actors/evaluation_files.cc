@@ -8,33 +8,61 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 namespace mimic {
 namespace {
 
 constexpr char kFixedColumns[] =
     "wall_s,version,clip,clip_id,split,policy,episodes,completion,resets,reward_per_step,keypoint_error_mm,"
-    "keypoint_error_median_mm,body_error_mm,end_effector_error_mm,com_error_mm,joint_error_rad";
+    "keypoint_error_median_mm,keypoint_height_bias_mm,keypoint_horizontal_error_mm,body_error_mm,"
+    "end_effector_error_mm,com_error_mm,joint_error_rad";
+constexpr char kRewardPrefix[] = "reward_";
 constexpr char kPartPrefix[] = "keypoint_error_median_mm_";
 
-// The body parts named by an existing file's header, or those of these evaluations.
-std::vector<std::string> PartColumns(const std::string& path, const std::vector<LabelledEvaluation>& evaluations) {
-  std::vector<std::string> parts;
+// The variable columns: the reward's terms, then the body parts.
+struct VariableColumns {
+  std::vector<std::string> reward_terms, parts;
+};
+
+// The columns an existing file's header names (an error when its fixed columns are another
+// version's), or those of these evaluations for a new file.
+absl::StatusOr<VariableColumns> Columns(const std::string& path, const std::vector<LabelledEvaluation>& evaluations) {
+  VariableColumns columns;
   std::ifstream in(path);
   std::string header;
   if (std::getline(in, header)) {
-    for (const std::string& column : std::vector<std::string>(absl::StrSplit(header, ','))) {
-      if (column.rfind(kPartPrefix, 0) == 0) parts.push_back(column.substr(sizeof(kPartPrefix) - 1));
+    if (header.rfind(kFixedColumns, 0) != 0 ||
+        (header.size() > sizeof(kFixedColumns) - 1 && header[sizeof(kFixedColumns) - 1] != ',')) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " has other columns than this version writes (an older run's file?); move it aside to start a new one"));
     }
-    return parts;
+    const std::string rest = header.substr(std::min(header.size(), sizeof(kFixedColumns)));
+    for (const std::string& column : std::vector<std::string>(absl::StrSplit(rest, ',', absl::SkipEmpty()))) {
+      if (column.rfind(kPartPrefix, 0) == 0) {
+        columns.parts.push_back(column.substr(sizeof(kPartPrefix) - 1));
+      } else if (column.rfind(kRewardPrefix, 0) == 0) {
+        columns.reward_terms.push_back(column.substr(sizeof(kRewardPrefix) - 1));
+      }
+    }
+    return columns;
   }
-  std::set<std::string> seen;
+  std::set<std::string> parts, terms;
   for (const LabelledEvaluation& e : evaluations) {
     for (const ClipEpisode& episode : e.result->episodes) {
-      for (const auto& [part, values] : episode.keypoint_errors_mm_by_part) seen.insert(part);
+      for (const auto& [part, values] : episode.keypoint_errors_mm_by_part) parts.insert(part);
+      for (const auto& [term, value] : episode.reward_terms) terms.insert(term);
     }
   }
-  return std::vector<std::string>(seen.begin(), seen.end());
+  columns.parts.assign(parts.begin(), parts.end());
+  columns.reward_terms.assign(terms.begin(), terms.end());
+  return columns;
+}
+
+// The value named `key`, or NaN.
+double ValueOr(const std::map<std::string, double>& values, const std::string& key) {
+  auto it = values.find(key);
+  return it == values.end() ? std::nan("") : it->second;
 }
 
 }  // namespace
@@ -51,11 +79,12 @@ std::vector<std::vector<const ClipEpisode*>> EpisodesByClip(const PolicyEvaluati
 absl::Status AppendClipRows(const std::string& path, double wall_s, int64_t version,
                             const std::vector<LabelledEvaluation>& evaluations) {
   const bool fresh = !std::filesystem::exists(path) || std::filesystem::is_empty(path);
-  const std::vector<std::string> parts = PartColumns(path, evaluations);
+  MIMIC_ASSIGN_OR_RETURN(const VariableColumns columns, Columns(path, evaluations));
   std::ofstream csv(path, std::ios::app);
   if (fresh) {
     csv << kFixedColumns;
-    for (const std::string& part : parts) csv << "," << kPartPrefix << part;
+    for (const std::string& term : columns.reward_terms) csv << "," << kRewardPrefix << term;
+    for (const std::string& part : columns.parts) csv << "," << kPartPrefix << part;
     csv << "\n";
   }
   for (const LabelledEvaluation& e : evaluations) {
@@ -64,14 +93,14 @@ absl::Status AppendClipRows(const std::string& path, double wall_s, int64_t vers
       const ImitationSummary s = Summarize(episodes);
       double resets = 0;
       for (const ClipEpisode* episode : episodes) resets += episode->resets;
-      csv << absl::StrFormat("%.1f,%d,%s,%d,%s,%s,%d,%.4f,%.2f,%.5f,%.3f,%.3f,%.3f,%.3f,%.3f,%.5f", wall_s, version,
-                             first.clip, first.clip_id, first.held_out ? "held_out" : "train", e.policy, s.episodes,
-                             s.completion, resets / s.episodes, s.reward_per_step, s.keypoint_error_mm,
-                             s.keypoint_error_median_mm, s.body_error_mm, s.end_effector_error_mm, s.com_error_mm,
-                             s.joint_error_rad);
-      for (const std::string& part : parts) {
-        auto it = s.keypoint_error_median_mm_by_part.find(part);
-        csv << absl::StrFormat(",%.3f", it == s.keypoint_error_median_mm_by_part.end() ? std::nan("") : it->second);
+      csv << absl::StrFormat("%.1f,%d,%s,%d,%s,%s,%d,%.4f,%.2f,%.5f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.5f", wall_s,
+                             version, first.clip, first.clip_id, first.held_out ? "held_out" : "train", e.policy,
+                             s.episodes, s.completion, resets / s.episodes, s.reward_per_step, s.keypoint_error_mm,
+                             s.keypoint_error_median_mm, s.keypoint_height_bias_mm, s.keypoint_horizontal_error_mm,
+                             s.body_error_mm, s.end_effector_error_mm, s.com_error_mm, s.joint_error_rad);
+      for (const std::string& term : columns.reward_terms) csv << absl::StrFormat(",%.5f", ValueOr(s.reward_terms, term));
+      for (const std::string& part : columns.parts) {
+        csv << absl::StrFormat(",%.3f", ValueOr(s.keypoint_error_median_mm_by_part, part));
       }
       csv << "\n";
     }

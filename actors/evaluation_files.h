@@ -1,6 +1,7 @@
 // The evaluator's per-clip results as CSV rows (RUN/eval_clips.csv; benchmarks write the same
-// format): one row per clip and policy mode, with completion and the keypoint, body,
-// end-effector, centre-of-mass and joint errors, and the median keypoint error per body part.
+// format): one row per clip and policy mode, with completion, the keypoint error (and its
+// vertical bias and horizontal part), body, end-effector, centre-of-mass and joint errors, the
+// reward's terms, and the median keypoint error per body part.
 #ifndef MIMIC_ACTORS_EVALUATION_FILES_H_
 #define MIMIC_ACTORS_EVALUATION_FILES_H_
 
@@ -21,8 +22,10 @@ struct LabelledEvaluation {
 
 // Appends one row per clip of each evaluation to `path` (writing the header first when the file
 // is new: wall_s,version,clip,clip_id,split,policy,episodes,completion,resets,reward_per_step,
-// keypoint_error_mm,keypoint_error_median_mm,body_error_mm,end_effector_error_mm,com_error_mm,
-// joint_error_rad, then keypoint_error_median_mm_<part> for every body part).
+// keypoint_error_mm,keypoint_error_median_mm,keypoint_height_bias_mm,keypoint_horizontal_error_mm,
+// body_error_mm,end_effector_error_mm,com_error_mm,joint_error_rad, then reward_<term> for every
+// term of the reward, then keypoint_error_median_mm_<part> for every body part). A file whose
+// header another version wrote is refused (FAILED_PRECONDITION), not appended to out of line.
 absl::Status AppendClipRows(const std::string& path, double wall_s, int64_t version,
                             const std::vector<LabelledEvaluation>& evaluations);
 

@@ -158,10 +158,11 @@ std::vector<std::string> ClipLines(const ImitationBenchResult& r) {
     const ImitationSummary u = Summarize(untrained[c]), un = Summarize(untrained_noisy[c]);
     lines.push_back(absl::StrFormat(
         "clip %-12s %-8s completed %5.1f%% (noisy %5.1f%%) vs untrained %5.1f%% (%5.1f%%) | keypoint error "
-        "%6.1f mm (median %5.1f) vs untrained %6.1f mm | body %5.1f mm, joints %.3f rad, %d resets",
+        "%6.1f mm (median %5.1f; height %+5.1f, horizontal %5.1f) vs untrained %6.1f mm | body %5.1f mm, joints "
+        "%.3f rad, %d resets",
         e.clip, e.held_out ? "held-out" : "train", 100 * t.completion, 100 * tn.completion, 100 * u.completion,
-        100 * un.completion, t.keypoint_error_mm, t.keypoint_error_median_mm, u.keypoint_error_mm, t.body_error_mm,
-        t.joint_error_rad, e.resets));
+        100 * un.completion, t.keypoint_error_mm, t.keypoint_error_median_mm, t.keypoint_height_bias_mm,
+        t.keypoint_horizontal_error_mm, u.keypoint_error_mm, t.body_error_mm, t.joint_error_rad, e.resets));
   }
   return lines;
 }
@@ -179,6 +180,8 @@ std::string ImitationJson(const ImitationBenchResult& r) {
       ",\"keypoint_error_mm_train\":", Number(t.keypoint_error_mm, 2),
       ",\"keypoint_error_mm_held_out\":", Number(h.keypoint_error_mm, 2),
       ",\"keypoint_error_median_mm_train\":", Number(t.keypoint_error_median_mm, 2),
+      ",\"keypoint_height_bias_mm_train\":", Number(t.keypoint_height_bias_mm, 2),
+      ",\"keypoint_horizontal_error_mm_train\":", Number(t.keypoint_horizontal_error_mm, 2),
       ",\"untrained_completion_train\":", Number(r.untrained.train.completion),
       ",\"untrained_stochastic_completion_train\":", Number(r.untrained_noisy.train.completion),
       ",\"untrained_keypoint_error_mm_train\":", Number(r.untrained.train.keypoint_error_mm, 2),

@@ -236,6 +236,18 @@ void ImitationTask::WriteObservation(const mjData* d, const ClipFeatures& f, int
   }
 }
 
+const std::vector<RewardTermField>& RewardTermFields(TaskPreset preset) {
+  static const auto* comic = new std::vector<RewardTermField>{
+      {"tracking", &RewardTerms::tracking, 1},         {"com", &RewardTerms::com, 1},
+      {"joint_velocities", &RewardTerms::joint_velocities, 1}, {"appendages", &RewardTerms::appendages, 1},
+      {"body_quats", &RewardTerms::body_quats, 1},     {"actuator_force", &RewardTerms::actuator_force, -1}};
+  static const auto* track_mjx = new std::vector<RewardTermField>{
+      {"com", &RewardTerms::com, 1},           {"root_quat", &RewardTerms::root_quat, 1},
+      {"joints", &RewardTerms::joints, 1},     {"body_pos", &RewardTerms::body_pos, 1},
+      {"end_effectors", &RewardTerms::end_effectors, 1}, {"ctrl_cost", &RewardTerms::ctrl_cost, -1}};
+  return preset == COMIC ? *comic : *track_mjx;
+}
+
 RewardTerms ImitationTask::ComputeReward(const mjData* d, const ClipFeatures& f, int frame,
                                          const double* ctrl) const {
   const mjModel* m = model_;

@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <mujoco/mujoco.h>
 
@@ -70,6 +71,15 @@ struct RewardTerms {
   double mean_joint_error = 0;    // radians, mean |q_j - q_ref_j| over joints
   double termination_error = 0;   // COMIC's E (0 under TRACK_MJX)
 };
+
+// One term of a preset's reward: total = sum of sign x term over the preset's terms (TRACK_MJX
+// adds its constant alive bonus).
+struct RewardTermField {
+  const char* name;
+  double RewardTerms::*value;
+  double sign;  // -1 for costs
+};
+const std::vector<RewardTermField>& RewardTermFields(TaskPreset preset);
 
 class ImitationTask {
  public:

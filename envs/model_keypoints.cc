@@ -14,19 +14,24 @@ void ModelKeypoints(const mjData* d, const ClipFeatures& f, double* out) {
   }
 }
 
-void KeypointErrors(const mjData* d, const ClipFeatures& f, int frame, double* out) {
+void KeypointOffsets(const mjData* d, const ClipFeatures& f, int frame, double* out) {
   const int K = static_cast<int>(f.marker_body_ids.size());
   double model[3];
   const double* real = f.clip.keypoints_at(frame);
   for (int k = 0; k < K; ++k) {
     const int b = f.marker_body_ids[k];
     mju_rotVecMat(model, f.clip.marker_offsets.data() + 3 * k, d->xmat + 9 * b);
-    double sq = 0;
-    for (int c = 0; c < 3; ++c) {
-      const double e = model[c] + d->xpos[3 * b + c] - real[3 * k + c];
-      sq += e * e;
-    }
-    out[k] = std::sqrt(sq);  // NaN propagates from a missing keypoint
+    for (int c = 0; c < 3; ++c) out[3 * k + c] = model[c] + d->xpos[3 * b + c] - real[3 * k + c];
+  }
+}
+
+void KeypointErrors(const mjData* d, const ClipFeatures& f, int frame, double* out) {
+  const int K = static_cast<int>(f.marker_body_ids.size());
+  std::vector<double> offsets(3 * static_cast<size_t>(K));
+  KeypointOffsets(d, f, frame, offsets.data());
+  for (int k = 0; k < K; ++k) {
+    const double* e = &offsets[3 * k];
+    out[k] = std::sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);  // NaN propagates from a missing keypoint
   }
 }
 

@@ -14,8 +14,12 @@ namespace mimic {
 // in `d` (kinematics computed). Requires clip.clip.has_markers().
 void ModelKeypoints(const mjData* d, const ClipFeatures& clip, double* out);
 
+// out (K x 3, world frame, metres): model keypoint k minus the clip's keypoint k at `frame`; NaN
+// where the clip's keypoint is missing (NaN in the recording).
+void KeypointOffsets(const mjData* d, const ClipFeatures& clip, int frame, double* out);
+
 // out (K): distance in metres between the model's keypoint k and the clip's keypoint k at
-// `frame`; NaN where the clip's keypoint is missing (NaN in the recording).
+// `frame` (the norm of its offset); NaN where the clip's keypoint is missing.
 void KeypointErrors(const mjData* d, const ClipFeatures& clip, int frame, double* out);
 
 }  // namespace mimic

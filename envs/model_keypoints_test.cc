@@ -56,6 +56,24 @@ TEST_F(ModelKeypointsTest, ATranslatedBodyIsThatFarFromEveryKeypointAndMissingOn
   EXPECT_NEAR(errors[3], 0.013, 1e-12);
 }
 
+TEST_F(ModelKeypointsTest, OffsetsAreSignedModelMinusRealPerAxis) {
+  const ClipFeatures& f = context_->library().clip(0);
+  std::vector<double> offsets(12), errors(4);
+  Pose(5, 0);
+  data_->qpos[2] -= 0.007;  // the whole body 7 mm lower
+  mj_kinematics(context_->model(), data_.get());
+  KeypointOffsets(data_.get(), f, 5, offsets.data());
+  KeypointErrors(data_.get(), f, 5, errors.data());
+  for (int k : {0, 1, 3}) {
+    EXPECT_NEAR(offsets[3 * k + 0], 0.0, 1e-12) << k;
+    EXPECT_NEAR(offsets[3 * k + 1], 0.0, 1e-12) << k;
+    EXPECT_NEAR(offsets[3 * k + 2], -0.007, 1e-12) << k;
+    EXPECT_NEAR(errors[k], 0.007, 1e-12) << k;
+  }
+  EXPECT_TRUE(std::isnan(offsets[3 * 2 + 1]));  // the missing keypoint
+  EXPECT_TRUE(std::isnan(errors[2]));
+}
+
 TEST_F(ModelKeypointsTest, AMarkerTurnsWithItsBody) {
   // the offset is expressed in the body's frame: a marker on the skull moves when only the head turns
   const ClipFeatures& f = context_->library().clip(0);
