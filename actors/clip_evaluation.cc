@@ -50,7 +50,10 @@ void StepRow(Row& r, const ClipFeatures& f, const std::vector<RewardTermField>& 
   r.body += s.terms.mean_body_error;
   r.end_effector += s.terms.mean_end_effector_error;
   r.joints += s.terms.mean_joint_error;
-  for (size_t i = 0; i < terms.size(); ++i) r.term_sums[i] += s.terms.*terms[i].value;
+  // an unstable step earns no reward (the env resets its physics): its terms do not count either
+  if (s.end != EpisodeEnd::kUnstable) {
+    for (size_t i = 0; i < terms.size(); ++i) r.term_sums[i] += s.terms.*terms[i].value;
+  }
   ++r.error_steps;
   if (r.out.keypoint_note.empty()) {
     KeypointOffsets(r.env->physics().data(), f, r.env->frame(), r.keypoint_scratch.data());
@@ -149,7 +152,7 @@ ImitationSummary Summarize(const std::vector<const ClipEpisode*>& episodes) {
       ++term_counts[name];
     }
     const size_t n = e->keypoint_errors_mm.size();
-    if (n > 0) {
+    if (n > 0 && std::isfinite(e->keypoint_height_bias_mm) && std::isfinite(e->keypoint_horizontal_error_mm)) {
       height += e->keypoint_height_bias_mm * n;
       horizontal += e->keypoint_horizontal_error_mm * n;
       keypoint_samples += n;

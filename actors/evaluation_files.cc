@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -25,28 +26,29 @@ struct VariableColumns {
   std::vector<std::string> reward_terms, parts;
 };
 
-// The columns an existing file's header names (an error when its fixed columns are another
-// version's), or those of these evaluations for a new file.
-absl::StatusOr<VariableColumns> Columns(const std::string& path, const std::vector<LabelledEvaluation>& evaluations) {
+// The variable columns a header names after the fixed ones, or nullopt when it is not a header
+// this version writes (other fixed columns, unknown or out-of-order variable ones).
+std::optional<VariableColumns> HeaderColumns(std::string header) {
+  if (!header.empty() && header.back() == '\r') header.pop_back();
+  const std::string fixed = kFixedColumns;
+  if (header.rfind(fixed, 0) != 0) return std::nullopt;
   VariableColumns columns;
-  std::ifstream in(path);
-  std::string header;
-  if (std::getline(in, header)) {
-    if (header.rfind(kFixedColumns, 0) != 0 ||
-        (header.size() > sizeof(kFixedColumns) - 1 && header[sizeof(kFixedColumns) - 1] != ',')) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, " has other columns than this version writes (an older run's file?); move it aside to start a new one"));
+  if (header.size() == fixed.size()) return columns;
+  if (header[fixed.size()] != ',') return std::nullopt;
+  for (const std::string& column : std::vector<std::string>(absl::StrSplit(header.substr(fixed.size() + 1), ','))) {
+    if (column.rfind(kRewardPrefix, 0) == 0 && column.size() > sizeof(kRewardPrefix) - 1 && columns.parts.empty()) {
+      columns.reward_terms.push_back(column.substr(sizeof(kRewardPrefix) - 1));
+    } else if (column.rfind(kPartPrefix, 0) == 0 && column.size() > sizeof(kPartPrefix) - 1) {
+      columns.parts.push_back(column.substr(sizeof(kPartPrefix) - 1));
+    } else {
+      return std::nullopt;
     }
-    const std::string rest = header.substr(std::min(header.size(), sizeof(kFixedColumns)));
-    for (const std::string& column : std::vector<std::string>(absl::StrSplit(rest, ',', absl::SkipEmpty()))) {
-      if (column.rfind(kPartPrefix, 0) == 0) {
-        columns.parts.push_back(column.substr(sizeof(kPartPrefix) - 1));
-      } else if (column.rfind(kRewardPrefix, 0) == 0) {
-        columns.reward_terms.push_back(column.substr(sizeof(kRewardPrefix) - 1));
-      }
-    }
-    return columns;
   }
+  return columns;
+}
+
+// The variable columns of these evaluations, for a new file.
+VariableColumns ColumnsOf(const std::vector<LabelledEvaluation>& evaluations) {
   std::set<std::string> parts, terms;
   for (const LabelledEvaluation& e : evaluations) {
     for (const ClipEpisode& episode : e.result->episodes) {
@@ -54,9 +56,20 @@ absl::StatusOr<VariableColumns> Columns(const std::string& path, const std::vect
       for (const auto& [term, value] : episode.reward_terms) terms.insert(term);
     }
   }
+  VariableColumns columns;
   columns.parts.assign(parts.begin(), parts.end());
   columns.reward_terms.assign(terms.begin(), terms.end());
   return columns;
+}
+
+// Renames `path` to the first free PATH.old, PATH.old.1, ...
+absl::Status MoveAside(const std::string& path) {
+  std::string aside = path + ".old";
+  for (int i = 1; std::filesystem::exists(aside); ++i) aside = absl::StrCat(path, ".old.", i);
+  std::error_code ec;
+  std::filesystem::rename(path, aside, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot move ", path, " aside to ", aside, ": ", ec.message()));
+  return absl::OkStatus();
 }
 
 // The value named `key`, or NaN.
@@ -78,8 +91,20 @@ std::vector<std::vector<const ClipEpisode*>> EpisodesByClip(const PolicyEvaluati
 
 absl::Status AppendClipRows(const std::string& path, double wall_s, int64_t version,
                             const std::vector<LabelledEvaluation>& evaluations) {
-  const bool fresh = !std::filesystem::exists(path) || std::filesystem::is_empty(path);
-  MIMIC_ASSIGN_OR_RETURN(const VariableColumns columns, Columns(path, evaluations));
+  VariableColumns columns = ColumnsOf(evaluations);
+  bool fresh = true;
+  if (std::ifstream in(path); in) {
+    std::string header;
+    if (std::getline(in, header)) {
+      if (std::optional<VariableColumns> existing = HeaderColumns(header)) {
+        columns = *std::move(existing);  // rows follow the file's columns
+        fresh = false;
+      } else {
+        in.close();
+        MIMIC_RETURN_IF_ERROR(MoveAside(path));  // another version's file: kept, and a new one begun
+      }
+    }
+  }
   std::ofstream csv(path, std::ios::app);
   if (fresh) {
     csv << kFixedColumns;

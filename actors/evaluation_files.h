@@ -24,8 +24,9 @@ struct LabelledEvaluation {
 // is new: wall_s,version,clip,clip_id,split,policy,episodes,completion,resets,reward_per_step,
 // keypoint_error_mm,keypoint_error_median_mm,keypoint_height_bias_mm,keypoint_horizontal_error_mm,
 // body_error_mm,end_effector_error_mm,com_error_mm,joint_error_rad, then reward_<term> for every
-// term of the reward, then keypoint_error_median_mm_<part> for every body part). A file whose
-// header another version wrote is refused (FAILED_PRECONDITION), not appended to out of line.
+// term of the reward, then keypoint_error_median_mm_<part> for every body part). Rows follow an
+// existing file's columns; a file whose header this version does not write (an older run's) is
+// kept as PATH.old (or PATH.old.N) and a new file begun, so no row lands under the wrong column.
 absl::Status AppendClipRows(const std::string& path, double wall_s, int64_t version,
                             const std::vector<LabelledEvaluation>& evaluations);
 

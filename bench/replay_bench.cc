@@ -201,7 +201,7 @@ absl::StatusOr<RawTcp> MeasureRawTcp(const std::string& payload, double seconds,
         // the receivers together keep store_items, as one table of that size does
         std::vector<std::unique_ptr<char[]>> kept(static_cast<size_t>(std::max(1, store_items / pairs)));
         for (size_t slot = 0;; slot = (slot + 1) % kept.size()) {
-          auto item = std::make_unique<char[]>(payload.size());
+          std::unique_ptr<char[]> item(new char[payload.size()]);  // not zeroed: recv writes it first
           size_t got = 0;
           while (got < payload.size()) {
             const ssize_t n = recv(fd, item.get() + got, payload.size() - got, 0);

@@ -200,6 +200,10 @@ bool ReplayWriter::HasWork() const { return closing_ || broken_ || sent_ < pendi
 
 void ReplayWriter::SendLoop() {
   absl::Duration backoff = options_.backoff.initial;
+  // kept across streams the server ended over an item; made anew only to reconnect (each channel
+  // is a TCP connection of its own)
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<ReplayService::StubInterface> stub;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -208,12 +212,12 @@ void ReplayWriter::SendLoop() {
       sent_ = 0;  // a new stream resends everything unacknowledged; the server drops duplicates
     }
     grpc::ClientContext context;
-    std::unique_ptr<ReplayService::StubInterface> stub;
     std::unique_ptr<InsertStream> stream;
     if (channels_) {
-      stream = std::make_unique<RawInsertStream>(channels_(), &context);
+      if (!channel) channel = channels_();
+      stream = std::make_unique<RawInsertStream>(channel, &context);
     } else {
-      stub = factory_();
+      if (!stub) stub = factory_();
       stream = std::make_unique<StubInsertStream>(stub.get(), &context);
     }
     std::thread reader([this, &stream] {
@@ -278,6 +282,8 @@ void ReplayWriter::SendLoop() {
       continue;
     }
     ++reconnects_;
+    channel.reset();  // reconnect on a fresh connection (a restarted server is found again)
+    stub.reset();
     if (made_progress) backoff = options_.backoff.initial;
     const absl::Duration wait = backoff;
     backoff = std::min(options_.backoff.max, backoff * 2);

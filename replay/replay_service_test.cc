@@ -565,6 +565,50 @@ class PeerRecordingService final : public ::mimic::ReplayService::Service {
   std::vector<std::string> peers_;
 };
 
+// Refuses every Insert stream's first message as a bad item, recording the stream's peer.
+class RefusingInsertService final : public ::mimic::ReplayService::Service {
+ public:
+  grpc::Status Insert(grpc::ServerContext* context,
+                      grpc::ServerReaderWriter<InsertResponse, InsertRequest>* stream) override {
+    InsertRequest request;
+    if (!stream->Read(&request)) return grpc::Status::OK;
+    absl::MutexLock lock(&mu_);
+    peers_.push_back(context->peer());
+    return grpc::Status(grpc::INVALID_ARGUMENT, "refused for the test");
+  }
+  std::vector<std::string> peers() {
+    absl::MutexLock lock(&mu_);
+    return peers_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> peers_;
+};
+
+TEST(ReplayChannelTest, AWriterKeepsItsConnectionWhenTheServerRefusesAnItem) {
+  // a refused item ends the stream, not the connection: no new TCP connection per refusal
+  RefusingInsertService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto writer = ReplayWriter::ForAddress(absl::StrCat("127.0.0.1:", port), {.writer_id = "w"});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(writer->Insert(TaggedItem(i, 1), To("t")).ok());
+    EXPECT_FALSE(writer->Flush(absl::Seconds(10)).ok());  // the refusal
+  }
+  const std::vector<std::string> peers = service.peers();
+  ASSERT_EQ(peers.size(), 3u);
+  EXPECT_EQ(peers[0], peers[1]);
+  EXPECT_EQ(peers[1], peers[2]);
+  EXPECT_EQ(writer->reconnects(), 0);
+  writer->Close(absl::ZeroDuration()).IgnoreError();
+  server->Shutdown();
+}
+
 TEST(ReplayChannelTest, EveryChannelHasAConnectionOfItsOwn) {
   // Writers and samplers in one process must not queue on one shared TCP connection.
   PeerRecordingService service;
