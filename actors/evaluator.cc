@@ -135,6 +135,8 @@ absl::StatusOr<std::unique_ptr<Evaluator>> Evaluator::Create(const LearnerConfig
   e->keypoint_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_keypoint_error_meters").Help("Distance between the model's and the real rat's keypoints (deterministic policy), by split and statistic").Register(r);
   e->clip_completion_ = &prometheus::BuildGauge().Name("mimic_evaluator_clip_completion_ratio").Help("Fraction of each clip completed before the first termination, by policy mode").Register(r);
   e->clip_keypoint_error_ = &prometheus::BuildGauge().Name("mimic_evaluator_clip_keypoint_error_meters").Help("Mean keypoint error of each clip (deterministic policy)").Register(r);
+  e->keypoint_height_bias_ = &prometheus::BuildGauge().Name("mimic_evaluator_keypoint_height_bias_meters").Help("Mean height of the model's keypoints minus the real rat's (deterministic policy; negative: the model sits low), by split").Register(r);
+  e->reward_term_ = &prometheus::BuildGauge().Name("mimic_evaluator_reward_term_per_step").Help("Mean per step of each term of the task's reward over the training clips (deterministic policy; costs as positive amounts), by term").Register(r);
   if (!options.metrics_address.empty()) {
     MIMIC_ASSIGN_OR_RETURN(e->metrics_server_, MetricsServer::Start(options.metrics_address));
     e->metrics_server_->Register(e->registry_);
@@ -186,14 +188,15 @@ absl::Status Evaluator::Record(int64_t version, double wall_seconds, const Track
       completion_->Add({{"split", "held_out"}, {"policy", "deterministic"}}).Set(held.completion);
       completion_->Add({{"split", "held_out"}, {"policy", "stochastic"}}).Set(noisy_held.completion);
     }
-    if (!std::isnan(train.keypoint_error_mm)) {
-      keypoint_error_->Add({{"split", "train"}, {"statistic", "mean"}}).Set(train.keypoint_error_mm / 1000);
-      keypoint_error_->Add({{"split", "train"}, {"statistic", "median"}}).Set(train.keypoint_error_median_mm / 1000);
+    for (const auto& [split, summary] : {std::pair<const char*, const ImitationSummary*>{"train", &train},
+                                         std::pair<const char*, const ImitationSummary*>{"held_out", &held}}) {
+      if (std::isnan(summary->keypoint_error_mm)) continue;
+      keypoint_error_->Add({{"split", split}, {"statistic", "mean"}}).Set(summary->keypoint_error_mm / 1000);
+      keypoint_error_->Add({{"split", split}, {"statistic", "median"}}).Set(summary->keypoint_error_median_mm / 1000);
+      keypoint_error_->Add({{"split", split}, {"statistic", "horizontal"}}).Set(summary->keypoint_horizontal_error_mm / 1000);
+      keypoint_height_bias_->Add({{"split", split}}).Set(summary->keypoint_height_bias_mm / 1000);
     }
-    if (!std::isnan(held.keypoint_error_mm)) {
-      keypoint_error_->Add({{"split", "held_out"}, {"statistic", "mean"}}).Set(held.keypoint_error_mm / 1000);
-      keypoint_error_->Add({{"split", "held_out"}, {"statistic", "median"}}).Set(held.keypoint_error_median_mm / 1000);
-    }
+    for (const auto& [term, value] : train.reward_terms) reward_term_->Add({{"term", term}}).Set(value);
     for (const ClipEpisode& e : result.clips->episodes) {
       clip_completion_->Add({{"clip", e.clip}, {"policy", "deterministic"}}).Set(e.completion);
       if (!e.keypoint_errors_mm.empty()) clip_keypoint_error_->Add({{"clip", e.clip}}).Set(Summarize({&e}).keypoint_error_mm / 1000);

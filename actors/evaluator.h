@@ -119,6 +119,8 @@ class Evaluator {
   prometheus::Family<prometheus::Gauge>* keypoint_error_ = nullptr;       // {split, statistic}
   prometheus::Family<prometheus::Gauge>* clip_completion_ = nullptr;      // {clip, policy}
   prometheus::Family<prometheus::Gauge>* clip_keypoint_error_ = nullptr;  // {clip}
+  prometheus::Family<prometheus::Gauge>* keypoint_height_bias_ = nullptr;  // {split}
+  prometheus::Family<prometheus::Gauge>* reward_term_ = nullptr;           // {term}
   bool keypoint_note_logged_ = false;
 };
 

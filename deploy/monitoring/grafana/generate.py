@@ -50,6 +50,16 @@ DASHBOARDS = {
         panel("Evaluator reward per step", "short",
               [q(f"max(mimic_evaluator_reward_per_step{{{SEL}}})", "deterministic")],
               "Imitation reward per step (maximum 5)."),
+        panel("Keypoint error: model vs real rat", "lengthm",
+              [q(f"max by (split, statistic) (mimic_evaluator_keypoint_error_meters{{{SEL}}})", "{{split}} {{statistic}}"),
+               q(f"max by (split) (mimic_evaluator_keypoint_height_bias_meters{{{SEL}}})", "{{split}} height bias")],
+              "The paper's measure of imitation (deterministic policy, whole clips from their first frame): mean and "
+              "median distance between the model's keypoints and the real rat's, its horizontal part, and the mean "
+              "height bias (model minus real; negative: the simulated rat sits low).", min_zero=False),
+        panel("Reward terms per step", "short",
+              [q(f"max by (term) (mimic_evaluator_reward_term_per_step{{{SEL}}})", "{{term}}")],
+              "Each term of the task's reward per step over the training clips (deterministic policy; costs as "
+              "positive amounts): which part of the imitation the policy earns, and which term has stopped moving."),
         panel("Policy lag in versions", "short",
               [q(f"max(mimic_learner_policy_lag_versions{{{SEL}}})", "versions")],
               "Parameter versions between the policy that acted and the one learning from it (last batch)."),
