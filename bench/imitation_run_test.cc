@@ -51,12 +51,13 @@ task {
   clip_ids: 0
   clip_ids: 1
   held_out_clip_ids: 2
-  env { preset: COMIC }
+  env { preset: COMIC comic { com_scale: 250 appendages_scale: 1000 } }
 }
 learner {
   network {
     encoder_sizes: 128 encoder_sizes: 128 latent_size: 16 decoder: "mlp" decoder_sizes: 128 decoder_sizes: 128
     critic_sizes: 128 critic_sizes: 128
+    init_action_std: 0.2
   }
   policy_learning_rate: 3e-4
   critic_learning_rate: 3e-4
@@ -117,7 +118,7 @@ TEST(ImitationBenchmarkTest, TrainingBeatsEveryUntrainedPolicyByMoreThanTheirSpr
   ImitationBenchOptions options;
   options.config_path = WriteConfig(dir);
   options.run_dir = dir + "/run";
-  options.env_steps = 60000;
+  options.env_steps = 90000;
   options.max_wall_s = 1200;  // a safety net; the step budget ends the run
   options.binary = "cli/mimic";
   options.stochastic_episodes_per_clip = 2;
@@ -127,7 +128,7 @@ TEST(ImitationBenchmarkTest, TrainingBeatsEveryUntrainedPolicyByMoreThanTheirSpr
   ASSERT_TRUE(result.ok()) << result.status() << "\n" << absl::StrJoin(events, "\n");
   for (const std::string& line : ClipLines(*result)) std::printf("%s\n", line.c_str());
   std::printf("%s\n", ImitationJson(*result).c_str());
-  EXPECT_GE(result->run.figures.env_steps, 60000);
+  EXPECT_GE(result->run.figures.env_steps, 90000);
   EXPECT_EQ(result->trained.train.episodes, 2);
   EXPECT_EQ(result->trained.held_out.episodes, 1);
   EXPECT_TRUE(fs::exists(options.run_dir + "/imitation.svg"));
