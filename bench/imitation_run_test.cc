@@ -1,5 +1,5 @@
 // The imitation benchmark at a size CI affords: the real topology (replay, learner, an actor and
-// the evaluator as processes of the `mimic` binary) trained for 60k environment steps on two
+// the evaluator as processes of the `mimic` binary) trained for 90k environment steps on two
 // 1-second clips of the bundled recording (STAC'd in the test), then the final checkpoint against
 // the untrained policy of the same run. It asserts that learning happened, not how much.
 //
