@@ -15,14 +15,9 @@ void ModelKeypoints(const mjData* d, const ClipFeatures& f, double* out) {
 }
 
 void KeypointOffsets(const mjData* d, const ClipFeatures& f, int frame, double* out) {
-  const int K = static_cast<int>(f.marker_body_ids.size());
-  double model[3];
+  ModelKeypoints(d, f, out);
   const double* real = f.clip.keypoints_at(frame);
-  for (int k = 0; k < K; ++k) {
-    const int b = f.marker_body_ids[k];
-    mju_rotVecMat(model, f.clip.marker_offsets.data() + 3 * k, d->xmat + 9 * b);
-    for (int c = 0; c < 3; ++c) out[3 * k + c] = model[c] + d->xpos[3 * b + c] - real[3 * k + c];
-  }
+  for (size_t i = 0; i < 3 * f.marker_body_ids.size(); ++i) out[i] -= real[i];  // NaN where one is missing
 }
 
 void KeypointErrors(const mjData* d, const ClipFeatures& f, int frame, double* out) {

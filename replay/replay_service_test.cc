@@ -547,13 +547,12 @@ TEST(ReplayServiceTest, ServesPrometheusMetrics) {
 }
 
 
-// Records the peer address (client host:port) of every Info call.
-class PeerRecordingService final : public ::mimic::ReplayService::Service {
+// The peer addresses (client host:port) of the calls a test service saw, in order.
+class PeerLog {
  public:
-  grpc::Status Info(grpc::ServerContext* context, const InfoRequest*, InfoResponse*) override {
+  void Add(const grpc::ServerContext* context) {
     absl::MutexLock lock(&mu_);
     peers_.push_back(context->peer());
-    return grpc::Status::OK;
   }
   std::vector<std::string> peers() {
     absl::MutexLock lock(&mu_);
@@ -565,42 +564,52 @@ class PeerRecordingService final : public ::mimic::ReplayService::Service {
   std::vector<std::string> peers_;
 };
 
-// Refuses every Insert stream's first message as a bad item, recording the stream's peer.
+// Answers every Info call, logging its peer.
+class PeerRecordingService final : public ::mimic::ReplayService::Service {
+ public:
+  grpc::Status Info(grpc::ServerContext* context, const InfoRequest*, InfoResponse*) override {
+    log.Add(context);
+    return grpc::Status::OK;
+  }
+  PeerLog log;
+};
+
+// Refuses every Insert stream's first message as a bad item, logging the stream's peer.
 class RefusingInsertService final : public ::mimic::ReplayService::Service {
  public:
   grpc::Status Insert(grpc::ServerContext* context,
                       grpc::ServerReaderWriter<InsertResponse, InsertRequest>* stream) override {
     InsertRequest request;
     if (!stream->Read(&request)) return grpc::Status::OK;
-    absl::MutexLock lock(&mu_);
-    peers_.push_back(context->peer());
+    log.Add(context);
     return grpc::Status(grpc::INVALID_ARGUMENT, "refused for the test");
   }
-  std::vector<std::string> peers() {
-    absl::MutexLock lock(&mu_);
-    return peers_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> peers_;
+  PeerLog log;
 };
+
+// `service` on an insecure loopback port; sets `address`.
+std::unique_ptr<grpc::Server> StartLoopbackServer(grpc::Service* service, std::string* address) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  *address = absl::StrCat("127.0.0.1:", port);
+  return server;
+}
 
 TEST(ReplayChannelTest, AWriterKeepsItsConnectionWhenTheServerRefusesAnItem) {
   // a refused item ends the stream, not the connection: no new TCP connection per refusal
   RefusingInsertService service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::string address;
+  std::unique_ptr<grpc::Server> server = StartLoopbackServer(&service, &address);
   ASSERT_NE(server, nullptr);
-  auto writer = ReplayWriter::ForAddress(absl::StrCat("127.0.0.1:", port), {.writer_id = "w"});
+  auto writer = ReplayWriter::ForAddress(address, {.writer_id = "w"});
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(writer->Insert(TaggedItem(i, 1), To("t")).ok());
     EXPECT_FALSE(writer->Flush(absl::Seconds(10)).ok());  // the refusal
   }
-  const std::vector<std::string> peers = service.peers();
+  const std::vector<std::string> peers = service.log.peers();
   ASSERT_EQ(peers.size(), 3u);
   EXPECT_EQ(peers[0], peers[1]);
   EXPECT_EQ(peers[1], peers[2]);
@@ -612,13 +621,10 @@ TEST(ReplayChannelTest, AWriterKeepsItsConnectionWhenTheServerRefusesAnItem) {
 TEST(ReplayChannelTest, EveryChannelHasAConnectionOfItsOwn) {
   // Writers and samplers in one process must not queue on one shared TCP connection.
   PeerRecordingService service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::string address;
+  std::unique_ptr<grpc::Server> server = StartLoopbackServer(&service, &address);
   ASSERT_NE(server, nullptr);
-  const ChannelFactory channels = ReplayChannelFactory(absl::StrCat("127.0.0.1:", port));
+  const ChannelFactory channels = ReplayChannelFactory(address);
   auto info = [](const std::shared_ptr<grpc::Channel>& channel) {
     grpc::ClientContext context;
     InfoRequest request;
@@ -629,7 +635,7 @@ TEST(ReplayChannelTest, EveryChannelHasAConnectionOfItsOwn) {
   ASSERT_TRUE(info(first).ok());
   ASSERT_TRUE(info(second).ok());
   ASSERT_TRUE(info(first).ok());
-  const std::vector<std::string> peers = service.peers();
+  const std::vector<std::string> peers = service.log.peers();
   ASSERT_EQ(peers.size(), 3u);
   EXPECT_NE(peers[0], peers[1]) << "two channels share the connection " << peers[0];
   EXPECT_EQ(peers[0], peers[2]) << "one channel reconnected between calls";
