@@ -20,6 +20,7 @@
 #include "learner/small_batch_linear.h"
 #include "learner/unroll_collector.h"
 #include "learner/wire_codec.h"
+#include "proto/train_config.pb.h"
 
 namespace mimic::bench {
 namespace {
@@ -44,9 +45,12 @@ const CommandSpec& Spec() {
           {"inference_threads", FlagType::kInt, "2", "threads", "threads the forward pass's rows are split over"},
           {"kernels", FlagType::kString, "auto", "auto|avx512|avx2|none",
            "small-batch linear kernels for inference (learner/small_batch_linear.h); none = torch::linear (OpenBLAS)"},
+          {"precision", FlagType::kString, ActorConfig().inference_precision(), "float32|bfloat16",
+           "the kernels' products, as ActorConfig.inference_precision (bfloat16 runs where the CPU has "
+           "AVX512_BF16, float32 elsewhere)"},
           {"rounds", FlagType::kInt, "3", "rounds", "interleaved rounds after the warm-up; the median is reported"},
       },
-      {"./mimic bench actor --envs 32"},
+      {"./mimic bench actor --envs 32", "./mimic bench actor --envs 32 --precision float32"},
   };
   return *spec;
 }
@@ -83,6 +87,9 @@ int BenchActor(const Argv& argv) {
     return Fail("bench actor", absl::InvalidArgumentError("--kernels must be auto, avx512, avx2 or none, not '" +
                                                           kernels + "'"));
   }
+  auto precision = ParseInferencePrecision(args->String("precision"));
+  if (!precision.ok()) return Fail("bench actor", precision.status());
+  SetInferencePrecision(*precision);
   torch::set_num_threads(1);
   SetBlasThreads(blas_threads);
   TaskConfig task;  // the rodent on a clip recorded from the model
@@ -147,6 +154,22 @@ int BenchActor(const Argv& argv) {
   auto result = RunRounds(options, ours, reference, ratio);
   if (!result.ok()) return Fail("bench actor", result.status());
 
+  // what the products' precision does to the policy's output: one forward pass on the same
+  // observations in float32 and as configured, action means compared
+  double action_mean_max_diff = 0, action_mean_max = 0;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor obs = torch::randn({1, envs, probe->obs_size});
+    const torch::Tensor noise = torch::randn({1, envs, networks->policy->latent_size()});
+    const torch::Tensor first = torch::ones({1, envs});
+    const PolicyOutput as_run = networks->policy->Forward(obs, first, networks->policy->InitialState(envs), noise);
+    SetInferencePrecision(InferencePrecision::kFloat32);
+    const PolicyOutput exact = networks->policy->Forward(obs, first, networks->policy->InitialState(envs), noise);
+    SetInferencePrecision(*precision);
+    action_mean_max_diff = (as_run.action_mean - exact.action_mean).abs().max().item<double>();
+    action_mean_max = exact.action_mean.abs().max().item<double>();
+  }
+
   int64_t policy_params = 0;
   for (const auto& p : networks->policy->parameters()) policy_params += p.numel();
   std::fprintf(stderr,
@@ -162,6 +185,9 @@ int BenchActor(const Argv& argv) {
                           .Add("env_threads", threads)
                           .Add("policy_params", policy_params)
                           .Add("kernels", SmallBatchIsaName(ActiveSmallBatchIsa()))
+                          .Add("precision", InferencePrecisionName(ActiveInferencePrecision()))
+                          .Add("action_mean_max_diff_vs_float32", action_mean_max_diff)
+                          .Add("action_mean_max", action_mean_max)
                           .Add("steps", total_steps)
                           .Finish(*result)
                           .c_str());

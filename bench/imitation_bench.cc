@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/args.h"
+#include "learner/small_batch_linear.h"
 
 namespace mimic::bench {
 namespace {
@@ -30,6 +31,9 @@ const CommandSpec& ImitationSpec() {
           {"stochastic_episodes", FlagType::kInt, "4", "episodes", "episodes per clip with the policy's noise in the final evaluation"},
           {"eval_threads", FlagType::kInt, "2", "threads", "environment threads of the final evaluation"},
           {"evaluate_only", FlagType::kBool, "", "", "skip training: evaluate the run directory's newest checkpoint"},
+          {"eval_precision", FlagType::kString, "float32", "float32|bfloat16",
+           "products of the final evaluation's policy passes; bfloat16 = as the actors act (where the CPU has "
+           "AVX512_BF16)"},
       },
       {"./mimic bench imitation", "./mimic bench imitation --env_steps 300000 --run_dir runs/bench_imitation_300k",
        "./mimic bench imitation --config configs/imitation_track_mjx.pbtxt --env_steps 300000"},
@@ -55,6 +59,12 @@ int BenchImitation(const Argv& argv) {
   options.stochastic_episodes_per_clip = args->Int("stochastic_episodes");
   options.eval_threads = args->Int("eval_threads");
   options.on_event = [](const std::string& line) { std::fprintf(stderr, "bench imitation: %s\n", line.c_str()); };
+  auto precision = ParseInferencePrecision(args->String("eval_precision"));
+  if (!precision.ok()) return Fail("bench imitation", precision.status());
+  SetInferencePrecision(*precision);  // this process trains nothing: the run's processes are its children
+  if (*precision != InferencePrecision::kFloat32) {
+    options.on_event("the final evaluation's products in " + InferencePrecisionName(ActiveInferencePrecision()));
+  }
   const bool tty = isatty(STDERR_FILENO);
   options.progress_interval_s = tty ? 1.0 : 30.0;
   options.on_progress = [tty, &options](const launch::RunFigures& figures, double elapsed) {

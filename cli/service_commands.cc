@@ -18,6 +18,7 @@
 #include "common/blas_threads.h"
 #include "common/text_proto.h"
 #include "learner/learner_service.h"
+#include "learner/small_batch_linear.h"
 #include "render/evaluation_videos.h"
 
 namespace mimic::cli {
@@ -206,6 +207,9 @@ int RunActor(const Argv& argv) {
   }
 
   if (!args->Has("replay")) return Fail("actor", absl::InvalidArgumentError("--replay HOST:PORT is required for an actor"));
+  auto precision = ParseInferencePrecision(actor_config.inference_precision());
+  if (!precision.ok()) return Fail("actor", precision.status());
+  SetInferencePrecision(*precision);  // this process only acts
   // the run seed and the id, plus a fresh nonce per start: a restarted actor draws new noise
   const uint64_t nonce = IncarnationNonce();
   const ActorSeeds seeds = DeriveActorSeeds(actor_config.seed(), id, nonce);
@@ -229,10 +233,11 @@ int RunActor(const Argv& argv) {
   auto actor = Actor::Create(config->learner(), *std::move(envs), options);
   if (!actor.ok()) return Fail("actor", actor.status());
   std::printf("actor %d: %d %s envs, unrolls of %d steps to '%s' at %s, parameters from %s every %d steps "
-              "(run seed %lu, incarnation nonce %016lx)\n", id, actor_config.num_envs(), config->task().name().c_str(),
-              options.unroll_length, options.table.c_str(), options.replay_address.c_str(),
-              options.learner_address.c_str(), options.parameter_sync_steps,
-              static_cast<unsigned long>(actor_config.seed()), static_cast<unsigned long>(nonce));
+              "(run seed %lu, incarnation nonce %016lx), %s products\n", id, actor_config.num_envs(),
+              config->task().name().c_str(), options.unroll_length, options.table.c_str(),
+              options.replay_address.c_str(), options.learner_address.c_str(), options.parameter_sync_steps,
+              static_cast<unsigned long>(actor_config.seed()), static_cast<unsigned long>(nonce),
+              InferencePrecisionName(ActiveInferencePrecision()).c_str());
   absl::Status ran = (*actor)->Run(signals.stop());
   if (!ran.ok()) return Fail("actor", ran);
   const ActorCounters& c = (*actor)->counters();

@@ -140,6 +140,26 @@ TEST_P(PolicyNetworkTest, ActingThroughTheSmallBatchKernelsEqualsTorchsLayers) {
   }
 }
 
+// The actors' bfloat16 products move a policy's action means by about bfloat16's precision: far
+// less than any exploration noise, but not nothing (the products did run in bfloat16).
+TEST_P(PolicyNetworkTest, ActingInBfloat16StaysWithinItsPrecisionOfFloat32) {
+  if (!CpuHasBf16Products() || DetectedSmallBatchIsa() != SmallBatchIsa::kAvx512) {
+    GTEST_SKIP() << "no AVX512_BF16 on this CPU";
+  }
+  torch::NoGradGuard no_grad;
+  const int T = 3, B = 8;
+  const torch::Tensor obs = torch::randn({T, B, kObs}), noise = torch::randn({T, B, 4});
+  const torch::Tensor first = torch::zeros({T, B});
+  const PolicyOutput exact = net_->Forward(obs, first, net_->InitialState(B), noise);
+  SetInferencePrecision(InferencePrecision::kBfloat16);
+  const PolicyOutput rounded = net_->Forward(obs, first, net_->InitialState(B), noise);
+  SetInferencePrecision(InferencePrecision::kFloat32);
+  const float diff = (rounded.action_mean - exact.action_mean).abs().max().item<float>();
+  EXPECT_LT(diff, 1e-2);
+  EXPECT_GT(diff, 0);
+  EXPECT_LT((rounded.action_std - exact.action_std).abs().max().item<float>(), 1e-2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Decoders, PolicyNetworkTest,
                          ::testing::Values("lstm", "mlp", "lstm/independent", "mlp/independent"));
 

@@ -17,6 +17,15 @@ void SmallBatchLinearAvx512(const float* x, int64_t ldx, int64_t m, int64_t k, c
 void SmallBatchLinearAvx2(const float* x, int64_t ldx, int64_t m, int64_t k, const float* w, int64_t ldw, int64_t n,
                           const float* b, float* y, int64_t ldy, bool accumulate);
 
+// The same product on bfloat16 operands (uint16_t bit patterns) with float32 sums, for CPUs with
+// AVX512_BF16. k must be a multiple of kBf16Lanes, and every row of x and w padded with zeros to
+// it (ldx, ldw >= k).
+constexpr int64_t kBf16Lanes = 32;
+void SmallBatchLinearAvx512Bf16(const uint16_t* x, int64_t ldx, int64_t m, int64_t k, const uint16_t* w, int64_t ldw,
+                                int64_t n, const float* b, float* y, int64_t ldy, bool accumulate);
+// dst[i] = src[i] rounded to the nearest bfloat16 (ties to even), for i < count.
+void ToBfloat16Avx512(const float* src, int64_t count, uint16_t* dst);
+
 }  // namespace mimic::kernels
 
 #endif  // MIMIC_LEARNER_SMALL_BATCH_KERNELS_H_

@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "absl/status/statusor.h"
+
 namespace mimic {
 
 enum class SmallBatchIsa { kNone = 0, kAvx2 = 1, kAvx512 = 2 };
@@ -24,6 +26,22 @@ SmallBatchIsa DetectedSmallBatchIsa();
 // request beyond what the CPU runs is lowered to what it does; kNone means torch::linear always.
 void SetSmallBatchIsa(SmallBatchIsa isa);
 SmallBatchIsa ActiveSmallBatchIsa();
+
+// What the kernels multiply. kBfloat16 rounds both operands of every product to bfloat16 (8-bit
+// mantissa, relative error <= 2^-9 each) and sums in float32: twice the products per instruction
+// and half the weight bytes streamed, for acting, where a policy's output moves by ~1e-3 of its
+// scale (learner/small_batch_linear_test.cc measures it). It runs only with the AVX-512 kernel on a
+// CPU with AVX512_BF16; elsewhere the kernels stay float32. Process-wide; default kFloat32, which
+// is what everything but the actors' acting uses.
+enum class InferencePrecision { kFloat32 = 0, kBfloat16 = 1 };
+
+std::string InferencePrecisionName(InferencePrecision precision);
+// "float32" or "bfloat16"; an error naming the value otherwise.
+absl::StatusOr<InferencePrecision> ParseInferencePrecision(const std::string& name);
+bool CpuHasBf16Products();
+void SetInferencePrecision(InferencePrecision precision);
+// The precision InferenceLinear uses now: kBfloat16 only where it was asked for and can run.
+InferencePrecision ActiveInferencePrecision();
 
 // Rows (the product of every dimension but the last) up to which the kernels run; above it the
 // packing cost is spread over enough rows for OpenBLAS to win.

@@ -1,5 +1,6 @@
 #include "learner/small_batch_linear.h"
 
+#include <cmath>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -73,6 +74,87 @@ TEST_P(SmallBatchLinearTest, InferenceLinearMatchesTorchForTheShapesTheNetworksP
 
 INSTANTIATE_TEST_SUITE_P(Isas, SmallBatchLinearTest, ::testing::Values(SmallBatchIsa::kAvx2, SmallBatchIsa::kAvx512),
                          [](const auto& info) { return SmallBatchIsaName(info.param); });
+
+// Rounds to bfloat16 and back: what the bf16 kernel multiplies.
+torch::Tensor RoundedToBf16(const torch::Tensor& t) { return t.to(torch::kBFloat16).to(torch::kFloat); }
+
+class Bf16LinearTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!CpuHasBf16Products() || DetectedSmallBatchIsa() != SmallBatchIsa::kAvx512) {
+      GTEST_SKIP() << "this CPU has no AVX512_BF16";
+    }
+    SetInferencePrecision(InferencePrecision::kBfloat16);
+  }
+  void TearDown() override { SetInferencePrecision(InferencePrecision::kFloat32); }
+};
+
+// The kernel's products are exactly those of the operands rounded to bfloat16 (ties to even, as
+// torch rounds), summed in float32; so it matches torch on the rounded operands to float rounding,
+// and differs from the float32 product by about bfloat16's precision.
+TEST_F(Bf16LinearTest, ItMultipliesTheOperandsRoundedToBfloat16) {
+  ASSERT_EQ(ActiveInferencePrecision(), InferencePrecision::kBfloat16);
+  torch::manual_seed(5);
+  torch::NoGradGuard no_grad;
+  for (const auto& [m, k, n] : kShapes) {
+    const torch::Tensor x = torch::randn({1, m, k}), w = torch::randn({n, k}), b = torch::randn({n});
+    const std::string what = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
+    const torch::Tensor got = InferenceLinear(x, w, b);
+    ExpectMatchesTorch(got, RoundedToBf16(x), RoundedToBf16(w), b, what);
+    const torch::Tensor scale = torch::linear(x.abs(), w.abs(), b.abs()) + 1e-6;
+    const float from_float32 = ((got - torch::linear(x, w, b)).abs() / scale).max().item<float>();
+    EXPECT_LT(from_float32, 2 * std::pow(2.0f, -8.0f)) << what;  // each operand within 2^-9 relative
+    if (k >= 16) {
+      EXPECT_GT(from_float32, 1e-5) << what;  // and it is not float32 after all
+    }
+    // an LSTM cell's two products, the second accumulated
+    const torch::Tensor h = torch::randn({m, 9}), wh = torch::randn({n, 9}), bh = torch::randn({n});
+    const torch::Tensor gates = InferenceLinear2(x[0], w, b, h, wh, bh);
+    const torch::Tensor want = torch::linear(RoundedToBf16(x[0]), RoundedToBf16(w), b) +
+                               torch::linear(RoundedToBf16(h), RoundedToBf16(wh), bh);
+    EXPECT_LT((gates - want).abs().max().item<float>(), 1e-4 * (want.abs().max().item<float>() + 1)) << what;
+  }
+}
+
+// The packed copy follows the weight: new parameters copied in place (as an actor loads them) are
+// used at the next call, and a copy of a weight nobody holds any more does not stand in for
+// another tensor.
+TEST_F(Bf16LinearTest, NewParametersCopiedInPlaceAreUsedAtOnce) {
+  torch::manual_seed(6);
+  torch::NoGradGuard no_grad;
+  torch::Tensor w = torch::randn({38, 100});
+  const torch::Tensor b = torch::randn({38}), x = torch::randn({8, 100});
+  ExpectMatchesTorch(InferenceLinear(x, w, b), RoundedToBf16(x), RoundedToBf16(w), b, "first");
+  w.copy_(torch::randn({38, 100}));
+  ExpectMatchesTorch(InferenceLinear(x, w, b), RoundedToBf16(x), RoundedToBf16(w), b, "after copy_");
+  for (int round = 0; round < 20; ++round) {  // fresh tensors, often at a freed one's address
+    const torch::Tensor fresh = torch::randn({38, 100});
+    ExpectMatchesTorch(InferenceLinear(x, fresh, b), RoundedToBf16(x), RoundedToBf16(fresh), b,
+                       "fresh " + std::to_string(round));
+  }
+}
+
+TEST_F(Bf16LinearTest, Float32OrAnotherKernelTurnsItOff) {
+  SetInferencePrecision(InferencePrecision::kFloat32);
+  EXPECT_EQ(ActiveInferencePrecision(), InferencePrecision::kFloat32);
+  SetInferencePrecision(InferencePrecision::kBfloat16);
+  SetSmallBatchIsa(SmallBatchIsa::kAvx2);
+  EXPECT_EQ(ActiveInferencePrecision(), InferencePrecision::kFloat32);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({4, 64}), w = torch::randn({6, 64}), b = torch::randn({6});
+  ExpectMatchesTorch(InferenceLinear(x, w, b), x, w, b, "avx2 stays float32");
+  SetSmallBatchIsa(DetectedSmallBatchIsa());
+  EXPECT_EQ(ActiveInferencePrecision(), InferencePrecision::kBfloat16);
+}
+
+TEST(InferencePrecisionTest, NamesParseAndUnknownOnesAreRefused) {
+  EXPECT_EQ(*ParseInferencePrecision("float32"), InferencePrecision::kFloat32);
+  EXPECT_EQ(*ParseInferencePrecision("bfloat16"), InferencePrecision::kBfloat16);
+  EXPECT_EQ(InferencePrecisionName(InferencePrecision::kBfloat16), "bfloat16");
+  const auto unknown = ParseInferencePrecision("fp8");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(std::string(unknown.status().message()).find("'fp8'"), std::string::npos);
+}
 
 TEST(SmallBatchLinearDispatchTest, TorchRunsWithGradientsLargeBatchesOrTheKernelsOff) {
   const torch::Tensor w = torch::randn({5, 8}, torch::requires_grad()), b = torch::randn({5});
