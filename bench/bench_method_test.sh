@@ -65,6 +65,9 @@ r=$(ratio_of "$line" 2>/dev/null || echo 99)
 check "bench actor cannot beat the same env steps without a policy (ratio $r <= 1.25)" awk -v r="$r" 'BEGIN { exit !(r <= 1.25) }'
 $mimic bench actor --steps 5 --unroll 20 >/dev/null 2>&1
 check "bench actor refuses fewer steps than an unroll with exit 2" test $? -eq 2
+$mimic bench actor --envs 2 --steps 20 --unroll 10 --precision fp8 >/dev/null 2>"$tmp/precision.err"
+check "bench actor exits non-zero on an unknown precision" test $? -ne 0
+check "bench actor's error names the unknown precision" grep -q "'fp8'" "$tmp/precision.err"
 
 # stac: a corrupt recording fails; learn: an unknown task fails
 head -c 300 /dev/urandom >"$tmp/corrupt.mat"

@@ -14,6 +14,7 @@
 #include "common/http_get.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
+#include "learner/small_batch_linear.h"
 #include "launch/eval_figure.h"
 #include "preprocess/stac_job.h"
 
@@ -122,6 +123,10 @@ absl::Status LocalRun::Prepare(TrainConfig config) {
     task->set_clips(clips);
   }
   MIMIC_ASSIGN_OR_RETURN(config_, CompleteTrainConfig(config));
+  // refused here, not by actor processes restarted until the supervisor gives up
+  if (auto precision = ParseInferencePrecision(config_.actor().inference_precision()); !precision.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("actor.inference_precision: ", precision.status().message()));
+  }
   // local runs film their evaluations unless the config says otherwise
   if (!config_.evaluator().has_videos()) config_.mutable_evaluator()->set_videos(true);
   MIMIC_ASSIGN_OR_RETURN(ports_, PickPorts(config_.num_actors()));

@@ -139,6 +139,13 @@ TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
   ASSERT_FALSE(run.ok());
   EXPECT_NE(run.status().message().find("num_actors"), std::string::npos) << run.status();
   EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  // an actor setting only actor processes read is refused here too, not by crash-looping actors
+  std::ofstream(dir + "/precision.pbtxt") << "task { name: \"cartpole\" }\nactor { inference_precision: \"fp8\" }\n";
+  options.config_path = dir + "/precision.pbtxt";
+  auto precision = LocalRun::Start(options);
+  ASSERT_FALSE(precision.ok());
+  EXPECT_NE(precision.status().message().find("inference_precision"), std::string::npos) << precision.status();
+  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
   TrainConfig missing_keypoints;
   missing_keypoints.mutable_task()->set_keypoints(dir + "/nowhere.mat");
   EXPECT_EQ(CheckTrainConfig(missing_keypoints).status().code(), absl::StatusCode::kNotFound);
