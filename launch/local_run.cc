@@ -48,9 +48,19 @@ std::string Local(int port) { return absl::StrCat("127.0.0.1:", port); }
 
 double SecondsSince(absl::Time t) { return absl::ToDoubleSeconds(absl::Now() - t); }
 
+// Settings only the actor processes read: refused before anything starts, not by actors restarted
+// until the supervisor gives up.
+absl::Status CheckActorSettings(const TrainConfig& config) {
+  if (auto precision = ParseInferencePrecision(config.actor().inference_precision()); !precision.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("actor.inference_precision: ", precision.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<TrainConfig> CheckTrainConfig(const TrainConfig& config) {
+  MIMIC_RETURN_IF_ERROR(CheckActorSettings(config));
   if (!config.task().keypoints().empty() && !fs::exists(config.task().keypoints())) {
     return absl::NotFoundError(absl::StrCat("task.keypoints: no file ", config.task().keypoints()));
   }
@@ -80,6 +90,7 @@ absl::StatusOr<std::unique_ptr<LocalRun>> LocalRun::Start(const LocalRunOptions&
   if (options.config_path.empty()) return absl::InvalidArgumentError("a TrainConfig file is required");
   MIMIC_ASSIGN_OR_RETURN(TrainConfig config, ReadTextProto<TrainConfig>(options.config_path));
   if (options.actors.has_value()) config.set_num_actors(*options.actors);
+  MIMIC_RETURN_IF_ERROR(CheckActorSettings(config));  // before registering clips, which takes minutes
   const std::string dir = options.run_dir.empty()
                               ? "runs/train-" + fs::path(options.config_path).stem().string()
                               : options.run_dir;
@@ -123,10 +134,6 @@ absl::Status LocalRun::Prepare(TrainConfig config) {
     task->set_clips(clips);
   }
   MIMIC_ASSIGN_OR_RETURN(config_, CompleteTrainConfig(config));
-  // refused here, not by actor processes restarted until the supervisor gives up
-  if (auto precision = ParseInferencePrecision(config_.actor().inference_precision()); !precision.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("actor.inference_precision: ", precision.status().message()));
-  }
   // local runs film their evaluations unless the config says otherwise
   if (!config_.evaluator().has_videos()) config_.mutable_evaluator()->set_videos(true);
   MIMIC_ASSIGN_OR_RETURN(ports_, PickPorts(config_.num_actors()));

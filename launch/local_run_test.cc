@@ -146,6 +146,9 @@ TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
   ASSERT_FALSE(precision.ok());
   EXPECT_NE(precision.status().message().find("inference_precision"), std::string::npos) << precision.status();
   EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  TrainConfig fp8;
+  fp8.mutable_actor()->set_inference_precision("fp8");
+  EXPECT_NE(CheckTrainConfig(fp8).status().message().find("'fp8'"), std::string::npos);  // mimic train --check
   TrainConfig missing_keypoints;
   missing_keypoints.mutable_task()->set_keypoints(dir + "/nowhere.mat");
   EXPECT_EQ(CheckTrainConfig(missing_keypoints).status().code(), absl::StatusCode::kNotFound);

@@ -27,12 +27,12 @@ SmallBatchIsa DetectedSmallBatchIsa();
 void SetSmallBatchIsa(SmallBatchIsa isa);
 SmallBatchIsa ActiveSmallBatchIsa();
 
-// What the kernels multiply. kBfloat16 rounds both operands of every product to bfloat16 (8-bit
-// mantissa, relative error <= 2^-9 each) and sums in float32: twice the products per instruction
-// and half the weight bytes streamed, for acting, where a policy's output moves by ~1e-3 of its
-// scale (learner/small_batch_linear_test.cc measures it). It runs only with the AVX-512 kernel on a
-// CPU with AVX512_BF16; elsewhere the kernels stay float32. Process-wide; default kFloat32, which
-// is what everything but the actors' acting uses.
+// What the kernels multiply. kBfloat16 rounds both operands of every product to bfloat16 (8
+// significant bits, relative error <= 2^-8 each) and sums in float32: twice the products per
+// instruction and half the weight bytes streamed, for acting (`bench actor` reports how far the
+// paper-sized policy's action means move: action_mean_max_diff_vs_float32). It runs only with the
+// AVX-512 kernel on a CPU with AVX512_BF16; elsewhere the kernels stay float32. Process-wide;
+// default kFloat32, which is what everything but the actors' acting uses.
 enum class InferencePrecision { kFloat32 = 0, kBfloat16 = 1 };
 
 std::string InferencePrecisionName(InferencePrecision precision);

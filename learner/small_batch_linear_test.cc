@@ -103,7 +103,7 @@ TEST_F(Bf16LinearTest, ItMultipliesTheOperandsRoundedToBfloat16) {
     ExpectMatchesTorch(got, RoundedToBf16(x), RoundedToBf16(w), b, what);
     const torch::Tensor scale = torch::linear(x.abs(), w.abs(), b.abs()) + 1e-6;
     const float from_float32 = ((got - torch::linear(x, w, b)).abs() / scale).max().item<float>();
-    EXPECT_LT(from_float32, 2 * std::pow(2.0f, -8.0f)) << what;  // each operand within 2^-9 relative
+    EXPECT_LT(from_float32, 2 * std::pow(2.0f, -8.0f)) << what;  // each operand within 2^-8 relative
     if (k >= 16) {
       EXPECT_GT(from_float32, 1e-5) << what;  // and it is not float32 after all
     }
