@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "learner/policy_actor.h"
+#include "learner/small_batch_linear.h"
 #include "learner/test_batches.h"
 
 namespace mimic {
@@ -148,6 +149,36 @@ TEST(PolicyActorTest, InferenceSplitAcrossThreadsActsLikeOneThread) {
     ASSERT_TRUE(torch::allclose(a.log_prob, b.log_prob, 1e-4, 1e-5)) << "step " << t;
     ASSERT_TRUE(torch::allclose(one.state().h[1], three.state().h[1], 1e-5, 1e-6)) << "step " << t;
   }
+}
+
+// The actors' bfloat16 acting: rows split over threads that share one cache of packed weights act
+// as one thread does, and parameters loaded in place (as the actor loads them) are acted on at
+// once by both — no thread keeps multiplying the old ones.
+TEST(PolicyActorTest, Bfloat16ActingSplitAcrossThreadsFollowsParameterLoads) {
+  if (!CpuHasBf16Products() || DetectedSmallBatchIsa() != SmallBatchIsa::kAvx512) {
+    GTEST_SKIP() << "no AVX512_BF16 on this CPU";
+  }
+  auto learner = MakeLearner();
+  auto trained = MakeLearner();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(trained->Update(RandomBatch(*trained, 4, 2, kObs, kActions, 20 + i)).ok());
+  constexpr int kEnvs = 7;
+  PolicyActor one(learner->networks(), kEnvs, 11, /*deterministic=*/true);
+  PolicyActor three(learner->networks(), kEnvs, 11, /*deterministic=*/true, /*inference_threads=*/3);
+  PolicyActor reference(trained->networks(), kEnvs, 11, /*deterministic=*/true);  // acts on the trained ones
+  torch::manual_seed(5);
+  const torch::Tensor obs = torch::randn({kEnvs, kObs}), first = torch::ones({kEnvs});
+  SetInferencePrecision(InferencePrecision::kBfloat16);
+  const torch::Tensor before_one = one.Act(obs, first).mean, before_three = three.Act(obs, first).mean;
+  ASSERT_TRUE(LoadPolicyParameters(PolicyParametersToProto(*trained->networks()), *learner->networks()).ok());
+  const torch::Tensor after_one = one.Act(obs, first).mean, after_three = three.Act(obs, first).mean;
+  const torch::Tensor want = reference.Act(obs, first).mean;
+  SetInferencePrecision(InferencePrecision::kFloat32);
+  EXPECT_FALSE(torch::equal(reference.Act(obs, first).mean, want));  // and that was bfloat16
+  EXPECT_TRUE(torch::allclose(before_one, before_three, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(after_one, after_three, 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(before_one, after_one, 1e-4, 1e-5));  // the load changed what they act on
+  EXPECT_TRUE(torch::allclose(after_one, want, 1e-5, 1e-6));         // ... to exactly the loaded parameters
+  EXPECT_TRUE(torch::allclose(after_three, want, 1e-5, 1e-6));
 }
 
 }  // namespace
