@@ -95,6 +95,28 @@ absl::StatusOr<absl::Cord> CordWireReader::ReadLengthDelimited() {
   return absl::Cord::AdvanceAndRead(&it_, *length);
 }
 
+absl::StatusOr<size_t> CordWireReader::PushLimit() {
+  auto length = ReadLength();
+  if (!length.ok()) return length.status();
+  const size_t rest_after = remaining_ - *length;
+  remaining_ = *length;
+  return rest_after;
+}
+
+absl::Status CordWireReader::ReadBytes(size_t n, std::string* out) {
+  if (n > remaining_) return Truncated();
+  out->clear();
+  out->reserve(n);
+  while (out->size() < n) {
+    const absl::string_view chunk = absl::Cord::ChunkRemaining(it_);
+    const size_t take = std::min(chunk.size(), n - out->size());
+    out->append(chunk.data(), take);
+    absl::Cord::Advance(&it_, take);
+  }
+  remaining_ -= n;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> CordWireReader::SkipLengthDelimited() {
   auto length = ReadLength();
   if (!length.ok()) return length.status();

@@ -30,13 +30,21 @@ class CordWireReader {
   absl::StatusOr<uint64_t> ReadFixed64();
   absl::StatusOr<double> ReadDouble();
   absl::StatusOr<absl::Cord> ReadLengthDelimited();
+  // A length-delimited field read in place, without a sub-cord: PushLimit reads its length and
+  // confines the reader to it (done() then means the field's end), returning what follows it;
+  // once done(), PopLimit(that) goes back to the enclosing message.
+  absl::StatusOr<size_t> PushLimit();
+  void PopLimit(size_t rest_after) { remaining_ = rest_after; }
+  // A length-delimited field's length (checked against what is left); its bytes follow.
+  absl::StatusOr<uint64_t> ReadLength();
+  // Copies the next `n` bytes (at most what is left) into `out`.
+  absl::Status ReadBytes(size_t n, std::string* out);
   // Length only, skipping the payload.
   absl::StatusOr<uint64_t> SkipLengthDelimited();
   absl::Status Skip(WireType type);
 
  private:
   absl::Status Truncated() const;
-  absl::StatusOr<uint64_t> ReadLength();
 
   absl::Cord::CharIterator it_;
   size_t remaining_;

@@ -1,6 +1,8 @@
 #include "replay/stored_item.h"
 
-#include "absl/container/flat_hash_set.h"
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/tensor_util.h"
@@ -26,11 +28,10 @@ absl::Status WrongType(const std::string& what, uint32_t field) {
 }
 
 // Shape: packed (one length-delimited run of varints) or one varint per element; both are valid.
-absl::Status ReadShape(CordWireReader& reader, WireType type, const std::string& what, const WireLimits& limits,
-                       std::vector<int64_t>* shape) {
+absl::Status ReadShape(CordWireReader& reader, WireType type, const WireLimits& limits, std::vector<int64_t>* shape) {
   auto add = [&](uint64_t d) {
     if (static_cast<int>(shape->size()) >= limits.max_dims) {
-      return absl::InvalidArgumentError(absl::StrCat("malformed ", what, ": more than ", limits.max_dims, " dimensions"));
+      return absl::InvalidArgumentError(absl::StrCat("malformed tensor: more than ", limits.max_dims, " dimensions"));
     }
     shape->push_back(static_cast<int64_t>(d));
     return absl::OkStatus();
@@ -39,31 +40,59 @@ absl::Status ReadShape(CordWireReader& reader, WireType type, const std::string&
     MIMIC_ASSIGN_OR_RETURN(uint64_t d, reader.ReadVarint());
     return add(d);
   }
-  if (type != kLengthDelimited) return WrongType(what, kTensorShape);
-  MIMIC_ASSIGN_OR_RETURN(absl::Cord packed, reader.ReadLengthDelimited());
-  CordWireReader dims(packed, what);
-  while (!dims.done()) {
-    MIMIC_ASSIGN_OR_RETURN(uint64_t d, dims.ReadVarint());
+  if (type != kLengthDelimited) return WrongType("tensor", kTensorShape);
+  MIMIC_ASSIGN_OR_RETURN(size_t rest, reader.PushLimit());
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(uint64_t d, reader.ReadVarint());
     MIMIC_RETURN_IF_ERROR(add(d));
+  }
+  reader.PopLimit(rest);
+  return absl::OkStatus();
+}
+
+// A Tensor message, read in place up to the reader's limit. A second occurrence of the value
+// merges into the first, as a protobuf parse does (dimensions add up, the last payload wins).
+absl::Status ReadTensor(CordWireReader& reader, const WireLimits& limits, TensorHeader* header) {
+  while (!reader.done()) {
+    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
+    if (tag.field == kTensorDtype) {
+      if (tag.type != kVarint) return WrongType("tensor", tag.field);
+      MIMIC_ASSIGN_OR_RETURN(uint64_t dtype, reader.ReadVarint());
+      header->dtype = static_cast<DType>(static_cast<int32_t>(dtype));
+    } else if (tag.field == kTensorShape) {
+      MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, limits, &header->shape));
+    } else if (tag.field == kTensorData) {
+      if (tag.type != kLengthDelimited) return WrongType("tensor", tag.field);
+      MIMIC_ASSIGN_OR_RETURN(header->data, reader.ReadLengthDelimited());
+      header->data_bytes = static_cast<int64_t>(header->data.size());  // the last occurrence wins, as in a parse
+    } else {
+      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadTensor(const absl::Cord& bytes, const WireLimits& limits, TensorHeader* header) {
-  const std::string what = absl::StrCat("tensor '", header->name, "'");
-  CordWireReader reader(bytes, what);
+// One entry of the Unroll's tensor map (key: the name, value: the Tensor), read in place.
+absl::Status ReadMapEntry(CordWireReader& reader, const WireLimits& limits, TensorHeader* header) {
   while (!reader.done()) {
     MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
-    if (tag.field == kTensorDtype) {
-      if (tag.type != kVarint) return WrongType(what, tag.field);
-      MIMIC_ASSIGN_OR_RETURN(uint64_t dtype, reader.ReadVarint());
-      header->dtype = static_cast<DType>(static_cast<int32_t>(dtype));
-    } else if (tag.field == kTensorShape) {
-      MIMIC_RETURN_IF_ERROR(ReadShape(reader, tag.type, what, limits, &header->shape));
-    } else if (tag.field == kTensorData) {
-      if (tag.type != kLengthDelimited) return WrongType(what, tag.field);
-      MIMIC_ASSIGN_OR_RETURN(header->data, reader.ReadLengthDelimited());
-      header->data_bytes = static_cast<int64_t>(header->data.size());  // the last occurrence wins, as in a parse
+    if ((tag.field == kMapKey || tag.field == kMapValue) && tag.type != kLengthDelimited) {
+      return WrongType("unroll tensor entry", tag.field);
+    }
+    if (tag.field == kMapKey) {
+      MIMIC_ASSIGN_OR_RETURN(uint64_t length, reader.ReadLength());
+      if (static_cast<int64_t>(length) > limits.max_name_bytes) {
+        return absl::InvalidArgumentError(absl::StrCat("malformed unroll: a tensor name of ", length,
+                                                       " bytes (at most ", limits.max_name_bytes, ")"));
+      }
+      MIMIC_RETURN_IF_ERROR(reader.ReadBytes(length, &header->name));
+      if (!IsValidUtf8(header->name)) {
+        return absl::InvalidArgumentError("malformed unroll: a tensor name is not UTF-8");
+      }
+    } else if (tag.field == kMapValue) {
+      MIMIC_ASSIGN_OR_RETURN(size_t rest, reader.PushLimit());
+      MIMIC_RETURN_IF_ERROR(ReadTensor(reader, limits, header));
+      reader.PopLimit(rest);
     } else {
       MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
     }
@@ -71,31 +100,10 @@ absl::Status ReadTensor(const absl::Cord& bytes, const WireLimits& limits, Tenso
   return CheckTensorLayout(header->name, header->dtype, header->shape, header->data_bytes);
 }
 
-absl::Status ReadMapEntry(const absl::Cord& entry, const WireLimits& limits, TensorHeader* header) {
-  CordWireReader reader(entry, "unroll tensor entry");
-  absl::Cord value;
-  while (!reader.done()) {
-    MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
-    if ((tag.field == kMapKey || tag.field == kMapValue) && tag.type != kLengthDelimited) {
-      return WrongType("unroll tensor entry", tag.field);
-    }
-    if (tag.field == kMapKey) {
-      MIMIC_ASSIGN_OR_RETURN(absl::Cord key, reader.ReadLengthDelimited());
-      if (static_cast<int64_t>(key.size()) > limits.max_name_bytes) {
-        return absl::InvalidArgumentError(absl::StrCat("malformed unroll: a tensor name of ", key.size(),
-                                                       " bytes (at most ", limits.max_name_bytes, ")"));
-      }
-      header->name = std::string(key);
-      if (!IsValidUtf8(header->name)) {
-        return absl::InvalidArgumentError("malformed unroll: a tensor name is not UTF-8");
-      }
-    } else if (tag.field == kMapValue) {
-      MIMIC_ASSIGN_OR_RETURN(value, reader.ReadLengthDelimited());
-    } else {
-      MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
-    }
-  }
-  return ReadTensor(value, limits, header);
+// Names the tensor an error was found in, where its name was read.
+absl::Status InTensor(const absl::Status& status, const std::string& name) {
+  if (name.empty() || absl::StrContains(status.message(), absl::StrCat("'", name, "'"))) return status;
+  return absl::Status(status.code(), absl::StrCat(status.message(), " (tensor '", name, "')"));
 }
 
 absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
@@ -109,7 +117,6 @@ absl::Cord ConcatCords(std::string head, const absl::Cord& tail) {
 absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord bytes, const WireLimits& limits) {
   auto item = std::make_shared<StoredItem>();
   item->tensors_.reserve(16);
-  absl::flat_hash_set<std::string> names;  // linear-time duplicate check
   CordWireReader reader(bytes, "unroll");
   while (!reader.done()) {
     MIMIC_ASSIGN_OR_RETURN(WireTag tag, reader.ReadTag());
@@ -127,13 +134,21 @@ absl::StatusOr<std::shared_ptr<const StoredItem>> StoredItem::Parse(absl::Cord b
       return absl::ResourceExhaustedError(absl::StrCat("the unroll has more than ", limits.max_tensors_per_item,
                                                        " tensors (this server's max_tensors_per_item)"));
     }
-    MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, reader.ReadLengthDelimited());
+    MIMIC_ASSIGN_OR_RETURN(size_t rest, reader.PushLimit());
     TensorHeader header;
-    MIMIC_RETURN_IF_ERROR(ReadMapEntry(entry, limits, &header));
-    if (!names.insert(header.name).second) {
-      return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", header.name, "' appears twice"));
-    }
+    absl::Status entry = ReadMapEntry(reader, limits, &header);
+    if (!entry.ok()) return InTensor(entry, header.name);
+    reader.PopLimit(rest);
     item->tensors_.push_back(std::move(header));
+  }
+  // duplicates, found by sorting views of the names (no copies; linear-logarithmic in their number)
+  std::vector<absl::string_view> names;
+  names.reserve(item->tensors_.size());
+  for (const TensorHeader& t : item->tensors_) names.push_back(t.name);
+  std::sort(names.begin(), names.end());
+  const auto twice = std::adjacent_find(names.begin(), names.end());
+  if (twice != names.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed unroll: tensor '", *twice, "' appears twice"));
   }
   item->bytes_ = std::move(bytes);
   return std::shared_ptr<const StoredItem>(std::move(item));
@@ -206,7 +221,7 @@ absl::StatusOr<InsertCall> ParseInsertItem(const std::string& writer_id, const a
         if (tag.type != kLengthDelimited) return WrongType("InsertItem", tag.field);
         // a repeated message field merges; senders write it once
         MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
-        item.Append(part);
+        item.Append(std::move(part));
         break;
       }
       case kItemTables: {
@@ -272,10 +287,10 @@ absl::StatusOr<std::vector<SampledView>> ParseSampleResponse(const absl::Cord& b
       continue;
     }
     if (tag.type != kLengthDelimited) return WrongType("SampleResponse", tag.field);
-    MIMIC_ASSIGN_OR_RETURN(absl::Cord entry, response.ReadLengthDelimited());
+    MIMIC_ASSIGN_OR_RETURN(size_t rest, response.PushLimit());
     SampledView view;
     absl::Cord item;
-    CordWireReader reader(entry, "SampledItem");
+    CordWireReader& reader = response;  // the SampledItem, read in place
     while (!reader.done()) {
       MIMIC_ASSIGN_OR_RETURN(WireTag field, reader.ReadTag());
       const bool varint = field.type == kVarint, fixed64 = field.type == kFixed64;
@@ -293,11 +308,12 @@ absl::StatusOr<std::vector<SampledView>> ParseSampleResponse(const absl::Cord& b
         MIMIC_ASSIGN_OR_RETURN(view.priority, reader.ReadDouble());
       } else if (field.field == kSampledItem && field.type == kLengthDelimited) {
         MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
-        item.Append(part);
+        item.Append(std::move(part));
       } else {
         MIMIC_RETURN_IF_ERROR(reader.Skip(field.type));
       }
     }
+    response.PopLimit(rest);
     MIMIC_ASSIGN_OR_RETURN(view.item, StoredItem::Parse(std::move(item)));
     out.push_back(std::move(view));
   }
@@ -325,7 +341,7 @@ absl::StatusOr<std::pair<uint64_t, std::shared_ptr<const StoredItem>>> ParseChec
       MIMIC_ASSIGN_OR_RETURN(key, reader.ReadVarint());
     } else if (tag.field == kCheckpointItem && tag.type == kLengthDelimited) {
       MIMIC_ASSIGN_OR_RETURN(absl::Cord part, reader.ReadLengthDelimited());
-      item.Append(part);
+      item.Append(std::move(part));
     } else {
       MIMIC_RETURN_IF_ERROR(reader.Skip(tag.type));
     }
