@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "replay/cord_wire.h"
 
 namespace mimic::replay {
@@ -10,7 +12,7 @@ namespace {
 // Field numbers from proto/tensor.proto, proto/unroll.proto and proto/replay.proto.
 constexpr uint32_t kUnrollTensors = 1;
 constexpr uint32_t kMapKey = 1, kMapValue = 2;
-constexpr uint32_t kTensorData = 3;
+constexpr uint32_t kTensorDtype = 1, kTensorShape = 2, kTensorData = 3;
 constexpr uint32_t kItemSequence = 1, kItemUnroll = 2, kItemTables = 3;
 constexpr uint32_t kRequestWriterId = 1, kRequestItems = 2;
 
@@ -19,18 +21,35 @@ constexpr size_t kReferenceAtLeast = 1024;
 
 using TensorMap = google::protobuf::Map<std::string, Tensor>;
 
-}  // namespace
+size_t VarintSize(uint64_t value) {
+  size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
 
-absl::Cord InsertItemWire(int64_t sequence, Unroll&& item, const std::vector<TablePriority>& tables) {
-  // the payloads move into a shared holder that every referencing chunk keeps alive
-  auto payloads = std::make_shared<TensorMap>();
-  payloads->swap(*item.mutable_tensors());
+// The Unroll's wire bytes: each tensor's small fields serialized, payloads of at least
+// kReferenceAtLeast bytes referenced where `tensors` holds them (each such chunk keeps `owner`
+// alive), then `scalars`' bytes (an Unroll holding no tensors).
+absl::Cord UnrollWire(const TensorMap& tensors, const std::shared_ptr<const void>& owner, const Unroll& scalars) {
   absl::Cord unroll;
-  for (const auto& [name, tensor] : *payloads) {
-    Tensor header_fields;  // dtype and shape, serialized as protobuf does
-    header_fields.set_dtype(tensor.dtype());
-    *header_fields.mutable_shape() = tensor.shape();
-    std::string value_head = header_fields.SerializeAsString();
+  std::string heads;  // small bytes gathered until the next referenced payload (one chunk, not many)
+  std::string value_head, dims;
+  for (const auto& [name, tensor] : tensors) {
+    // the Tensor's small fields, in field order as protobuf writes them (proto3: a zero dtype is left out)
+    value_head.clear();
+    if (tensor.dtype() != 0) {
+      AppendTag(kTensorDtype, kVarint, &value_head);
+      AppendVarint(static_cast<uint64_t>(static_cast<int64_t>(tensor.dtype())), &value_head);
+    }
+    if (!tensor.shape().empty()) {
+      dims.clear();
+      for (int64_t d : tensor.shape()) AppendVarint(static_cast<uint64_t>(d), &dims);
+      AppendLengthDelimitedHeader(kTensorShape, dims.size(), &value_head);  // packed, as proto3 packs it
+      value_head += dims;
+    }
     const std::string& data = tensor.data();
     const bool reference = data.size() >= kReferenceAtLeast;
     if (!data.empty()) {
@@ -38,18 +57,24 @@ absl::Cord InsertItemWire(int64_t sequence, Unroll&& item, const std::vector<Tab
       if (!reference) value_head += data;
     }
     const size_t value_size = value_head.size() + (reference ? data.size() : 0);
-    std::string entry_head;
-    AppendLengthDelimitedHeader(kMapKey, name.size(), &entry_head);
-    entry_head += name;
-    AppendLengthDelimitedHeader(kMapValue, value_size, &entry_head);
-    entry_head += value_head;
-    std::string field_head;
-    AppendLengthDelimitedHeader(kUnrollTensors, entry_head.size() + (reference ? data.size() : 0), &field_head);
-    unroll.Append(field_head + entry_head);
-    if (reference) unroll.Append(absl::MakeCordFromExternal(data, [payloads](absl::string_view) {}));
+    const size_t entry_size = 1 + VarintSize(name.size()) + name.size() + 1 + VarintSize(value_size) + value_size;
+    AppendLengthDelimitedHeader(kUnrollTensors, entry_size, &heads);
+    AppendLengthDelimitedHeader(kMapKey, name.size(), &heads);
+    heads += name;
+    AppendLengthDelimitedHeader(kMapValue, value_size, &heads);
+    heads += value_head;
+    if (reference) {
+      unroll.Append(std::move(heads));
+      heads.clear();
+      unroll.Append(absl::MakeCordFromExternal(data, [owner](absl::string_view) {}));
+    }
   }
-  unroll.Append(item.SerializeAsString());  // the scalar fields (the tensors were moved out)
+  heads += scalars.SerializeAsString();
+  unroll.Append(std::move(heads));
+  return unroll;
+}
 
+absl::Cord ItemWire(int64_t sequence, absl::Cord unroll, const std::vector<TablePriority>& tables) {
   std::string head;
   if (sequence != 0) {
     AppendTag(kItemSequence, kVarint, &head);
@@ -66,6 +91,35 @@ absl::Cord InsertItemWire(int64_t sequence, Unroll&& item, const std::vector<Tab
   }
   out.Append(std::move(tail));
   return out;
+}
+
+}  // namespace
+
+Unroll ScalarFieldsOf(const Unroll& item) {
+  // every field but the tensors, found from the descriptor so a field added later is kept too
+  static const google::protobuf::FieldMask* const kScalars = [] {
+    auto* mask = new google::protobuf::FieldMask;
+    const google::protobuf::Descriptor* descriptor = Unroll::descriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      if (descriptor->field(i)->number() != kUnrollTensors) mask->add_paths(descriptor->field(i)->name());
+    }
+    return mask;
+  }();
+  Unroll scalars;
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(item, *kScalars, {}, &scalars);
+  return scalars;
+}
+
+absl::Cord InsertItemWire(int64_t sequence, Unroll&& item, const std::vector<TablePriority>& tables) {
+  // the payloads move into a shared holder that every referencing chunk keeps alive
+  auto payloads = std::make_shared<TensorMap>();
+  payloads->swap(*item.mutable_tensors());
+  return ItemWire(sequence, UnrollWire(*payloads, payloads, item), tables);  // `item` keeps only its scalars
+}
+
+absl::Cord InsertItemWire(int64_t sequence, std::shared_ptr<const Unroll> item,
+                          const std::vector<TablePriority>& tables) {
+  return ItemWire(sequence, UnrollWire(item->tensors(), item, ScalarFieldsOf(*item)), tables);
 }
 
 absl::Cord InsertRequestWire(const std::string& writer_id, const std::vector<absl::Cord>& items) {

@@ -146,6 +146,16 @@ absl::Status ReplayWriter::Insert(const Unroll& item, const std::vector<TablePri
 }
 
 absl::Status ReplayWriter::Insert(Unroll&& item, const std::vector<TablePriority>& tables) {
+  // headers only; payloads shared
+  return Enqueue([&](int64_t sequence) { return InsertItemWire(sequence, std::move(item), tables); });
+}
+
+absl::Status ReplayWriter::Insert(std::shared_ptr<const Unroll> item, const std::vector<TablePriority>& tables) {
+  if (item == nullptr) return absl::InvalidArgumentError("no unroll to insert");
+  return Enqueue([&](int64_t sequence) { return InsertItemWire(sequence, std::move(item), tables); });
+}
+
+absl::Status ReplayWriter::Enqueue(absl::FunctionRef<absl::Cord(int64_t sequence)> wire) {
   absl::MutexLock lock(&mu_);
   if (!error_.ok()) return std::exchange(error_, absl::OkStatus());
   if (closing_) return absl::FailedPreconditionError("the writer is closed");
@@ -160,7 +170,7 @@ absl::Status ReplayWriter::Insert(Unroll&& item, const std::vector<TablePriority
   if (!error_.ok()) return std::exchange(error_, absl::OkStatus());
   Pending pending;
   pending.sequence = next_sequence_++;
-  pending.wire = InsertItemWire(pending.sequence, std::move(item), tables);  // headers only; payloads shared
+  pending.wire = wire(pending.sequence);
   pending_.push_back(std::move(pending));
   return absl::OkStatus();
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -69,6 +70,9 @@ class ReplayWriter {
   // The same without copying the payload: `item` is moved from when (and only when) it is queued,
   // so a caller can retry with it after an error.
   absl::Status Insert(Unroll&& item, const std::vector<TablePriority>& tables);
+  // The same for an unroll the caller shares (one item sent to several writers, or again): its
+  // payloads are sent from its memory, which the writer keeps alive until they are acknowledged.
+  absl::Status Insert(std::shared_ptr<const Unroll> item, const std::vector<TablePriority>& tables);
   // Waits until every queued item is acknowledged.
   absl::Status Flush(absl::Duration timeout);
   // Flushes, then stops. Unacknowledged items are dropped after `timeout`.
@@ -89,6 +93,8 @@ class ReplayWriter {
   class StubInsertStream;
   class RawInsertStream;
 
+  // Waits for room, then queues the wire bytes `wire(sequence)` builds.
+  absl::Status Enqueue(absl::FunctionRef<absl::Cord(int64_t sequence)> wire);
   void SendLoop();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -85,6 +85,26 @@ TEST(ReplayServiceTest, WriterAndSamplerRoundTripOverLoopback) {
   EXPECT_TRUE(*health);
 }
 
+TEST(ReplayServiceTest, OneSharedUnrollInsertedManyTimesArrivesWholeEachTime) {
+  auto server = ReplayServer::Start(Config("tables { name: 'q' max_size: 100 queue {} }"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto writer = ReplayWriter::ForAddress(Address(**server), {});
+  auto shared = std::make_shared<const Unroll>(TaggedItem(2, 7, /*floats=*/4000));  // a referenced payload
+  const Unroll original = *shared;
+  std::weak_ptr<const Unroll> watch = shared;
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(writer->Insert(shared, To("q")).ok());
+  shared.reset();  // the writer keeps it until the server has it
+  ASSERT_TRUE(writer->Flush(absl::Seconds(10)).ok());
+  EXPECT_EQ(writer->acknowledged(), 6);
+  EXPECT_TRUE(watch.expired());  // and not longer
+  EXPECT_FALSE(writer->Insert(std::shared_ptr<const Unroll>(), To("q")).ok());
+  ReplaySampler sampler(ChannelStubFactory(Address(**server)), {"q", 6});
+  auto batch = sampler.Next(absl::Seconds(5));
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), 6u);
+  for (const SampledItem& item : *batch) EXPECT_EQ(item.item().SerializeAsString(), original.SerializeAsString());
+}
+
 TEST(ReplayServiceTest, PrefetchingSamplerKeepsQueueOrderAndReportsErrors) {
   // through the generated stubs, and as raw bytes over a channel (the learner's way)
   for (const bool raw : {false, true}) {

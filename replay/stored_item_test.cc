@@ -170,6 +170,50 @@ TEST(StoredItemTest, InsertWireMatchesProtobufAndSharesTheLargePayloads) {
   EXPECT_EQ(call->item->FindTensor("big")->data_bytes, 20000);
 }
 
+TEST(StoredItemTest, ASharedUnrollIsSentFromItsMemoryWithEveryScalarFieldAndKeptAliveByTheWire) {
+  auto unroll = std::make_shared<Unroll>(TwoTensors(4));
+  std::vector<float> big(5000, 2.5f);
+  (*unroll->mutable_tensors())["big"] = MakeFloatTensor({50, 100}, big.data());
+  // every field but the tensors set to a distinct non-zero value, found from the descriptor, so a
+  // field added to Unroll later and dropped by the wire fails here
+  const google::protobuf::Descriptor* descriptor = Unroll::descriptor();
+  const google::protobuf::Reflection* reflection = unroll->GetReflection();
+  int scalars = 0;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    if (field->is_map()) continue;
+    ++scalars;
+    switch (field->cpp_type()) {
+      case google::protobuf::FieldDescriptor::CPPTYPE_INT64: reflection->SetInt64(unroll.get(), field, -100 - i); break;
+      case google::protobuf::FieldDescriptor::CPPTYPE_INT32: reflection->SetInt32(unroll.get(), field, 100 + i); break;
+      default: FAIL() << "a field of a type this test does not set: " << field->name();
+    }
+  }
+  ASSERT_GE(scalars, 5);
+  const Unroll original = *unroll;
+  const char* big_bytes = unroll->tensors().at("big").data().data();
+  std::weak_ptr<const Unroll> watch = unroll;
+  TablePriority tp;
+  tp.set_table("q");
+  absl::Cord wire = InsertItemWire(3, std::shared_ptr<const Unroll>(std::move(unroll)), {tp});
+  EXPECT_FALSE(watch.expired());  // the wire holds the only reference now
+  InsertItem parsed;
+  ASSERT_TRUE(parsed.ParseFromString(std::string(wire)));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed.item(), original))
+      << parsed.item().ShortDebugString().substr(0, 300);
+  EXPECT_EQ(parsed.sequence(), 3);
+  bool shared = false;
+  for (absl::string_view chunk : wire.Chunks()) shared |= chunk.data() == big_bytes;
+  EXPECT_TRUE(shared);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ScalarFieldsOf(original), [&] {
+    Unroll only = original;
+    only.clear_tensors();
+    return only;
+  }()));
+  wire = absl::Cord();
+  EXPECT_TRUE(watch.expired());  // and lets it go with its last chunk
+}
+
 TEST(StoredItemTest, SampleResponsesAreReadWithoutCopyingTheirItems) {
   SampleResponse response;
   for (int i = 0; i < 2; ++i) {
