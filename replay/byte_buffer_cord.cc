@@ -1,6 +1,7 @@
 #include "replay/byte_buffer_cord.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <grpcpp/impl/codegen/proto_utils.h>
@@ -36,14 +37,22 @@ absl::StatusOr<absl::Cord> CordFromByteBuffer(const grpc::ByteBuffer& buffer) {
 grpc::ByteBuffer ByteBufferFromCord(absl::Cord cord) {
   auto shared = std::make_shared<const absl::Cord>(std::move(cord));
   std::vector<grpc::Slice> slices;
+  std::string small;  // consecutive small chunks (headers between payloads) copied into one slice
+  auto flush_small = [&] {
+    if (small.empty()) return;
+    slices.emplace_back(small.data(), small.size());
+    small.clear();
+  };
   for (absl::string_view chunk : shared->Chunks()) {
     if (chunk.size() < kCopyBelow) {
-      slices.emplace_back(chunk.data(), chunk.size());
+      small.append(chunk.data(), chunk.size());
     } else {
+      flush_small();
       slices.emplace_back(const_cast<char*>(chunk.data()), chunk.size(), &ReleaseCord,
                           new std::shared_ptr<const absl::Cord>(shared));
     }
   }
+  flush_small();
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 
