@@ -30,6 +30,10 @@ const CommandSpec& ImitationSpec() {
           {"max_wall_s", FlagType::kDouble, "0", "s", "stop earlier after this long (0 = no limit; the run then fails)"},
           {"stochastic_episodes", FlagType::kInt, "4", "episodes", "episodes per clip with the policy's noise in the final evaluation"},
           {"eval_threads", FlagType::kInt, "2", "threads", "environment threads of the final evaluation"},
+          {"jittered_starts", FlagType::kInt, "4", "episodes",
+           "deterministic episodes per clip from jittered starts, beside the one from the first frame: how far "
+           "one chaotic episode can be trusted (0 = none)"},
+          {"start_jitter", FlagType::kDouble, "0.001", "rad", "largest change of each joint angle at a jittered start"},
           {"evaluate_only", FlagType::kBool, "", "", "skip training: evaluate the run directory's newest checkpoint"},
           {"eval_precision", FlagType::kString, "float32", "float32|bfloat16",
            "products of the final evaluation's policy passes; bfloat16 = as the actors act (where the CPU has "
@@ -58,6 +62,8 @@ int BenchImitation(const Argv& argv) {
   options.max_wall_s = args->Double("max_wall_s");
   options.stochastic_episodes_per_clip = args->Int("stochastic_episodes");
   options.eval_threads = args->Int("eval_threads");
+  options.jittered_starts = args->Int("jittered_starts");
+  options.start_jitter_rad = args->Double("start_jitter");
   options.on_event = [](const std::string& line) { std::fprintf(stderr, "bench imitation: %s\n", line.c_str()); };
   auto precision = ParseInferencePrecision(args->String("eval_precision"));
   if (!precision.ok()) return Fail("bench imitation", precision.status());

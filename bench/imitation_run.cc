@@ -1,5 +1,7 @@
 #include "bench/imitation_run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -21,6 +23,20 @@ namespace fs = std::filesystem;
 // "nan" is not JSON: missing figures are null
 std::string Number(double v, int decimals = 3) {
   return std::isfinite(v) ? absl::StrFormat("%.*f", decimals, v) : "null";
+}
+
+// The training clips' mean keypoint error (over every step and keypoint) of each repeat k: the
+// k-th of the `repeats` consecutive episodes of every clip.
+std::vector<double> JitteredRepeats(const PolicyEvaluation& evaluation, int repeats) {
+  std::vector<double> out;
+  for (int k = 0; k < repeats; ++k) {
+    std::vector<const ClipEpisode*> train;
+    for (size_t i = k; i < evaluation.episodes.size(); i += repeats) {
+      if (!evaluation.episodes[i].held_out) train.push_back(&evaluation.episodes[i]);
+    }
+    out.push_back(Summarize(train).keypoint_error_mm);
+  }
+  return out;
 }
 
 std::string Figure(const ImitationBenchResult& r, const std::vector<std::vector<const ClipEpisode*>>& trained,
@@ -57,6 +73,10 @@ absl::Status ImitationBenchOptions::Validate() const {
   if (env_steps < 1) return absl::InvalidArgumentError("env_steps must be at least 1");
   if (stochastic_episodes_per_clip < 1) return absl::InvalidArgumentError("stochastic_episodes_per_clip must be >= 1");
   if (eval_threads < 1) return absl::InvalidArgumentError("eval_threads must be >= 1");
+  if (jittered_starts < 0) return absl::InvalidArgumentError("jittered_starts must be >= 0");
+  if (!(start_jitter_rad > 0) || !std::isfinite(start_jitter_rad)) {
+    return absl::InvalidArgumentError("start_jitter_rad must be a positive number of radians");
+  }
   return absl::OkStatus();
 }
 
@@ -102,15 +122,29 @@ absl::StatusOr<ImitationBenchResult> EvaluateImitationRun(const std::string& run
                                                       r.trained.train.keypoint_note));
   }
   r.ratio = r.untrained.train.keypoint_error_mm / r.trained.train.keypoint_error_mm;
+  if (options.jittered_starts > 0) {
+    TaskConfig jittered_task = config.task();
+    jittered_task.mutable_env()->mutable_perturbation()->set_reset_qpos_noise(options.start_jitter_rad);
+    MIMIC_ASSIGN_OR_RETURN(TaskEnvs jittered_envs,
+                           MakeTaskEnvs(jittered_task, TaskRole::kEvaluate, 1, 1, options.eval_seed, true));
+    ClipEvaluationOptions jittered = deterministic;
+    jittered.episodes_per_clip = options.jittered_starts;  // each row's environment draws its own jitter
+    MIMIC_ASSIGN_OR_RETURN(r.trained_jittered, EvaluateClips(trained->acting_networks(), *jittered_envs.context,
+                                                             jittered_envs.clip_ids, jittered_envs.held_out, jittered));
+    r.jittered_starts = options.jittered_starts;
+    r.start_jitter_rad = options.start_jitter_rad;
+    r.jittered_keypoint_error_mm_train = JitteredRepeats(r.trained_jittered, options.jittered_starts);
+  }
 
   const std::string csv = run_dir + "/bench_clips.csv";
   fs::remove(csv);
   const int k = options.stochastic_episodes_per_clip;
-  MIMIC_RETURN_IF_ERROR(AppendClipRows(csv, 0, r.final_step,
-                                       {{"trained", &r.trained, 1},
-                                        {"trained_stochastic", &r.trained_noisy, k},
-                                        {"untrained", &r.untrained, 1},
-                                        {"untrained_stochastic", &r.untrained_noisy, k}}));
+  std::vector<LabelledEvaluation> rows = {{"trained", &r.trained, 1},
+                                          {"trained_stochastic", &r.trained_noisy, k},
+                                          {"untrained", &r.untrained, 1},
+                                          {"untrained_stochastic", &r.untrained_noisy, k}};
+  if (r.jittered_starts > 0) rows.push_back({"trained_jittered", &r.trained_jittered, r.jittered_starts});
+  MIMIC_RETURN_IF_ERROR(AppendClipRows(csv, 0, r.final_step, rows));
   std::ofstream(run_dir + "/imitation.svg")
       << Figure(r, EpisodesByClip(r.trained, 1), EpisodesByClip(r.untrained, 1), EpisodesByClip(r.trained_noisy, k),
                 EpisodesByClip(r.untrained_noisy, k));
@@ -152,20 +186,49 @@ std::vector<std::string> ClipLines(const ImitationBenchResult& r) {
   const int k = r.stochastic_episodes_per_clip;
   const auto trained = EpisodesByClip(r.trained, 1), untrained = EpisodesByClip(r.untrained, 1);
   const auto trained_noisy = EpisodesByClip(r.trained_noisy, k), untrained_noisy = EpisodesByClip(r.untrained_noisy, k);
+  const auto jittered = r.jittered_starts > 0 ? EpisodesByClip(r.trained_jittered, r.jittered_starts)
+                                               : std::vector<std::vector<const ClipEpisode*>>();
   for (size_t c = 0; c < trained.size(); ++c) {
     const ClipEpisode& e = *trained[c].front();
     const ImitationSummary t = Summarize(trained[c]), tn = Summarize(trained_noisy[c]);
     const ImitationSummary u = Summarize(untrained[c]), un = Summarize(untrained_noisy[c]);
-    lines.push_back(absl::StrFormat(
+    std::string jitter;
+    if (c < jittered.size()) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (const ClipEpisode* j : jittered[c]) {
+        const double mm = Summarize({j}).keypoint_error_mm;
+        lo = std::min(lo, mm);
+        hi = std::max(hi, mm);
+      }
+      jitter = absl::StrFormat(" | jittered starts %.1f mm (%.1f-%.1f)", Summarize(jittered[c]).keypoint_error_mm, lo, hi);
+    }
+    lines.push_back(absl::StrCat(absl::StrFormat(
         "clip %-12s %-8s completed %5.1f%% (noisy %5.1f%%) vs untrained %5.1f%% (%5.1f%%) | keypoint error "
         "%6.1f mm (median %5.1f; height %+5.1f, horizontal %5.1f) vs untrained %6.1f mm | body %5.1f mm, joints "
         "%.3f rad, %d resets",
         e.clip, e.held_out ? "held-out" : "train", 100 * t.completion, 100 * tn.completion, 100 * u.completion,
         100 * un.completion, t.keypoint_error_mm, t.keypoint_error_median_mm, t.keypoint_height_bias_mm,
-        t.keypoint_horizontal_error_mm, u.keypoint_error_mm, t.body_error_mm, t.joint_error_rad, e.resets));
+        t.keypoint_horizontal_error_mm, u.keypoint_error_mm, t.body_error_mm, t.joint_error_rad, e.resets), jitter));
   }
   return lines;
 }
+
+namespace {
+
+// The jittered starts' figures for the JSON line ("" when there were none): the pooled mean of the
+// training clips and the lowest and highest repeat.
+std::string JitteredJson(const ImitationBenchResult& r) {
+  if (r.jittered_starts == 0) return "";
+  const std::vector<double>& v = r.jittered_keypoint_error_mm_train;
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return absl::StrCat(",\"jittered_starts\":", r.jittered_starts, ",\"start_jitter_rad\":", Number(r.start_jitter_rad, 6),
+                      ",\"keypoint_error_mm_train_jittered\":", Number(r.trained_jittered.train.keypoint_error_mm, 2),
+                      ",\"keypoint_error_mm_train_jittered_min\":", Number(*lo, 2),
+                      ",\"keypoint_error_mm_train_jittered_max\":", Number(*hi, 2),
+                      ",\"completion_train_jittered\":", Number(r.trained_jittered.train.completion));
+}
+
+}  // namespace
 
 std::string ImitationJson(const ImitationBenchResult& r) {
   const ImitationSummary& t = r.trained.train;
@@ -186,7 +249,7 @@ std::string ImitationJson(const ImitationBenchResult& r) {
       ",\"untrained_stochastic_completion_train\":", Number(r.untrained_noisy.train.completion),
       ",\"untrained_keypoint_error_mm_train\":", Number(r.untrained.train.keypoint_error_mm, 2),
       ",\"untrained_keypoint_error_mm_held_out\":", Number(r.untrained.held_out.keypoint_error_mm, 2),
-      ",\"ratio\":", Number(r.ratio), "}");
+      JitteredJson(r), ",\"ratio\":", Number(r.ratio), "}");
 }
 
 }  // namespace mimic::bench

@@ -25,6 +25,12 @@ struct ImitationBenchOptions {
   double max_wall_s = 0;         // a safety net (0 = none)
   std::string binary;            // the `mimic` binary the processes run ("" = this process's own)
   int stochastic_episodes_per_clip = 4;  // noisy episodes per clip in the final evaluation
+  // How much one deterministic episode from a clip's first frame can be trusted: the closed loop
+  // is chaotic (a change of 1e-6 in the actions moves a clip's error by millimetres), so the
+  // trained policy also plays this many deterministic episodes per clip from starts whose joint
+  // angles are jittered by up to start_jitter_rad (0 = none). Reported beside the headline figure.
+  int jittered_starts = 4;
+  double start_jitter_rad = 1e-3;
   int eval_threads = 2;
   uint64_t eval_seed = 7;
   std::function<void(const std::string&)> on_event;
@@ -40,6 +46,12 @@ struct ImitationBenchResult {
   int64_t final_step = 0;  // the learner update of the evaluated checkpoint
   PolicyEvaluation trained, trained_noisy, untrained, untrained_noisy;
   int stochastic_episodes_per_clip = 1;
+  // the trained policy from jittered starts (jittered_starts consecutive episodes per clip; empty
+  // when none were asked for), and the training clips' mean keypoint error of each repeat
+  PolicyEvaluation trained_jittered;
+  int jittered_starts = 0;
+  double start_jitter_rad = 0;
+  std::vector<double> jittered_keypoint_error_mm_train;
   // untrained ÷ trained mean keypoint error on the training clips (deterministic policies)
   double ratio = std::nan("");
 };

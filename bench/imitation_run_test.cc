@@ -122,6 +122,7 @@ TEST(ImitationBenchmarkTest, TrainingBeatsEveryUntrainedPolicyByMoreThanTheirSpr
   options.max_wall_s = 1200;  // a safety net; the step budget ends the run
   options.binary = "cli/mimic";
   options.stochastic_episodes_per_clip = 2;
+  options.jittered_starts = 2;
   std::vector<std::string> events;
   options.on_event = [&events](const std::string& line) { events.push_back(line); };
   auto result = RunImitationBenchmark(options);
@@ -133,6 +134,17 @@ TEST(ImitationBenchmarkTest, TrainingBeatsEveryUntrainedPolicyByMoreThanTheirSpr
   EXPECT_EQ(result->trained.held_out.episodes, 1);
   EXPECT_TRUE(fs::exists(options.run_dir + "/imitation.svg"));
   EXPECT_TRUE(fs::exists(options.run_dir + "/bench_clips.csv"));
+  // the jittered starts: two episodes per clip, each from its own start (a chaotic closed loop
+  // makes their errors differ), yet the same task (a jitter of a milliradian does not topple the rat)
+  EXPECT_EQ(result->trained_jittered.train.episodes, 4);
+  ASSERT_EQ(result->jittered_keypoint_error_mm_train.size(), 2u);
+  const double first = result->jittered_keypoint_error_mm_train[0], second = result->jittered_keypoint_error_mm_train[1];
+  EXPECT_NE(first, second);
+  EXPECT_NE(first, result->trained.train.keypoint_error_mm);
+  for (double repeat : {first, second}) {
+    EXPECT_NEAR(repeat, result->trained.train.keypoint_error_mm, 0.5 * result->trained.train.keypoint_error_mm);
+  }
+  EXPECT_NE(ImitationJson(*result).find("\"keypoint_error_mm_train_jittered\":"), std::string::npos);
 
   // the spread of policies that learned nothing, on the same clips
   auto config = ReadTextProto<TrainConfig>(options.run_dir + "/train.pbtxt");
