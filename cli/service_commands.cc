@@ -198,8 +198,11 @@ int RunActor(const Argv& argv) {
     }
     auto evaluator = Evaluator::Create(config->learner(), *std::move(envs), options);
     if (!evaluator.ok()) return Fail("evaluator", evaluator.status());
-    std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s\n", eval.num_envs(),
-                eval.interval_s(), options.learner_address.c_str());
+    // the evaluator measures the policy the learner trains: float32 products, whatever the actors use
+    SetInferencePrecision(InferencePrecision::kFloat32);
+    std::printf("evaluator: %d envs, at most one evaluation every %.0f s, parameters from %s, %s products\n",
+                eval.num_envs(), eval.interval_s(), options.learner_address.c_str(),
+                InferencePrecisionName(ActiveInferencePrecision()).c_str());
     absl::Status ran = (*evaluator)->Run(signals.stop());
     if (!ran.ok()) return Fail("evaluator", ran);
     std::printf("evaluator: stopped after %ld evaluations\n", static_cast<long>((*evaluator)->evaluations()));

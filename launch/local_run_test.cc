@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_file.h"
 #include "common/text_proto.h"
+#include "learner/small_batch_linear.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
@@ -85,6 +86,14 @@ TEST(LocalRunTest, RunsUntilTheUpdateBudgetThenStopsInOrderAndWritesItsSummary) 
   EXPECT_NE(clip_rows.str().find(",train,stochastic,"), std::string::npos);
   EXPECT_FALSE(summary.evaluations.at("completion_train").empty());
   EXPECT_FALSE(fs::is_empty(dir + "/checkpoints"));
+  // the actor acts with the products its config names (where the CPU has them); the evaluator
+  // measures in float32 whatever the actors use
+  std::stringstream actor_log, evaluator_log;
+  actor_log << std::ifstream(dir + "/logs/actor-0.log").rdbuf();
+  evaluator_log << std::ifstream(dir + "/logs/evaluator.log").rdbuf();
+  const std::string acting = CpuHasBf16Products() && ActiveSmallBatchIsa() == SmallBatchIsa::kAvx512 ? "bfloat16" : "float32";
+  EXPECT_NE(actor_log.str().find(absl::StrCat(", ", acting, " products")), std::string::npos) << actor_log.str();
+  EXPECT_NE(evaluator_log.str().find(", float32 products"), std::string::npos) << evaluator_log.str();
   // the learner stops only after the actors, and replay last
   std::vector<std::string> stops;
   for (const std::string& e : events) {
