@@ -1,6 +1,7 @@
 #include "replay/insert_wire.h"
 
 #include <memory>
+#include <vector>
 
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -96,17 +97,27 @@ absl::Cord ItemWire(int64_t sequence, absl::Cord unroll, const std::vector<Table
 }  // namespace
 
 Unroll ScalarFieldsOf(const Unroll& item) {
-  // every field but the tensors, found from the descriptor so a field added later is kept too
-  static const google::protobuf::FieldMask* const kScalars = [] {
-    auto* mask = new google::protobuf::FieldMask;
-    const google::protobuf::Descriptor* descriptor = Unroll::descriptor();
-    for (int i = 0; i < descriptor->field_count(); ++i) {
-      if (descriptor->field(i)->number() != kUnrollTensors) mask->add_paths(descriptor->field(i)->name());
-    }
-    return mask;
-  }();
+  // every field but the tensors, found through reflection so a field added later is kept too;
+  // numbers (all of Unroll's today) are copied directly: this runs once per insert
   Unroll scalars;
-  google::protobuf::util::FieldMaskUtil::MergeMessageTo(item, *kScalars, {}, &scalars);
+  const google::protobuf::Reflection* reflection = item.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(item, &fields);  // the fields that are set
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->number() == kUnrollTensors) continue;
+    using F = google::protobuf::FieldDescriptor;
+    switch (field->is_repeated() ? F::MAX_CPPTYPE : field->cpp_type()) {
+      case F::CPPTYPE_INT32: reflection->SetInt32(&scalars, field, reflection->GetInt32(item, field)); break;
+      case F::CPPTYPE_INT64: reflection->SetInt64(&scalars, field, reflection->GetInt64(item, field)); break;
+      case F::CPPTYPE_UINT32: reflection->SetUInt32(&scalars, field, reflection->GetUInt32(item, field)); break;
+      case F::CPPTYPE_UINT64: reflection->SetUInt64(&scalars, field, reflection->GetUInt64(item, field)); break;
+      default: {  // anything else, through a one-path field mask
+        google::protobuf::FieldMask mask;
+        mask.add_paths(field->name());
+        google::protobuf::util::FieldMaskUtil::MergeMessageTo(item, mask, {}, &scalars);
+      }
+    }
+  }
   return scalars;
 }
 
