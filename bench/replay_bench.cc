@@ -17,6 +17,7 @@
 #include "bench/rounds.h"
 #include "common/status_macros.h"
 #include "common/args.h"
+#include "common/grpc_polling.h"
 #include "common/tensor_util.h"
 #include "replay/replay_client.h"
 #include "replay/replay_server.h"
@@ -281,8 +282,9 @@ int BenchReplay(const Argv& argv) {
   const std::string payload = item.SerializeAsString();
   std::fprintf(stderr,
                "bench replay: %zu-byte unrolls, %d writers + %d sampler (batch %d); reference: %d raw TCP "
-               "sender/receiver pairs at once; %d rounds of %.1f s per measurement\n",
-               payload.size(), writers, batch > 0 ? 1 : 0, batch, streams, args->Int("rounds"), seconds);
+               "sender/receiver pairs at once; %d rounds of %.1f s per measurement; gRPC polling engine %s\n",
+               payload.size(), writers, batch > 0 ? 1 : 0, batch, streams, args->Int("rounds"), seconds,
+               GrpcPollingEngineName().c_str());
   Measurement ours = [&]() -> absl::StatusOr<Figures> {
     MIMIC_ASSIGN_OR_RETURN(Throughput t, MeasureGrpc(item, seconds, setup));
     const double total = (t.insert_bytes_per_s + t.sample_bytes_per_s) / 1e6;
@@ -322,6 +324,7 @@ int BenchReplay(const Argv& argv) {
                           .Add("writers", writers)
                           .Add("sample_batch", batch)
                           .Add("streams", streams)
+                          .Add("grpc_polling", GrpcPollingEngineName())
                           .Add("ratio_to_one_pair", FigureOf(median.ours, "total_mb_per_s") /
                                                         FigureOf(median.reference, "raw_tcp_one_pair_mb_per_s"))
                           .Add("insert_ratio", FigureOf(median.ours, "insert_mb_per_s") /

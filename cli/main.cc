@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
 #include "common/args.h"
+#include "common/grpc_polling.h"
 
 namespace mimic::cli {
 namespace {
@@ -58,6 +59,8 @@ void PrintHelp() {
 
 int main(int argc, char** argv) {
   using mimic::cli::kCommands;
+  // before anything touches gRPC (common/grpc_polling.h: why, and that a user's choice wins)
+  mimic::ChooseGrpcPollingEngine();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep stdout and the stderr progress lines in order
   // unrolls and tensors are 10 KB - 10 MB buffers allocated and freed at high rates: keep freed
   // memory in the process instead of returning it to the kernel and faulting it back in

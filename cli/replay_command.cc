@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/security_flags.h"
 #include "common/args.h"
+#include "common/grpc_polling.h"
 #include "cli/stop_signals.h"
 #include "common/text_proto.h"
 #include "replay/replay_server.h"
@@ -83,6 +84,7 @@ int RunReplay(const Argv& argv) {
   std::printf("replay: serving %d tables on port %d (%s)", info.tables_size(), (*server)->port(),
               security->Describe().c_str());
   if ((*server)->metrics_port() > 0) std::printf(", /metrics on port %d", (*server)->metrics_port());
+  std::printf(", gRPC polling engine %s", mimic::GrpcPollingEngineName().c_str());
   if ((*server)->core().restored()) std::printf(", restored from %s", (*server)->core().restored_from().c_str());
   std::printf("\n");
   for (const auto& t : info.tables()) {
