@@ -187,11 +187,7 @@ TEST(StacTest, RegistersTheBundledRecordingAtStacMjxQuality) {
   ASSERT_TRUE(gaps.ok()) << gaps.status();
   const double touching = std::count_if(gaps->begin(), gaps->end(), [](double g) { return g <= 1e-9; });
   EXPECT_NEAR(touching / gaps->size(), config.ground_percentile() / 100, 0.01);
-  // no frame deep in the floor: at the median the lowest frames (clip 3's, the recording's lowest
-  // by ~3 mm) sink 7.0 mm; the pooled spread of the gaps bounds it
-  const double deepest = *std::min_element(gaps->begin(), gaps->end());
-  EXPECT_NEAR(deepest, grounding->min_gap_m + grounding->shift_m, 1e-4);
-  EXPECT_GT(deepest, -0.008);
+  EXPECT_GT(*std::min_element(gaps->begin(), gaps->end()), -0.006);  // no frame deep in the floor
 
   // the clips play in the environment at the registration's scale and hold the reference
   std::vector<ReferenceClip> clips = BuildClips(**stac, *kp, *result);
