@@ -5,9 +5,10 @@
 // and hands each event to the thread blocked on that call (a futex wake-up per read or write).
 // Our services use gRPC's synchronous API, one thread per stream; with the "poll" engine each
 // blocked thread polls its own call's socket, so no hand-off. Measured on `bench replay` (2 cores,
-// 3 streams of 100 KB items): ours moved ~25-40% more bytes per second at the same bytes per
-// CPU-second (docs/benchmarks.md, replay). poll() scans every socket of its set, which is cheap
-// for the tens of connections a replay or learner service holds.
+// 3 streams of 100 KB items, quiet, interleaved): ours kept 1.81-1.85 cores busy against 1.51-1.77
+// at about the same bytes per CPU-second, 0.50-0.53 of the loopback limit against 0.38-0.52
+// (docs/benchmarks.md, replay). poll() scans every socket of its set, which is cheap for the tens
+// of connections a replay or learner service holds.
 #ifndef MIMIC_COMMON_GRPC_POLLING_H_
 #define MIMIC_COMMON_GRPC_POLLING_H_
 
