@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "learner/checkpoint_files.h"
+#include "learner/learning_rate_schedule.h"
 
 namespace mimic {
 
@@ -126,6 +127,9 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
         "unbounded); got min ", net.min_action_std(), ", init ", net.init_action_std(), ", max ",
         net.max_action_std()));
   }
+  if (complete.has_learning_rate_decay()) {
+    MIMIC_RETURN_IF_ERROR(CheckLearningRateDecay(complete.learning_rate_decay()));
+  }
   MIMIC_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(complete.device()));
   std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions, device));
   MIMIC_RETURN_IF_ERROR(learner->Init());
@@ -171,6 +175,19 @@ absl::Status Learner::Init() {
 
 Networks& Learner::networks() { return state_->networks; }
 Networks& Learner::acting_networks() { return state_->acting; }
+
+double Learner::LearningRateScaleNow() const {
+  if (!config_.has_learning_rate_decay()) return 1.0;
+  return LearningRateScale(config_.learning_rate_decay(), state_->step);
+}
+
+// Param group 0 is the policy, 1 the critic (Init); the duals' optimiser keeps its rate.
+void Learner::ScheduleLearningRates() {
+  const double scale = LearningRateScaleNow();
+  auto& groups = state_->optimizer->param_groups();
+  static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(config_.policy_learning_rate() * scale);
+  static_cast<torch::optim::AdamOptions&>(groups[1].options()).lr(config_.critic_learning_rate() * scale);
+}
 
 void Learner::RefreshActingNetworks() {
   if (!device_.is_cpu()) state_->acting->CopyFrom(*state_->networks);
@@ -219,6 +236,8 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
     return refuse(absl::StrCat("gradients are not finite (norms: policy ", policy_norm, ", critic ", critic_norm,
                                ", duals ", dual_norm, ")"));
   }
+  ScheduleLearningRates();
+  const double learning_rate = config_.policy_learning_rate() * LearningRateScaleNow();
   s.optimizer->step();
   if (s.dual_optimizer) s.dual_optimizer->step();
   // The observation statistics take in the batch only once its update went through, so a refused
@@ -234,7 +253,7 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
   for (const auto& [name, value] : result.stats) metrics.values.emplace_back(name, value.item<double>());
   metrics.values.emplace_back("policy_grad_norm", policy_norm);
   metrics.values.emplace_back("critic_grad_norm", critic_norm);
-  metrics.values.emplace_back("learning_rate", config_.policy_learning_rate());
+  metrics.values.emplace_back("learning_rate", learning_rate);
   metrics.values.emplace_back("refused_updates", static_cast<double>(s.refused_updates));
   return metrics;
 }

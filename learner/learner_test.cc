@@ -74,6 +74,38 @@ TEST_P(LearnerAlgorithmTest, UpdatesTrainThePolicyTheCriticAndTheDualsAndReportF
   EXPECT_EQ(learner->algorithm_name(), GetParam());
 }
 
+TEST_P(LearnerAlgorithmTest, TheLearningRateDecayReachesTheOptimiserAndAtZeroFreezesPolicyAndCritic) {
+  LearnerConfig config = TinyConfig(GetParam());
+  // over 4 updates from the 2nd (start 0.5): full rate while 0-2 updates are done, 1/2 after 3, 0 after 4
+  config.mutable_learning_rate_decay()->set_updates(4);
+  config.mutable_learning_rate_decay()->set_start_fraction(0.5);
+  config.mutable_learning_rate_decay()->set_final_fraction(0);
+  auto learner = Learner::Create(config, kObs, kActions).value();
+  Networks& nets = learner->networks();
+  const double expected_rates[] = {1e-3, 1e-3, 1e-3, 0.5e-3, 0, 0};
+  for (int i = 0; i < 6; ++i) {
+    const std::vector<torch::Tensor> policy = Copies(nets->PolicyParameters());
+    const std::vector<torch::Tensor> critic = Copies(nets->CriticParameters());
+    auto metrics = learner->Update(RandomBatch(*learner, kT, kB, kObs, kActions, 30 + i));
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    EXPECT_NEAR(metrics->Get("learning_rate"), expected_rates[i], 1e-9) << "update " << i + 1;
+    // the rate the optimiser used, not only the one reported: at 0 nothing trained moves
+    const int policy_moved = Changed(policy, Copies(nets->PolicyParameters()));
+    const int critic_moved = Changed(critic, Copies(nets->CriticParameters()));
+    if (expected_rates[i] > 0) {
+      EXPECT_EQ(policy_moved, static_cast<int>(policy.size())) << "update " << i + 1;
+      EXPECT_EQ(critic_moved, static_cast<int>(critic.size())) << "update " << i + 1;
+    } else {
+      EXPECT_EQ(policy_moved, 0) << "update " << i + 1;
+      EXPECT_EQ(critic_moved, 0) << "update " << i + 1;
+    }
+  }
+  config.mutable_learning_rate_decay()->set_start_fraction(1);
+  absl::Status refused = Learner::Create(config, kObs, kActions).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("start_fraction"), std::string::npos) << refused;
+}
+
 TEST_P(LearnerAlgorithmTest, BadBatchesAreRefusedAndChangeNothing) {
   auto learner = Learner::Create(TinyConfig(GetParam()), kObs, kActions).value();
   std::vector<torch::Tensor> before = Snapshot(*learner);
