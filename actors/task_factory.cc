@@ -1,5 +1,7 @@
 #include "actors/task_factory.h"
 
+#include <cmath>
+
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -149,6 +151,34 @@ void FillReplayTables(TrainConfig& config) {
   }
 }
 
+namespace {
+
+// A learning-rate decay spanning "the whole run" (updates 0) gets the updates the run's
+// max_env_steps buys: each unroll of batch_size x unroll_length steps is sampled
+// samples_per_insert times from a rate-limited table, once from a queue.
+absl::Status FillLearningRateDecay(TrainConfig& config) {
+  if (!config.learner().has_learning_rate_decay()) return absl::OkStatus();
+  LearningRateDecay& decay = *config.mutable_learner()->mutable_learning_rate_decay();
+  if (decay.updates() != 0) return absl::OkStatus();
+  if (config.max_env_steps() <= 0) {
+    return absl::InvalidArgumentError(
+        "learner.learning_rate_decay spans the run's budget (updates 0) but the run has none: set "
+        "max_env_steps (--env_steps / --max_env_steps) or learning_rate_decay.updates");
+  }
+  double samples_per_insert = 1;
+  for (const TableConfig& table : config.replay().tables()) {
+    if (table.name() == config.learner_service().table() && table.has_sample_to_insert_ratio()) {
+      samples_per_insert = table.sample_to_insert_ratio().samples_per_insert();
+    }
+  }
+  const double steps_per_update = static_cast<double>(config.learner_service().batch_size()) *
+                                  config.actor().unroll_length() / samples_per_insert;
+  decay.set_updates(static_cast<int64_t>(std::ceil(config.max_env_steps() / steps_per_update)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
   if (config.task().name() != "rodent" && config.task().name() != "cartpole") {
     return absl::InvalidArgumentError(
@@ -168,6 +198,7 @@ absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
     return absl::InvalidArgumentError(
         absl::StrCat("learner_service.table '", config.learner_service().table(), "' is not a replay table"));
   }
+  MIMIC_RETURN_IF_ERROR(FillLearningRateDecay(config));
   return config;
 }
 

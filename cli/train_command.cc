@@ -60,6 +60,7 @@ int RunTrain(const Argv& argv) {
     auto config = ReadTextProto<TrainConfig>(config_path);
     if (!config.ok()) return Fail("train", config.status());
     if (args->Has("actors")) config->set_num_actors(args->Int("actors"));
+    if (args->Has("max_env_steps")) config->set_max_env_steps(args->Int64("max_env_steps"));
     return Check(config_path, *config);
   }
   StopSignals signals("train");

@@ -98,6 +98,8 @@ absl::StatusOr<std::unique_ptr<LocalRun>> LocalRun::Start(const LocalRunOptions&
   run->max_wall_s_ = options.max_wall_s.value_or(config.max_wall_seconds());
   run->max_updates_ = options.max_updates.value_or(config.max_updates());
   run->max_env_steps_ = options.max_env_steps.value_or(config.max_env_steps());
+  // the budget the run keeps is the one written into its config (a learning-rate decay spans it)
+  config.set_max_env_steps(run->max_env_steps_);
   MIMIC_RETURN_IF_ERROR(run->Prepare(std::move(config)));
   MIMIC_RETURN_IF_ERROR(run->StartProcesses());
   return run;

@@ -26,11 +26,13 @@ std::string TestDir(const std::string& name) {
   return dir;
 }
 
-// configs/smoke.pbtxt, one actor and a short evaluator interval: the cheapest real run
-std::string SmokeConfig(const std::string& dir) {
+// configs/smoke.pbtxt, one actor and a short evaluator interval: the cheapest real run;
+// `decay`: with a learning-rate decay over the run's budget
+std::string SmokeConfig(const std::string& dir, bool decay = false) {
   auto config = ReadTextProto<TrainConfig>("configs/smoke.pbtxt");
   EXPECT_TRUE(config.ok()) << config.status();
   config->mutable_evaluator()->set_interval_s(1);
+  if (decay) config->mutable_learner()->mutable_learning_rate_decay();
   std::string text;
   google::protobuf::TextFormat::PrintToString(*config, &text);
   fs::create_directories(dir);
@@ -104,13 +106,19 @@ TEST(LocalRunTest, RunsUntilTheUpdateBudgetThenStopsInOrderAndWritesItsSummary) 
   EXPECT_EQ(stops, (std::vector<std::string>{"actor-0", "learner", "replay"})) << absl::StrJoin(events, "\n");
 }
 
-TEST(LocalRunTest, StopsOnTheEnvironmentStepBudget) {
+TEST(LocalRunTest, StopsOnTheEnvironmentStepBudgetAndDecaysTheLearningRatesOverIt) {
   const std::string dir = TestDir("env_steps");
   std::vector<std::string> events;
   LocalRunOptions options = Options(dir, &events);
-  options.max_env_steps = 1200;
+  options.config_path = SmokeConfig(dir + "-config", /*decay=*/true);
+  options.max_env_steps = 1200;  // the config has none: the option's budget is the one decayed over
   auto run = LocalRun::Start(options);
   ASSERT_TRUE(run.ok()) << run.status();
+  // the config every process reads: the budget, and the decay's updates it buys (4 unrolls of 10 steps each)
+  auto written = ReadTextProto<TrainConfig>(RunLayout(dir).config);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->max_env_steps(), 1200);
+  EXPECT_EQ(written->learner().learning_rate_decay().updates(), 30);
   (*run)->Supervise(nullptr);
   const RunSummary summary = (*run)->Stop();
   EXPECT_EQ(summary.stop_reason, "reached 1200 environment steps");
@@ -161,6 +169,21 @@ TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
   TrainConfig missing_keypoints;
   missing_keypoints.mutable_task()->set_keypoints(dir + "/nowhere.mat");
   EXPECT_EQ(CheckTrainConfig(missing_keypoints).status().code(), absl::StatusCode::kNotFound);
+  // a learning-rate decay over the run's budget needs a budget
+  TrainConfig decay = ReadTextProto<TrainConfig>("configs/smoke.pbtxt").value();
+  decay.mutable_learner()->mutable_learning_rate_decay();
+  absl::Status no_budget = CheckTrainConfig(decay).status();
+  EXPECT_EQ(no_budget.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_budget.message().find("max_env_steps"), std::string::npos) << no_budget;
+  decay.set_max_env_steps(1000);  // 40 steps per update
+  auto completed = CheckTrainConfig(decay);
+  ASSERT_TRUE(completed.ok()) << completed.status();
+  EXPECT_EQ(completed->learner().learning_rate_decay().updates(), 25);
+  // MPO's table samples each unroll 4 times (samples_per_insert): four times the updates
+  decay.mutable_learner()->mutable_mpo();
+  auto mpo = CheckTrainConfig(decay);
+  ASSERT_TRUE(mpo.ok()) << mpo.status();
+  EXPECT_EQ(mpo->learner().learning_rate_decay().updates(), 100);
 }
 
 }  // namespace
