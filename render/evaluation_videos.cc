@@ -12,20 +12,12 @@
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "render/clip_video.h"
+#include "render/finite_mean.h"
 
 namespace mimic::render {
 namespace {
 
 constexpr const char* kIndexHeader = "version,kind,clip,frames,reward_per_step,error_mm,width,height,video,still";
-
-double MeanFinite(const std::vector<double>& v) {
-  double sum = 0;
-  int n = 0;
-  for (double x : v) {
-    if (std::isfinite(x)) sum += x, ++n;
-  }
-  return n > 0 ? sum / n : std::nan("");
-}
 
 std::string Escape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
@@ -115,7 +107,7 @@ absl::StatusOr<EvaluationVideoRow> EvaluationVideos::Write(int64_t version, cons
   row.clip = clip.name;
   row.frames = result.frames;
   row.reward_per_step = episode.reward_per_step;
-  row.error_mm = MeanFinite(error);
+  row.error_mm = MeanOfFinite(error);
   row.video = std::filesystem::path(result.video).filename().string();
   row.still = std::filesystem::path(result.stills.front()).filename().string();
   const std::string index = options_.dir + "/index.csv";

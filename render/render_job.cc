@@ -9,21 +9,13 @@
 #include "common/h5_file.h"
 #include "common/status_macros.h"
 #include "envs/model_loader.h"
+#include "render/finite_mean.h"
 #include "render/tracking_figure.h"
 
 namespace mimic::render {
 namespace {
 
 constexpr const char* kBundledModel = "data/models/rodent/rodent.xml";
-
-double MeanFinite(const std::vector<double>& v) {
-  double sum = 0;
-  int n = 0;
-  for (double x : v) {
-    if (std::isfinite(x)) sum += x, ++n;
-  }
-  return n > 0 ? sum / n : std::nan("");
-}
 
 // The model the clips were registered on, when the clips file says.
 std::string RegisteredModel(const std::string& clips) {
@@ -70,8 +62,8 @@ absl::StatusOr<RenderJobResult> RunRenderJob(const RenderJob& job) {
   result.clip_frames = clip.num_frames;
   result.found = clip.found;
   result.found.push_back(absl::StrCat("model ", model_path, " at scale ", result.model_scale));
-  result.mean_keypoint_error_mm = MeanFinite(clip.keypoint_error_mm);
-  result.mean_body_error_mm = MeanFinite(clip.body_error_mm);
+  result.mean_keypoint_error_mm = MeanOfFinite(clip.keypoint_error_mm);
+  result.mean_body_error_mm = MeanOfFinite(clip.body_error_mm);
 
   if (!job.figure.empty()) {
     MIMIC_ASSIGN_OR_RETURN(PartErrors errors, ErrorsByBodyPart(model.get(), clip));
