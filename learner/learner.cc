@@ -176,17 +176,15 @@ absl::Status Learner::Init() {
 Networks& Learner::networks() { return state_->networks; }
 Networks& Learner::acting_networks() { return state_->acting; }
 
-double Learner::LearningRateScaleNow() const {
-  if (!config_.has_learning_rate_decay()) return 1.0;
-  return LearningRateScale(config_.learning_rate_decay(), state_->step);
-}
-
 // Param group 0 is the policy, 1 the critic (Init); the duals' optimiser keeps its rate.
-void Learner::ScheduleLearningRates() {
-  const double scale = LearningRateScaleNow();
+double Learner::ScheduleLearningRates() {
+  const double scale =
+      config_.has_learning_rate_decay() ? LearningRateScale(config_.learning_rate_decay(), state_->step) : 1.0;
   auto& groups = state_->optimizer->param_groups();
-  static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(config_.policy_learning_rate() * scale);
+  const double policy_rate = config_.policy_learning_rate() * scale;
+  static_cast<torch::optim::AdamOptions&>(groups[0].options()).lr(policy_rate);
   static_cast<torch::optim::AdamOptions&>(groups[1].options()).lr(config_.critic_learning_rate() * scale);
+  return policy_rate;
 }
 
 void Learner::RefreshActingNetworks() {
@@ -236,8 +234,7 @@ absl::StatusOr<LearnerMetrics> Learner::Update(const Batch& batch) {
     return refuse(absl::StrCat("gradients are not finite (norms: policy ", policy_norm, ", critic ", critic_norm,
                                ", duals ", dual_norm, ")"));
   }
-  ScheduleLearningRates();
-  const double learning_rate = config_.policy_learning_rate() * LearningRateScaleNow();
+  const double learning_rate = ScheduleLearningRates();
   s.optimizer->step();
   if (s.dual_optimizer) s.dual_optimizer->step();
   // The observation statistics take in the batch only once its update went through, so a refused

@@ -69,10 +69,9 @@ class Learner {
   struct State;
   Learner(const LearnerConfig& config, int obs_size, int num_actions, torch::Device device);
   void RefreshActingNetworks();
-  // The learning-rate decay's factor for the next update (1 without a decay).
-  double LearningRateScaleNow() const;
-  // Sets the policy and critic optimiser rates for the next update from the decay.
-  void ScheduleLearningRates();
+  // Sets the policy and critic optimiser rates for the next update from the decay (the base
+  // rates without one); returns the policy's.
+  double ScheduleLearningRates();
   absl::Status Init();
 
   LearnerConfig config_;
