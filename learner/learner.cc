@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "learner/checkpoint_files.h"
+#include "learner/learner_config_check.h"
 #include "learner/learning_rate_schedule.h"
 
 namespace mimic {
@@ -127,9 +128,7 @@ absl::StatusOr<std::unique_ptr<Learner>> Learner::Create(const LearnerConfig& co
         "unbounded); got min ", net.min_action_std(), ", init ", net.init_action_std(), ", max ",
         net.max_action_std()));
   }
-  if (complete.has_learning_rate_decay()) {
-    MIMIC_RETURN_IF_ERROR(CheckLearningRateDecay(complete.learning_rate_decay()));
-  }
+  MIMIC_RETURN_IF_ERROR(CheckLearnerConfig(complete));
   MIMIC_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(complete.device()));
   std::unique_ptr<Learner> learner(new Learner(complete, obs_size, num_actions, device));
   MIMIC_RETURN_IF_ERROR(learner->Init());
