@@ -10,6 +10,7 @@
 #include "envs/clip_io.h"
 #include "envs/clip_recorder.h"
 #include "envs/env_context.h"
+#include "learner/learner_config_check.h"
 
 namespace mimic {
 namespace {
@@ -199,6 +200,7 @@ absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config) {
         absl::StrCat("learner_service.table '", config.learner_service().table(), "' is not a replay table"));
   }
   MIMIC_RETURN_IF_ERROR(FillLearningRateDecay(config));
+  MIMIC_RETURN_IF_ERROR(CheckLearnerConfig(config.learner()));
   return config;
 }
 

@@ -46,7 +46,8 @@ absl::StatusOr<TaskEnvs> MakeTaskEnvs(const TaskConfig& task, TaskRole role, int
 
 // Fills what a run's processes must agree on and the config leaves open: the policy's
 // proprioception slice, the learner's replay table (on_policy or mpo) and the replay tables
-// themselves when none are given. Rejects configs that cannot run, naming the field.
+// themselves when none are given. Rejects configs that cannot run, naming the field (the
+// learner's settings included: CheckLearnerConfig).
 absl::StatusOr<TrainConfig> CompleteTrainConfig(TrainConfig config);
 
 // The replay part of CompleteTrainConfig alone (needs no clips, so a replay process can build its

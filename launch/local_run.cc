@@ -90,7 +90,6 @@ absl::StatusOr<std::unique_ptr<LocalRun>> LocalRun::Start(const LocalRunOptions&
   if (options.config_path.empty()) return absl::InvalidArgumentError("a TrainConfig file is required");
   MIMIC_ASSIGN_OR_RETURN(TrainConfig config, ReadTextProto<TrainConfig>(options.config_path));
   if (options.actors.has_value()) config.set_num_actors(*options.actors);
-  MIMIC_RETURN_IF_ERROR(CheckActorSettings(config));  // before registering clips, which takes minutes
   const std::string dir = options.run_dir.empty()
                               ? "runs/train-" + fs::path(options.config_path).stem().string()
                               : options.run_dir;
@@ -100,6 +99,8 @@ absl::StatusOr<std::unique_ptr<LocalRun>> LocalRun::Start(const LocalRunOptions&
   run->max_env_steps_ = options.max_env_steps.value_or(config.max_env_steps());
   // the budget the run keeps is the one written into its config (a learning-rate decay spans it)
   config.set_max_env_steps(run->max_env_steps_);
+  // everything `mimic train --check` refuses, before registering clips, which takes minutes
+  MIMIC_RETURN_IF_ERROR(CheckTrainConfig(config).status());
   MIMIC_RETURN_IF_ERROR(run->Prepare(std::move(config)));
   MIMIC_RETURN_IF_ERROR(run->StartProcesses());
   return run;

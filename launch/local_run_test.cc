@@ -2,6 +2,7 @@
 // loopback, stopped on an update budget, then resumed from the same run directory.
 #include "launch/local_run.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -163,6 +164,17 @@ TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
   ASSERT_FALSE(precision.ok());
   EXPECT_NE(precision.status().message().find("inference_precision"), std::string::npos) << precision.status();
   EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  // a setting only the learner reads is refused here too, not by a crash-looping learner
+  std::ofstream(dir + "/discount.pbtxt") << "task { name: \"cartpole\" }\nlearner { discount: 1.5 }\n";
+  options.config_path = dir + "/discount.pbtxt";
+  auto discount = LocalRun::Start(options);
+  ASSERT_FALSE(discount.ok());
+  EXPECT_NE(discount.status().message().find("learner.discount"), std::string::npos) << discount.status();
+  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  TrainConfig nan_rate = ReadTextProto<TrainConfig>("configs/smoke.pbtxt").value();
+  nan_rate.mutable_learner()->set_critic_learning_rate(std::nanf(""));
+  EXPECT_NE(CheckTrainConfig(nan_rate).status().message().find("learner.critic_learning_rate"), std::string::npos)
+      << CheckTrainConfig(nan_rate).status();  // mimic train --check
   TrainConfig fp8;
   fp8.mutable_actor()->set_inference_precision("fp8");
   EXPECT_NE(CheckTrainConfig(fp8).status().message().find("'fp8'"), std::string::npos);  // mimic train --check
