@@ -169,12 +169,16 @@ for config in configs/replay_*.pbtxt; do
   $mimic replay --config "$config" --check >/dev/null 2>&1; check "bundled config $config is valid" test $? -eq 0
 done
 
-for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt configs/fig5_controller.pbtxt; do
+for config in configs/smoke.pbtxt configs/rodent_single_clip.pbtxt configs/paper.pbtxt configs/fig5_controller.pbtxt \
+  configs/imitation.pbtxt configs/imitation_track_mjx.pbtxt; do
   $mimic train --config "$config" --check >/dev/null 2>&1; check "bundled training config $config is valid" test $? -eq 0
 done
 printf 'task { name: "rodent" }\nnum_actors: 0\n' >"$tmp/bad_train.pbtxt"
 out=$($mimic train --config "$tmp/bad_train.pbtxt" --check 2>&1); rc=$?
 check "a training config without actors is refused, naming the field" test $rc -ne 0 -a -n "$(grep num_actors <<<"$out")"
+printf 'task { name: "cartpole" }\nlearner { discount: 1.5 }\n' >"$tmp/bad_discount.pbtxt"
+out=$($mimic train --config "$tmp/bad_discount.pbtxt" --check 2>&1); rc=$?
+check "a discount above 1 is refused before training, naming the field" test $rc -ne 0 -a -n "$(grep learner.discount <<<"$out")"
 printf 'task { name: "hamster" }\n' >"$tmp/bad_task.pbtxt"
 out=$($mimic train --config "$tmp/bad_task.pbtxt" --check 2>&1)
 check "an unknown task is named" grep -q "hamster" <<<"$out"
