@@ -321,7 +321,8 @@ absl::StatusOr<RsaJobOutcome> RunRsaJob(const RsaJobInputs& inputs,
                                  size},
                                 ordered_names, SquareInOrder(out.rdms[c], K, order)));
   }
-  if (out.compared) charts.push_back(WucFigure(out));  std::filesystem::path figure(inputs.out);
+  if (out.compared) charts.push_back(WucFigure(out));
+  std::filesystem::path figure(inputs.out);
   figure.replace_extension(".svg");
   out.figure = figure.string();
   MIMIC_RETURN_IF_ERROR(WriteFileAtomically(out.figure, StackSvg(charts, 900)));

@@ -123,7 +123,9 @@ TEST(MetricsServerTest, ASlowClientNeitherDelaysScrapesNorOutstaysTheDeadline) {
   for (int i = 0; i < 3; ++i) {
     auto page = HttpGet("127.0.0.1", (*server)->port(), "/metrics", absl::Seconds(1));
     EXPECT_TRUE(page.ok()) << page.status();
-    if (page.ok()) EXPECT_NE(page->find("mimic_test_events_total 3"), std::string::npos);
+    if (page.ok()) {
+      EXPECT_NE(page->find("mimic_test_events_total 3"), std::string::npos);
+    }
   }
   // and the trickling connection is cut off at its deadline although it never went idle
   EXPECT_TRUE(ClosedByServerWithin(slow, absl::Seconds(6)));

@@ -27,7 +27,9 @@ TEST(GlContextTest, ParsesBackendNamesAndRefusesUnknownOnes) {
 TEST(GlContextTest, MakesAnOffscreenContextThatMuJoCoCanUse) {
   absl::StatusOr<std::unique_ptr<GlContext>> gl = GlContext::Create(RequestedBackend());
   ASSERT_TRUE(gl.ok()) << gl.status();
-  if (RequestedBackend() != GlBackend::kAuto) EXPECT_EQ((*gl)->backend(), RequestedBackend());
+  if (RequestedBackend() != GlBackend::kAuto) {
+    EXPECT_EQ((*gl)->backend(), RequestedBackend());
+  }
   EXPECT_FALSE((*gl)->renderer().empty());
   EXPECT_FALSE((*gl)->version().empty());
   EXPECT_TRUE((*gl)->MakeCurrent().ok());

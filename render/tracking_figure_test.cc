@@ -38,7 +38,7 @@ TEST(TrackingFigureTest, WithoutKeypointsBodyOriginsAreGroupedByBodyName) {
   absl::StatusOr<PartErrors> errors = ErrorsByBodyPart(f.model.get(), clip);
   ASSERT_TRUE(errors.ok()) << errors.status();
   EXPECT_EQ(errors->measure, "body origin");
-  for (const std::string& part : {"trunk", "head", "tail", "arm_L", "arm_R", "leg_L", "leg_R", "all"}) {
+  for (const char* part : {"trunk", "head", "tail", "arm_L", "arm_R", "leg_L", "leg_R", "all"}) {
     EXPECT_NE(std::find(errors->parts.begin(), errors->parts.end(), part), errors->parts.end()) << part;
   }
   // the body is the reference shifted 1 cm: every part is 10 mm off

@@ -172,7 +172,9 @@ TEST(LoopbackTrainingTest, LearnerStartsFromTheOlderCheckpointWhenTheNewestIsTru
     auto learner = LearnerService::Start(SmallConfig(), probe.obs_size, probe.num_actions, options).value();
     for (int i = 0; i < 5; ++i) {
       ASSERT_TRUE(learner->learner().Update(RandomBatch(learner->learner(), 4, 2, probe.obs_size, probe.num_actions, i)).ok());
-      if (i == 2) ASSERT_TRUE(learner->learner().SaveCheckpoint(options.checkpoint_dir).ok());  // update 3
+      if (i == 2) {
+        ASSERT_TRUE(learner->learner().SaveCheckpoint(options.checkpoint_dir).ok());  // update 3
+      }
     }
     ASSERT_TRUE(learner->learner().SaveCheckpoint(options.checkpoint_dir).ok());  // update 5
   }
