@@ -148,33 +148,31 @@ TEST(LocalRunTest, StartingAgainOnTheSameDirectoryResumesFromItsCheckpoints) {
 TEST(LocalRunTest, ABadConfigIsRefusedBeforeAnythingStarts) {
   const std::string dir = TestDir("bad");
   fs::create_directories(dir);
-  std::ofstream(dir + "/bad.pbtxt") << "task { name: \"rodent\" }\nnum_actors: 0\n";
   LocalRunOptions options;
-  options.config_path = dir + "/bad.pbtxt";
   options.run_dir = dir + "/run";
   options.binary = "cli/mimic";
-  auto run = LocalRun::Start(options);
-  ASSERT_FALSE(run.ok());
-  EXPECT_NE(run.status().message().find("num_actors"), std::string::npos) << run.status();
-  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  // LocalRun::Start on a config file of `text`: it must fail, and no process may have started
+  auto refusal = [&](const std::string& name, const std::string& text) -> std::string {
+    std::ofstream(dir + "/" + name) << text;
+    options.config_path = dir + "/" + name;
+    auto run = LocalRun::Start(options);
+    EXPECT_FALSE(run.ok()) << name;
+    EXPECT_FALSE(fs::exists(dir + "/run/pids.txt")) << name;
+    return run.ok() ? "" : std::string(run.status().message());
+  };
+  const std::string actors = refusal("bad.pbtxt", "task { name: \"rodent\" }\nnum_actors: 0\n");
+  EXPECT_NE(actors.find("num_actors"), std::string::npos) << actors;
   // an actor setting only actor processes read is refused here too, not by crash-looping actors
-  std::ofstream(dir + "/precision.pbtxt") << "task { name: \"cartpole\" }\nactor { inference_precision: \"fp8\" }\n";
-  options.config_path = dir + "/precision.pbtxt";
-  auto precision = LocalRun::Start(options);
-  ASSERT_FALSE(precision.ok());
-  EXPECT_NE(precision.status().message().find("inference_precision"), std::string::npos) << precision.status();
-  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  const std::string precision =
+      refusal("precision.pbtxt", "task { name: \"cartpole\" }\nactor { inference_precision: \"fp8\" }\n");
+  EXPECT_NE(precision.find("inference_precision"), std::string::npos) << precision;
   // a setting only the learner reads is refused here too, not by a crash-looping learner
-  std::ofstream(dir + "/discount.pbtxt") << "task { name: \"cartpole\" }\nlearner { discount: 1.5 }\n";
-  options.config_path = dir + "/discount.pbtxt";
-  auto discount = LocalRun::Start(options);
-  ASSERT_FALSE(discount.ok());
-  EXPECT_NE(discount.status().message().find("learner.discount"), std::string::npos) << discount.status();
-  EXPECT_FALSE(fs::exists(dir + "/run/pids.txt"));
+  const std::string discount = refusal("discount.pbtxt", "task { name: \"cartpole\" }\nlearner { discount: 1.5 }\n");
+  EXPECT_NE(discount.find("learner.discount"), std::string::npos) << discount;
   TrainConfig nan_rate = ReadTextProto<TrainConfig>("configs/smoke.pbtxt").value();
   nan_rate.mutable_learner()->set_critic_learning_rate(std::nanf(""));
-  EXPECT_NE(CheckTrainConfig(nan_rate).status().message().find("learner.critic_learning_rate"), std::string::npos)
-      << CheckTrainConfig(nan_rate).status();  // mimic train --check
+  const absl::Status nan_status = CheckTrainConfig(nan_rate).status();  // mimic train --check
+  EXPECT_NE(nan_status.message().find("learner.critic_learning_rate"), std::string::npos) << nan_status;
   TrainConfig fp8;
   fp8.mutable_actor()->set_inference_precision("fp8");
   EXPECT_NE(CheckTrainConfig(fp8).status().message().find("'fp8'"), std::string::npos);  // mimic train --check
